@@ -1,0 +1,39 @@
+// vcrun::Error: the one error type crossing module boundaries (errno + message + context).
+#pragma once
+
+#include <cerrno>
+#include <stdexcept>
+#include <string>
+
+namespace vcrun {
+
+class Error : public std::runtime_error {
+ public:
+  explicit Error(const std::string& message, int err = 0)
+      : std::runtime_error(message), errno_(err) {}
+
+  // errno of the failing call, 0 when the error is not a system error.
+  int code() const noexcept { return errno_; }
+
+  // Returns a copy whose message is prefixed with "context: ".
+  Error with_context(const std::string& context) const {
+    return Error(context + ": " + what(), errno_);
+  }
+
+ private:
+  int errno_;
+};
+
+// A spec/input validation error: "<json path>: <reason>".
+class SpecError : public Error {
+ public:
+  SpecError(const std::string& field, const std::string& reason)
+      : Error(field + ": " + reason, EINVAL) {}
+};
+
+// Throws Error("<what>: <strerror(errno)>", errno) using the current errno.
+[[noreturn]] void throw_errno(const std::string& what);
+// Same with an explicit error number.
+[[noreturn]] void throw_errno(const std::string& what, int err);
+
+}  // namespace vcrun

@@ -1,0 +1,229 @@
+// vcrun::ContainerSpec: the validated container description every module reads.
+// Built from an OCI runtime-spec config.json (1.0-1.2) plus vcrun's "vcrun" extension
+// object, or from quick-mode CLI flags. Code after parse/validate trusts its content.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vcrun {
+
+struct User {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  std::optional<uint32_t> umask;
+  std::vector<uint32_t> additional_gids;
+};
+
+struct Rlimit {
+  int resource = 0;  // RLIMIT_* value, parsed from "RLIMIT_NOFILE" etc.
+  std::string name;  // the OCI name, for messages
+  uint64_t soft = 0;
+  uint64_t hard = 0;
+};
+
+// Capability names as in the OCI spec ("CAP_CHOWN"), validated against libcap-ng.
+struct Capabilities {
+  std::vector<std::string> bounding, effective, inheritable, permitted, ambient;
+};
+
+struct Process {
+  bool terminal = false;
+  std::vector<std::string> args;
+  std::vector<std::string> env;  // "KEY=VALUE"
+  std::string cwd = "/";
+  User user;
+  std::vector<Rlimit> rlimits;
+  std::optional<Capabilities> capabilities;  // absent: no capabilities at all
+  bool no_new_privileges = false;
+  std::optional<int> oom_score_adj;
+};
+
+struct Root {
+  std::string path;  // absolute after parsing (relative paths resolved against the bundle)
+  bool readonly = false;
+};
+
+struct Mount {
+  std::string destination;  // absolute path inside the container
+  std::string type;         // "bind", "proc", "tmpfs", ... ("bind" when options hold bind/rbind)
+  std::string source;       // absolute host path for binds (resolved against the bundle)
+  std::vector<std::string> options;
+};
+
+struct Hook {
+  std::string path;
+  std::vector<std::string> args;
+  std::vector<std::string> env;
+  std::optional<int> timeout;  // seconds
+};
+
+struct Hooks {
+  std::vector<Hook> prestart, create_runtime, create_container, start_container, poststart,
+      poststop;
+};
+
+enum class NamespaceType { pid, network, mount, ipc, uts, user, cgroup, time };
+
+struct Namespace {
+  NamespaceType type;
+  std::string path;  // empty: create a new one; otherwise join this one
+};
+
+struct IdMapping {
+  uint32_t container_id = 0;
+  uint32_t host_id = 0;
+  uint32_t size = 0;
+};
+
+// linux.devices: a device node to create inside the container.
+struct DeviceNode {
+  std::string path;
+  char type = 'c';  // 'c', 'b', 'u', 'p'
+  int64_t major = 0, minor = 0;
+  std::optional<uint32_t> file_mode;
+  std::optional<uint32_t> uid, gid;
+};
+
+// linux.resources.devices: an allow/deny rule for the device controller.
+struct DeviceRule {
+  bool allow = false;
+  char type = 'a';        // 'a', 'c', 'b'
+  int64_t major = -1;     // -1: any
+  int64_t minor = -1;     // -1: any
+  std::string access = "rwm";
+};
+
+struct MemoryResources {
+  std::optional<int64_t> limit, reservation, swap, kernel, kernel_tcp;
+  std::optional<uint64_t> swappiness;
+  std::optional<bool> disable_oom_killer, use_hierarchy, check_before_update;
+};
+
+struct CpuResources {
+  std::optional<uint64_t> shares;
+  std::optional<int64_t> quota;
+  std::optional<uint64_t> burst, period;
+  std::optional<int64_t> realtime_runtime;
+  std::optional<uint64_t> realtime_period;
+  std::string cpus, mems;
+  std::optional<bool> idle;
+};
+
+struct WeightDevice {
+  int64_t major = 0, minor = 0;
+  std::optional<uint16_t> weight, leaf_weight;
+};
+
+struct ThrottleDevice {
+  int64_t major = 0, minor = 0;
+  uint64_t rate = 0;
+};
+
+struct BlockIoResources {
+  std::optional<uint16_t> weight, leaf_weight;
+  std::vector<WeightDevice> weight_device;
+  std::vector<ThrottleDevice> throttle_read_bps, throttle_write_bps, throttle_read_iops,
+      throttle_write_iops;
+};
+
+struct HugepageLimit {
+  std::string page_size;  // "2MB"
+  uint64_t limit = 0;
+};
+
+struct Resources {
+  std::vector<DeviceRule> devices;
+  std::optional<MemoryResources> memory;
+  std::optional<CpuResources> cpu;
+  std::optional<int64_t> pids_limit;
+  std::optional<BlockIoResources> block_io;
+  std::vector<HugepageLimit> hugepage_limits;
+  std::map<std::string, std::string> unified;
+};
+
+enum class SeccompAction { kill_thread, kill_process, trap, errno_ret, trace, allow, log, notify };
+enum class SeccompOp { ne, lt, le, eq, ge, gt, masked_eq };
+
+struct SeccompArg {
+  unsigned index = 0;
+  uint64_t value = 0, value_two = 0;
+  SeccompOp op = SeccompOp::eq;
+};
+
+struct SeccompRule {
+  std::vector<std::string> names;
+  SeccompAction action = SeccompAction::allow;
+  std::optional<uint32_t> errno_ret;
+  std::vector<SeccompArg> args;
+};
+
+struct Seccomp {
+  SeccompAction default_action = SeccompAction::allow;
+  std::optional<uint32_t> default_errno_ret;
+  std::vector<std::string> architectures;  // "SCMP_ARCH_X86_64", ...
+  std::vector<std::string> flags;          // "SECCOMP_FILTER_FLAG_LOG", ...
+  std::vector<SeccompRule> syscalls;
+};
+
+struct Linux {
+  std::vector<Namespace> namespaces;
+  std::vector<IdMapping> uid_mappings, gid_mappings;
+  std::map<std::string, std::string> sysctl;
+  std::optional<Resources> resources;
+  std::string cgroups_path;
+  std::vector<DeviceNode> devices;
+  std::vector<std::string> masked_paths, readonly_paths;
+  std::optional<Seccomp> seccomp;
+  std::string rootfs_propagation;  // "", "private", "slave", "shared", "unbindable"
+};
+
+// vcrun's own fields, from the top-level "vcrun" object of config.json (OCI tools ignore
+// it) or from quick-mode flags. They express what OCI cannot (design.md).
+struct VcrunExtensions {
+  std::optional<double> cpu_reservation;  // fraction of all containers' CPU, 0..1
+  std::optional<double> cpu_share;        // relative weight, >= 0 (default 1)
+  std::optional<int64_t> memory_high;     // bytes
+  std::optional<int64_t> memory_min;      // bytes
+  bool init = false;                      // built-in minimal init as PID 1
+};
+
+struct ContainerSpec {
+  std::string oci_version;
+  Process process;
+  Root root;
+  std::string hostname, domainname;
+  std::vector<Mount> mounts;
+  Hooks hooks;
+  std::map<std::string, std::string> annotations;
+  Linux linux;
+  VcrunExtensions vcrun;
+
+  bool has_namespace(NamespaceType t) const {
+    for (const auto& ns : linux.namespaces)
+      if (ns.type == t) return true;
+    return false;
+  }
+};
+
+// Parses and validates config.json text. `bundle` is the bundle directory: relative
+// root.path and bind sources are resolved against it. Throws SpecError naming the JSON path.
+ContainerSpec parse_spec(const std::string& json_text, const std::string& bundle);
+
+// Reads <bundle>/config.json and parses it.
+ContainerSpec load_spec(const std::string& bundle);
+
+// The config.json that `vcrun spec` prints: a runnable default (busybox-style rootfs
+// "rootfs", `sh`, the default namespaces, mounts, masked/readonly paths, capabilities).
+std::string default_spec_json();
+
+// Semantic checks shared by every way of building a spec (ids of namespaces, ranges,
+// absolute paths...). parse_spec calls it; quick mode calls it on its built spec.
+void validate_spec(const ContainerSpec& spec);
+
+const char* namespace_name(NamespaceType t);  // "pid", "network", ...
+
+}  // namespace vcrun
