@@ -189,6 +189,8 @@ struct VcrunExtensions {
   std::optional<int64_t> memory_high;     // bytes
   std::optional<int64_t> memory_min;      // bytes
   bool init = false;                      // built-in minimal init as PID 1
+  bool default_seccomp = false;           // "seccomp": "default": the built-in profile
+                                          // when linux.seccomp is absent
 };
 
 struct ContainerSpec {

@@ -1,0 +1,30 @@
+// Verb registration for the vcrun CLI: each cmd/vcrun/<verb>.cpp registers itself.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
+namespace vcrun::cli {
+
+struct GlobalOptions {
+  std::string root = "/run/vcrun";
+  std::string log;
+  std::string log_format = "text";
+  bool debug = false;
+  bool double_dash = false;  // argv has "--": what follows is a command (quick mode)
+};
+
+// A verb's setup adds its subcommand to `app`; its callback stores the exit status with
+// set_exit_status. Errors are thrown as vcrun::Error and reported once by main.
+using Setup = std::function<void(CLI::App& app, GlobalOptions& global)>;
+
+struct Registrar {
+  // `order` sorts verbs in --help.
+  Registrar(int order, Setup setup);
+};
+
+void set_exit_status(int status);
+
+}  // namespace vcrun::cli

@@ -1,0 +1,24 @@
+// `vcrun exec`: run a command inside a running container.
+#include "command.hpp"
+#include "vcrun/runtime.hpp"
+
+namespace vcrun::cli {
+
+namespace {
+
+Registrar exec_verb(35, [](CLI::App& app, GlobalOptions& g) {
+  auto* cmd = app.add_subcommand("exec", "run a command in a running container: exec ID -- CMD...");
+  auto id = std::make_shared<std::string>();
+  auto opts = std::make_shared<ExecOptions>();
+  cmd->add_option("id", *id, "container id")->required();
+  cmd->add_option("-e,--env", opts->env, "environment KEY=VALUE")->allow_extra_args(false);
+  cmd->add_option("--cwd", opts->cwd, "working directory inside the container");
+  cmd->add_option("--pid-file", opts->pid_file, "write the process's pid here");
+  cmd->add_flag("-d,--detach", opts->detach, "do not wait for the process");
+  cmd->add_option("command", opts->args, "the command, after --")->required();
+  cmd->callback([&g, id, opts] { set_exit_status(Runtime(g.root).exec(*id, *opts)); });
+});
+
+}  // namespace
+
+}  // namespace vcrun::cli

@@ -1,0 +1,74 @@
+// `vcrun run`: create + start (+ wait), from a bundle or in quick mode from flags.
+#include <unistd.h>
+
+#include <random>
+
+#include "bundle.hpp"
+#include "command.hpp"
+#include "runtime/fs_util.hpp"
+#include "runtime/quick.hpp"
+#include "vcrun/error.hpp"
+#include "vcrun/runtime.hpp"
+
+namespace vcrun::cli {
+
+namespace {
+
+std::string random_id() {
+  std::random_device rd;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "run-%08x%04x", rd(), rd() & 0xffff);
+  return buf;
+}
+
+struct RunFlags {
+  std::string id, bundle, pid_file;
+  bool detach = false, rm = false;
+  QuickOptions quick;
+};
+
+Registrar run_verb(30, [](CLI::App& app, GlobalOptions& g) {
+  auto* cmd = app.add_subcommand(
+      "run", "run a container: `run ID --bundle DIR`, or quick mode `run --rm [flags] -- CMD...`");
+  auto f = std::make_shared<RunFlags>();
+  cmd->add_option("args", f->quick.args,
+                  "bundle mode: the container id; quick mode: the command, after --");
+  cmd->add_option("-b,--bundle", f->bundle, "OCI bundle directory");
+  cmd->add_option("--pid-file", f->pid_file, "write the init's pid here");
+  cmd->add_flag("-d,--detach", f->detach, "return once the container runs");
+  cmd->add_flag("--rm", f->rm, "delete the container when it exits");
+  cmd->add_option("--name", f->id, "container id (quick mode; default run-<random>)");
+  cmd->add_option("--rootfs", f->quick.rootfs,
+                  "root filesystem directory (default: the host's / under a private overlay)");
+  cmd->add_option("--hostname", f->quick.hostname, "hostname (default: the id)");
+  cmd->add_option("-e,--env", f->quick.env, "environment KEY=VALUE")->allow_extra_args(false);
+  cmd->add_option("-v,--volume", f->quick.volumes, "bind mount SRC:DST[:ro]")
+      ->allow_extra_args(false);
+  cmd->add_option("-w,--cwd", f->quick.cwd, "working directory");
+  cmd->add_flag("--init", f->quick.init, "run a minimal init as PID 1 (reaps, forwards signals)");
+  cmd->callback([&g, f] {
+    CreateOptions opts;
+    opts.pid_file = f->pid_file;
+    std::string config;
+    if (!g.double_dash) {
+      if (f->quick.args.size() != 1)
+        throw SpecError("id", "give one container id (or a command after --)");
+      f->id = f->quick.args[0];
+      opts.bundle = absolute_bundle(f->bundle);
+      config = read_file(opts.bundle + "/config.json");
+    } else {
+      if (!f->bundle.empty()) throw SpecError("--bundle", "cannot be combined with a command");
+      if (f->id.empty()) f->id = random_id();
+      opts.quick = true;
+      opts.host_overlay = f->quick.rootfs.empty();
+      if (!opts.host_overlay) f->quick.rootfs = absolute_bundle(f->quick.rootfs);
+      config = quick_config(f->id, f->quick, g.root + "/" + f->id + "/rootfs");
+    }
+    if (f->rm && f->detach) throw SpecError("--rm", "cannot be combined with --detach");
+    set_exit_status(Runtime(g.root).run(f->id, config, opts, f->detach, f->rm));
+  });
+});
+
+}  // namespace
+
+}  // namespace vcrun::cli

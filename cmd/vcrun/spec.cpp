@@ -1,0 +1,40 @@
+// `vcrun spec`: write a runnable default config.json.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include "command.hpp"
+#include "runtime/fd.hpp"
+#include "vcrun/error.hpp"
+#include "vcrun/spec.hpp"
+
+namespace vcrun::cli {
+
+namespace {
+
+Registrar spec_verb(5, [](CLI::App& app, GlobalOptions&) {
+  auto* cmd = app.add_subcommand("spec", "write a default config.json into the bundle directory");
+  auto bundle = std::make_shared<std::string>(".");
+  auto to_stdout = std::make_shared<bool>(false);
+  cmd->add_option("-b,--bundle", *bundle, "bundle directory (default: .)");
+  cmd->add_flag("--stdout", *to_stdout, "print instead of writing config.json");
+  cmd->callback([bundle, to_stdout] {
+    std::string json = default_spec_json();
+    if (*to_stdout) {
+      std::cout << json << "\n";
+      return;
+    }
+    std::string path = *bundle + "/config.json";
+    // Never overwrite an existing config (O_EXCL), as runc does.
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (!fd) throw_errno("create " + path);
+    json += "\n";
+    if (::write(fd.get(), json.data(), json.size()) != static_cast<ssize_t>(json.size()))
+      throw_errno("write " + path);
+  });
+});
+
+}  // namespace
+
+}  // namespace vcrun::cli

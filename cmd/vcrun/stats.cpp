@@ -1,0 +1,28 @@
+// `vcrun stats [ID...] [--format table|json]`: CPU, memory, pids, io per container.
+#include <iostream>
+
+#include "cgroup/container_ops.hpp"
+#include "command.hpp"
+
+namespace vcrun::cli {
+
+namespace {
+
+Registrar stats_verb(77, [](CLI::App& app, GlobalOptions& g) {
+  auto* cmd = app.add_subcommand("stats", "resource usage of containers (all when no id is given)");
+  auto ids = std::make_shared<std::vector<std::string>>();
+  auto format = std::make_shared<std::string>("table");
+  cmd->add_option("id", *ids, "container ids");
+  cmd->add_option("-f,--format", *format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  cmd->callback([&g, ids, format] {
+    auto stats = cgroup::stats_by_ids(g.root, *ids);
+    if (*format == "json")
+      std::cout << cgroup::stats_json(stats).dump(2) << "\n";
+    else
+      std::cout << cgroup::format_stats_table(stats);
+  });
+});
+
+}  // namespace
+
+}  // namespace vcrun::cli

@@ -1,0 +1,64 @@
+// vcrun's library API: the container lifecycle, as the CLI and embedding programs use it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "vcrun/spec.hpp"
+
+namespace vcrun {
+
+struct CreateOptions {
+  std::string bundle;    // absolute bundle dir ("" in quick mode)
+  std::string pid_file;  // written with the init's host pid when non-empty
+  // Quick mode: no bundle; the root is the host's "/" under a private overlay unless the
+  // spec's root.path was given explicitly (host_overlay = false).
+  bool quick = false;
+  bool host_overlay = false;
+};
+
+struct ExecOptions {
+  std::vector<std::string> args;
+  std::vector<std::string> env;  // added to / overriding the container's process.env
+  std::string cwd;               // empty: the container's process.cwd
+  std::string pid_file;
+  bool detach = false;
+};
+
+struct ContainerInfo {
+  std::string id;
+  pid_t pid = 0;
+  std::string status;
+  std::string bundle;
+  std::string created;
+};
+
+class Runtime {
+ public:
+  explicit Runtime(std::string root);
+
+  // Sets up the container up to the point of executing process.args; the init waits.
+  // `config_json` is an OCI config.json (relative paths against opts.bundle).
+  void create(const std::string& id, const std::string& config_json, const CreateOptions& opts);
+  void start(const std::string& id);
+  // create + start; in the foreground waits and returns the exit status (128+N for signal
+  // N) while forwarding signals; detached returns 0 once started. `remove` deletes the
+  // container after it exits (foreground only).
+  int run(const std::string& id, const std::string& config_json, const CreateOptions& opts,
+          bool detach, bool remove);
+  void kill(const std::string& id, int signal, bool all);
+  void remove(const std::string& id, bool force);
+  std::string state_json(const std::string& id);
+  std::vector<ContainerInfo> list();
+  std::vector<pid_t> processes(const std::string& id);
+  int exec(const std::string& id, const ExecOptions& opts);
+
+  const std::string& root() const { return root_; }
+
+ private:
+  std::string root_;
+};
+
+}  // namespace vcrun

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what vcrun needs to build and test, from Debian's/Ubuntu's packages only.
+set -euo pipefail
+packages=(build-essential cmake ninja-build pkg-config
+  libseccomp-dev libcap-ng-dev libmnl-dev nlohmann-json3-dev libspdlog-dev libcli11-dev catch2
+  busybox-static
+  qemu-system-x86 kmod cpio)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

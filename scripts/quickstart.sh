@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The newcomer's first command: install dependencies, build, run a first container.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh build
+echo "--- a first container: the host's / under a private overlay, its own pid/uts/net/ipc/mount namespaces"
+build/vcrun run --rm --hostname first -- /bin/sh -c \
+  'echo "hello from $(hostname), I am pid $$"; ls /proc | grep -c "^[0-9]" | sed "s/^/processes I can see: /"'

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs every test lane: unit, integration (root), security escape suite (root), and the
+# cgroup v2 lane (natively on a pure cgroup v2 host, otherwise in the QEMU guest).
+# Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh build
+if [ "$(id -u)" != 0 ]; then
+  echo "the integration lanes need root: run as root (sudo scripts/test.sh)" >&2
+  exit 1
+fi
+status=0
+echo "=== unit + integration + security (ctest)"
+ctest --test-dir build --output-on-failure -LE vm || status=1
+echo "=== cgroup v2 lane"
+if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] &&
+   grep -qw memory /sys/fs/cgroup/cgroup.controllers; then
+  ctest --test-dir build --output-on-failure -L vm || status=1
+else
+  echo "host cgroups are v1/v2 hybrid: running the vm lane in a pure cgroup v2 QEMU guest"
+  tests/vm/run -- ctest --test-dir build --output-on-failure -L vm || status=1
+fi
+exit $status

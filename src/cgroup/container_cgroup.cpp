@@ -1,0 +1,179 @@
+// Creating a container's cgroup with its limits, and removing it (kill, wait, rmdir, replan).
+#include "cgroup/container_cgroup.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <sstream>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "cgroup/apply.hpp"
+#include "cgroup/cpu_planner.hpp"
+#include "cgroup/device_bpf.hpp"
+#include "cgroup/hierarchy.hpp"
+#include "cgroup/limits.hpp"
+#include "runtime/fs_util.hpp"
+#include "vcrun/error.hpp"
+
+namespace vcrun::cgroup {
+
+namespace {
+
+bool exists(const std::string& p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0;
+}
+
+// "populated 1" in cgroup.events: some process in the cgroup or below.
+bool populated(const std::string& dir) {
+  try {
+    std::istringstream in(read_file(dir + "/cgroup.events"));
+    std::string key, value;
+    while (in >> key >> value)
+      if (key == "populated") return value == "1";
+  } catch (const Error& e) {
+    if (e.code() == ENOENT) return false;
+    throw;
+  }
+  return false;
+}
+
+std::vector<std::string> subdirs(const std::string& dir) {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return out;
+  while (dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n == "." || n == "..") continue;
+    if (e->d_type == DT_DIR) out.push_back(dir + "/" + n);
+  }
+  ::closedir(d);
+  return out;
+}
+
+// Fallback for kernels without cgroup.kill (< 5.14): SIGKILL every pid, depth first.
+// Repeated by the caller until the cgroup is empty, as forks may race with the kill.
+void kill_pids(const std::string& dir) {
+  for (const auto& sub : subdirs(dir)) kill_pids(sub);
+  try {
+    std::istringstream in(read_file(dir + "/cgroup.procs"));
+    pid_t pid;
+    while (in >> pid)
+      if (pid > 0) ::kill(pid, SIGKILL);
+  } catch (const Error&) {
+  }
+}
+
+void remove_tree(const std::string& dir) {
+  for (const auto& sub : subdirs(dir)) remove_tree(sub);
+  for (int attempt = 0;; ++attempt) {
+    if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return;
+    // EBUSY right after the last task exited: the kernel drops the css asynchronously.
+    if (errno != EBUSY || attempt >= 200) throw_errno("remove cgroup " + dir);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+}  // namespace
+
+void kill_all(const std::string& path) {
+  if (!exists(path)) return;
+  bool has_kill = exists(path + "/cgroup.kill");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (int round = 0; populated(path); ++round) {
+    if (round % 50 == 0) {  // again every ~0.5 s, against forks racing the first kill
+      if (has_kill) {
+        try {
+          write_existing(path + "/cgroup.kill", "1");
+        } catch (const Error& e) {
+          if (e.code() != ENOENT) throw;
+          return;
+        }
+      } else {
+        kill_pids(path);
+      }
+    }
+    if (std::chrono::steady_clock::now() > deadline)
+      throw Error("cgroup " + path + " still has processes 10 s after SIGKILL", EBUSY);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+ContainerCgroup ContainerCgroup::create(const std::string& state_root, const std::string& id,
+                                        const ContainerSpec& spec) {
+  // Everything that can be refused from the spec alone is refused before touching anything.
+  std::string path = container_dir(spec.linux.cgroups_path, id);
+  auto writes = plan_limits(spec);
+  bool planner = uses_cpu_planner(spec);
+  auto needs = needs_of(writes, planner, planner_field(spec));
+  auto device_rules = effective_device_rules(spec);
+  auto program = generate_device_program(device_rules);
+
+  std::string parent = parent_of(path);
+  // prepare_path enables on every ancestor of its argument: pass the container dir so the
+  // parent gets the controllers for its children. Controllers for stats are a bonus.
+  prepare_path(path, needs, {"cpu", "memory", "pids", "io"});
+
+  if (exists(path)) {
+    // A leftover of a crashed runtime: reuse is unsafe if it still has processes.
+    if (populated(path))
+      throw Error("cgroup " + path + " already exists and has processes (container id in use?)", EEXIST);
+    spdlog::warn("cgroup: removing stale empty cgroup {}", path);
+    remove_tree(path);
+  }
+  if (::mkdir(path.c_str(), 0755) != 0) throw_errno("create cgroup " + path);
+
+  ContainerCgroup cg(state_root, path);  // from here on, a throw removes the directory
+  cg.fd_.reset(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!cg.fd_) throw_errno("open cgroup " + path);
+
+  apply_writes(path, writes);
+  plan_store::upsert(state_root, plan_member_for(path, spec));
+  attach_device_program(cg.fd_.get(), program, path);
+  spdlog::debug("cgroup: created {} ({} limits)", path, writes.size());
+  return cg;
+}
+
+ContainerCgroup::ContainerCgroup(ContainerCgroup&& o) noexcept
+    : state_root_(std::move(o.state_root_)),
+      path_(std::move(o.path_)),
+      fd_(std::move(o.fd_)),
+      released_(o.released_) {
+  o.released_ = true;
+  o.path_.clear();
+}
+
+ContainerCgroup::~ContainerCgroup() {
+  if (released_ || path_.empty()) return;
+  fd_.reset();
+  try {
+    destroy(state_root_, path_);
+  } catch (const std::exception& e) {
+    spdlog::warn("cgroup: cleanup of {} failed: {}", path_, e.what());
+  }
+}
+
+void destroy(const std::string& state_root, const std::string& path) {
+  if (path.empty()) return;
+  if (exists(path)) {
+    // A frozen cgroup still dies: SIGKILL gets through the v2 freezer. Thawing first
+    // lets a pre-5.14 kernel's plain kill() deliver as well.
+    if (exists(path + "/cgroup.freeze")) {
+      try {
+        write_existing(path + "/cgroup.freeze", "0");
+      } catch (const Error&) {
+      }
+    }
+    kill_all(path);
+    remove_tree(path);
+  }
+  plan_store::remove(state_root, path);
+}
+
+}  // namespace vcrun::cgroup

@@ -1,0 +1,194 @@
+// Device rules -> BPF_PROG_TYPE_CGROUP_DEVICE program; loading and attaching it with bpf().
+#include "cgroup/device_bpf.hpp"
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+#include "runtime/fd.hpp"
+#include "vcrun/error.hpp"
+
+namespace vcrun::cgroup {
+
+namespace {
+
+bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
+  bpf_insn i{};
+  i.code = code;
+  i.dst_reg = dst & 0xf;
+  i.src_reg = src & 0xf;
+  i.off = off;
+  i.imm = imm;
+  return i;
+}
+
+bpf_insn ldx_w(uint8_t dst, uint8_t src, int16_t off) {
+  return insn(BPF_LDX | BPF_MEM | BPF_W, dst, src, off, 0);
+}
+bpf_insn alu_k(uint8_t op, uint8_t dst, int32_t imm) { return insn(BPF_ALU64 | op | BPF_K, dst, 0, 0, imm); }
+bpf_insn mov_x(uint8_t dst, uint8_t src) { return insn(BPF_ALU64 | BPF_MOV | BPF_X, dst, src, 0, 0); }
+bpf_insn jmp_k(uint8_t op, uint8_t dst, int32_t imm, int16_t off) {
+  return insn(BPF_JMP | op | BPF_K, dst, 0, off, imm);
+}
+bpf_insn exit_insn() { return insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0); }
+
+int access_mask(const std::string& access) {
+  int m = 0;
+  for (char c : access) {
+    if (c == 'm') m |= BPF_DEVCG_ACC_MKNOD;
+    if (c == 'r') m |= BPF_DEVCG_ACC_READ;
+    if (c == 'w') m |= BPF_DEVCG_ACC_WRITE;
+  }
+  return m;
+}
+
+constexpr int kAllAccess = BPF_DEVCG_ACC_MKNOD | BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE;
+
+// Registers after the prologue: r2 = device type, r3 = requested access, r4 = major,
+// r5 = minor (struct bpf_cgroup_dev_ctx: access_type = access << 16 | type, major, minor).
+enum : uint8_t { R0 = 0, R1 = 1, R2 = 2, R3 = 3, R4 = 4, R5 = 5 };
+
+bool rule_matches(const DeviceRule& r, char type, int64_t major, int64_t minor, int req) {
+  if (r.type != 'a' && r.type != type) return false;
+  if (r.major >= 0 && r.major != major) return false;
+  if (r.minor >= 0 && r.minor != minor) return false;
+  int mask = access_mask(r.access);
+  return r.allow ? (req & ~mask) == 0 : (req & mask) != 0;
+}
+
+DeviceRule rule(bool allow, char type, int64_t major, int64_t minor, const char* access) {
+  DeviceRule r;
+  r.allow = allow;
+  r.type = type;
+  r.major = major;
+  r.minor = minor;
+  r.access = access;
+  return r;
+}
+
+long sys_bpf(int cmd, bpf_attr* attr) { return ::syscall(SYS_bpf, cmd, attr, sizeof(*attr)); }
+
+}  // namespace
+
+std::vector<DeviceRule> default_device_rules() {
+  return {
+      rule(true, 'c', -1, -1, "m"), rule(true, 'b', -1, -1, "m"),
+      rule(true, 'c', 1, 3, "rwm"),   // null
+      rule(true, 'c', 1, 5, "rwm"),   // zero
+      rule(true, 'c', 1, 7, "rwm"),   // full
+      rule(true, 'c', 1, 8, "rwm"),   // random
+      rule(true, 'c', 1, 9, "rwm"),   // urandom
+      rule(true, 'c', 5, 0, "rwm"),   // tty
+      rule(true, 'c', 5, 1, "rwm"),   // console
+      rule(true, 'c', 5, 2, "rwm"),   // ptmx
+      rule(true, 'c', 136, -1, "rwm"),  // pts/*
+  };
+}
+
+std::vector<DeviceRule> effective_device_rules(const ContainerSpec& spec) {
+  std::vector<DeviceRule> rules;
+  if (spec.linux.resources) rules = spec.linux.resources->devices;
+  // Nodes the spec asks vcrun to create are meant to be usable.
+  for (const auto& d : spec.linux.devices)
+    if (d.type == 'c' || d.type == 'b' || d.type == 'u')
+      rules.push_back(rule(true, d.type == 'b' ? 'b' : 'c', d.major, d.minor, "rwm"));
+  for (auto& r : default_device_rules()) rules.push_back(r);
+  return rules;
+}
+
+bool device_allowed(const std::vector<DeviceRule>& rules, char type, int64_t major, int64_t minor,
+                    const std::string& access) {
+  int req = access_mask(access);
+  for (auto it = rules.rbegin(); it != rules.rend(); ++it)
+    if (rule_matches(*it, type, major, minor, req)) return it->allow;
+  return false;
+}
+
+std::vector<bpf_insn> generate_device_program(const std::vector<DeviceRule>& rules) {
+  std::vector<bpf_insn> prog = {
+      ldx_w(R2, R1, 0),  alu_k(BPF_AND, R2, 0xffff), ldx_w(R3, R1, 0),
+      alu_k(BPF_RSH, R3, 16), ldx_w(R4, R1, 4),     ldx_w(R5, R1, 8),
+  };
+  // Last rule wins: test from the end, return at the first match.
+  for (auto it = rules.rbegin(); it != rules.rend(); ++it) {
+    const DeviceRule& r = *it;
+    int mask = access_mask(r.access);
+    std::vector<bpf_insn> block;  // jumps use off = -1 as "to the end of this block"
+    if (r.type == 'c' || r.type == 'b')
+      block.push_back(jmp_k(BPF_JNE, R2, r.type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR, -1));
+    if (r.allow && (mask & kAllAccess) != kAllAccess) {
+      block.push_back(mov_x(R1, R3));
+      block.push_back(alu_k(BPF_AND, R1, ~mask & kAllAccess));
+      block.push_back(jmp_k(BPF_JNE, R1, 0, -1));
+    } else if (!r.allow) {
+      if (mask == 0) continue;  // denies nothing
+      if ((mask & kAllAccess) != kAllAccess) {
+        block.push_back(mov_x(R1, R3));
+        block.push_back(alu_k(BPF_AND, R1, mask));
+        block.push_back(jmp_k(BPF_JEQ, R1, 0, -1));
+      }
+    }
+    if (r.major >= 0) block.push_back(jmp_k(BPF_JNE, R4, static_cast<int32_t>(r.major), -1));
+    if (r.minor >= 0) block.push_back(jmp_k(BPF_JNE, R5, static_cast<int32_t>(r.minor), -1));
+    block.push_back(alu_k(BPF_MOV, R0, r.allow ? 1 : 0));
+    block.push_back(exit_insn());
+    for (size_t i = 0; i < block.size(); ++i)
+      if (BPF_CLASS(block[i].code) == BPF_JMP && BPF_OP(block[i].code) != BPF_EXIT && block[i].off == -1)
+        block[i].off = static_cast<int16_t>(block.size() - 1 - i);
+    prog.insert(prog.end(), block.begin(), block.end());
+  }
+  prog.push_back(alu_k(BPF_MOV, R0, 0));
+  prog.push_back(exit_insn());
+  return prog;
+}
+
+void attach_device_program(int cgroup_fd, const std::vector<bpf_insn>& program,
+                           const std::string& cgroup_path) {
+  static const char license[] = "GPL";
+  auto load = [&](char* log, uint32_t log_size) {
+    bpf_attr attr;
+    std::memset(&attr, 0, sizeof attr);
+    attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+    attr.insns = reinterpret_cast<uint64_t>(program.data());
+    attr.insn_cnt = static_cast<uint32_t>(program.size());
+    attr.license = reinterpret_cast<uint64_t>(license);
+    if (log) {
+      attr.log_buf = reinterpret_cast<uint64_t>(log);
+      attr.log_size = log_size;
+      attr.log_level = 1;
+    }
+    return static_cast<int>(sys_bpf(BPF_PROG_LOAD, &attr));
+  };
+  int fd = load(nullptr, 0);
+  if (fd < 0 && errno == EPERM) {
+    // Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK; newer ones use memcg.
+    struct rlimit rl {RLIM_INFINITY, RLIM_INFINITY};
+    if (::setrlimit(RLIMIT_MEMLOCK, &rl) == 0) fd = load(nullptr, 0);
+  }
+  if (fd < 0) {
+    int err = errno;
+    std::string log(1 << 16, '\0');
+    int again = load(log.data(), static_cast<uint32_t>(log.size()));
+    if (again >= 0) ::close(again);
+    log.resize(std::strlen(log.c_str()));
+    throw Error("linux.resources.devices: loading the device BPF program for " + cgroup_path +
+                    " failed: " + std::strerror(err) + (log.empty() ? "" : "; verifier log:\n" + log),
+                err);
+  }
+  UniqueFd prog(fd);
+  bpf_attr attr;
+  std::memset(&attr, 0, sizeof attr);
+  attr.target_fd = static_cast<uint32_t>(cgroup_fd);
+  attr.attach_bpf_fd = static_cast<uint32_t>(prog.get());
+  attr.attach_type = BPF_CGROUP_DEVICE;
+  attr.attach_flags = BPF_F_ALLOW_MULTI;
+  if (sys_bpf(BPF_PROG_ATTACH, &attr) != 0)
+    throw_errno("linux.resources.devices: attaching the device BPF program to " + cgroup_path);
+  spdlog::debug("cgroup: device program ({} instructions) attached to {}", program.size(), cgroup_path);
+}
+
+}  // namespace vcrun::cgroup

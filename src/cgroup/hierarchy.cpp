@@ -1,0 +1,247 @@
+// Locating the cgroup2 hierarchy, our place in it, and enabling controllers down a path.
+#include "cgroup/hierarchy.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <mutex>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
+
+#include "runtime/fs_util.hpp"
+#include "vcrun/error.hpp"
+
+namespace vcrun::cgroup {
+
+namespace {
+
+// mountinfo escapes space, tab, newline and backslash as \ooo.
+std::string unescape_mountinfo(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    bool octal = s[i] == '\\' && i + 3 < s.size();
+    if (octal)
+      for (size_t k = 1; k <= 3; ++k) octal = octal && s[i + k] >= '0' && s[i + k] <= '7';
+    if (octal) {
+      out += static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
+      i += 3;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> split_ws(const std::string& line) {
+  std::vector<std::string> out;
+  std::istringstream in(line);
+  std::string w;
+  while (in >> w) out.push_back(w);
+  return out;
+}
+
+std::set<std::string> read_word_set(const std::string& path) {
+  std::set<std::string> out;
+  std::istringstream in(read_file(path));
+  std::string w;
+  while (in >> w) out.insert(w);
+  return out;
+}
+
+bool is_dir(const std::string& p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool has_delegate_xattr(const std::string& dir) {
+  char buf[8];
+  for (const char* name : {"trusted.delegate", "user.delegate"}) {
+    ssize_t n = ::getxattr(dir.c_str(), name, buf, sizeof buf);
+    if (n > 0 && buf[0] == '1') return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<Mount2> find_cgroup2_mount(const std::string& mountinfo) {
+  std::optional<Mount2> best;
+  std::istringstream in(mountinfo);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto f = split_ws(line);
+    // id parent maj:min root mountpoint opts [optional...] - fstype source superopts
+    size_t sep = 0;
+    for (size_t i = 6; i < f.size(); ++i)
+      if (f[i] == "-") {
+        sep = i;
+        break;
+      }
+    if (sep == 0 || sep + 1 >= f.size() || f[sep + 1] != "cgroup2") continue;
+    Mount2 m{unescape_mountinfo(f[4]), unescape_mountinfo(f[3])};
+    auto score = [](const Mount2& x) {
+      return (x.root == "/" ? 2 : 0) + (x.mount_point == "/sys/fs/cgroup" ? 1 : 0);
+    };
+    // Later mounts over the same point hide earlier ones, so ties go to the later line.
+    if (!best || score(m) >= score(*best)) best = m;
+  }
+  return best;
+}
+
+std::optional<std::string> own_cgroup_v2_path(const std::string& text) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("0::", 0) == 0) return line.substr(3);
+  return std::nullopt;
+}
+
+const Mount2& cgroup2_mount() {
+  static std::once_flag once;
+  static std::optional<Mount2> mount;
+  std::call_once(once, [] { mount = find_cgroup2_mount(read_file("/proc/self/mountinfo")); });
+  if (!mount) throw Error("no cgroup2 hierarchy is mounted (looked in /proc/self/mountinfo)", ENOENT);
+  return *mount;
+}
+
+std::string own_cgroup_dir() {
+  const Mount2& m = cgroup2_mount();
+  auto p = own_cgroup_v2_path(read_file("/proc/self/cgroup"));
+  if (!p) throw Error("this process is not in a cgroup v2 hierarchy (/proc/self/cgroup)", ENOENT);
+  std::string rel = *p;
+  // Paths outside the mount's root (a cgroup namespace boundary) show up as "/../x".
+  if (m.root != "/" && rel.rfind(m.root, 0) == 0) rel = rel.substr(m.root.size());
+  if (rel.find("/..") != std::string::npos) return m.mount_point;
+  if (rel == "/" || rel.empty()) return m.mount_point;
+  return m.mount_point + rel;
+}
+
+std::set<std::string> controllers_of(const std::string& dir) {
+  return read_word_set(dir + "/cgroup.controllers");
+}
+
+std::set<std::string> subtree_control_of(const std::string& dir) {
+  return read_word_set(dir + "/cgroup.subtree_control");
+}
+
+std::string default_parent_dir() {
+  const Mount2& m = cgroup2_mount();
+  std::string own = own_cgroup_dir();
+  if (own != m.mount_point && has_delegate_xattr(own)) return own + "/vcrun";
+  return m.mount_point + "/vcrun";
+}
+
+std::string container_dir(const std::string& cgroups_path, const std::string& id) {
+  if (cgroups_path.empty()) return default_parent_dir() + "/" + id;
+  const std::string field = "linux.cgroupsPath";
+  if (cgroups_path.find(':') != std::string::npos && cgroups_path[0] != '/')
+    throw SpecError(field, "\"" + cgroups_path +
+                               "\" looks like a systemd slice:prefix:name path; vcrun manages "
+                               "cgroupfs directly and needs a path");
+  std::istringstream parts(cgroups_path);
+  std::string part, clean;
+  while (std::getline(parts, part, '/')) {
+    if (part.empty() || part == ".") continue;
+    if (part == "..") throw SpecError(field, "must not contain \"..\"");
+    clean += "/" + part;
+  }
+  if (clean.empty()) throw SpecError(field, "must name a cgroup below the hierarchy root");
+  const Mount2& m = cgroup2_mount();
+  if (cgroups_path[0] == '/') return m.mount_point + clean;
+  std::string own = own_cgroup_dir();
+  return own + clean;
+}
+
+std::string missing_controller_message(const std::string& field, const std::string& controller) {
+  return field + ": the " + controller + " controller is not available in the cgroup v2 hierarchy at " +
+         cgroup2_mount().mount_point;
+}
+
+void prepare_path(const std::string& dir, const std::vector<ControllerNeed>& required,
+                  const std::set<std::string>& wanted) {
+  const std::string& mp = cgroup2_mount().mount_point;
+  if (dir.rfind(mp + "/", 0) != 0)
+    throw Error("cgroup " + dir + " is not below the cgroup2 mount " + mp, EINVAL);
+
+  // Refuse before creating anything: the root lists every controller the kernel offers.
+  auto at_root = controllers_of(mp);
+  for (const auto& need : required)
+    if (!at_root.count(need.controller))
+      throw Error(missing_controller_message(need.field, need.controller), EOPNOTSUPP);
+
+  std::vector<std::string> ancestors;  // mount point .. parent of dir
+  for (size_t pos = mp.size(); pos != std::string::npos; pos = dir.find('/', pos + 1))
+    ancestors.push_back(dir.substr(0, pos));
+
+  for (const auto& a : ancestors) {
+    if (!is_dir(a) && ::mkdir(a.c_str(), 0755) != 0 && errno != EEXIST)
+      throw_errno("create cgroup " + a);
+    auto available = controllers_of(a);
+    auto enabled = subtree_control_of(a);
+    for (const auto& need : required) {
+      if (enabled.count(need.controller)) continue;
+      if (!available.count(need.controller))
+        throw Error(need.field + ": the " + need.controller + " controller is not delegated to " + a,
+                    EOPNOTSUPP);
+      try {
+        write_existing(a + "/cgroup.subtree_control", "+" + need.controller);
+      } catch (const Error& e) {
+        throw Error(need.field + ": cannot enable the " + need.controller + " controller in " + a +
+                        (e.code() == EBUSY ? " (it has processes of its own)" : "") + ": " + e.what(),
+                    e.code());
+      }
+      enabled.insert(need.controller);
+    }
+    for (const auto& c : wanted) {
+      if (enabled.count(c) || !available.count(c)) continue;
+      try {
+        write_existing(a + "/cgroup.subtree_control", "+" + c);
+      } catch (const Error& e) {
+        spdlog::debug("cgroup: not enabling {} in {}: {}", c, a, e.what());
+      }
+    }
+  }
+}
+
+unsigned count_cpu_list(const std::string& list) {
+  unsigned n = 0;
+  std::istringstream in(list);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    while (!item.empty() && (item.back() == '\n' || item.back() == ' ')) item.pop_back();
+    if (item.empty()) continue;
+    auto dash = item.find('-');
+    try {
+      if (dash == std::string::npos) {
+        (void)std::stoul(item);
+        ++n;
+      } else {
+        unsigned long lo = std::stoul(item.substr(0, dash)), hi = std::stoul(item.substr(dash + 1));
+        if (hi >= lo) n += static_cast<unsigned>(hi - lo + 1);
+      }
+    } catch (const std::exception&) {
+      continue;
+    }
+  }
+  return n;
+}
+
+unsigned cpus_available(const std::string& parent_dir) {
+  try {
+    unsigned n = count_cpu_list(read_file(parent_dir + "/cpuset.cpus.effective"));
+    if (n > 0) return n;
+  } catch (const Error&) {
+  }
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+    return static_cast<unsigned>(CPU_COUNT(&set));
+  long n = ::sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? static_cast<unsigned>(n) : 1;
+}
+
+}  // namespace vcrun::cgroup

@@ -1,0 +1,23 @@
+// CLI11 options for QuickResourceFlags, shared by `vcrun run` and `vcrun update` (header
+// only: the library itself does not depend on CLI11).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "cgroup/quick_flags.hpp"
+
+namespace vcrun::cgroup {
+
+inline void add_quick_flag_options(CLI::App& app, QuickResourceFlags& f) {
+  const char* g = "Resources";
+  app.add_option("--cpu-reserve", f.cpu_reserve, "CPU reservation: fraction 0..1 of all containers' CPU")->group(g);
+  app.add_option("--cpu-share", f.cpu_share, "CPU share of the unreserved CPU (default 1; 0: capped reservation)")->group(g);
+  app.add_option("--cpus", f.cpus, "CPU cap in CPUs (cpu.max), e.g. 1.5")->group(g);
+  app.add_option("--cpuset", f.cpuset, "CPUs the container may run on, e.g. 0-1,3")->group(g);
+  app.add_option("--memory", f.memory, "memory limit (memory.max), e.g. 512M")->group(g);
+  app.add_option("--memory-reserve", f.memory_reserve, "memory reservation (memory.low), e.g. 128M")->group(g);
+  app.add_option("--pids", f.pids, "maximum number of processes (pids.max)")->group(g);
+  app.add_option("--io-weight", f.io_weight, "block IO weight 10..1000 (io.weight)")->group(g);
+}
+
+}  // namespace vcrun::cgroup

@@ -1,0 +1,50 @@
+// The spectator view: per-container CPU, memory, pids and io figures from cgroup files.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace vcrun::cgroup {
+
+struct Stats {
+  std::string id;
+  std::string path;
+  bool present = false;             // the cgroup exists
+  double cpu_percent = 0;           // of one CPU over the sampling interval
+  uint64_t cpu_usage_usec = 0;
+  uint64_t nr_throttled = 0;
+  uint64_t throttled_usec = 0;
+  std::optional<uint64_t> memory_current;
+  std::optional<uint64_t> memory_max;  // nullopt: "max" or no memory controller
+  std::optional<uint64_t> pids_current;
+  std::optional<uint64_t> pids_max;
+  uint64_t io_read_bytes = 0;
+  uint64_t io_write_bytes = 0;
+};
+
+// Pure parsers, unit-tested.
+// "key value" lines (cpu.stat, memory.events, memory.stat, pids.events).
+std::map<std::string, uint64_t> parse_flat_keyed(const std::string& text);
+// io.stat ("8:0 rbytes=1 wbytes=2 ..."): rbytes and wbytes summed over devices.
+std::pair<uint64_t, uint64_t> parse_io_stat(const std::string& text);
+// A single value file: a number, or nullopt for "max".
+std::optional<uint64_t> parse_single_value(const std::string& text);
+
+// Reads everything once (cpu_percent stays 0).
+Stats read_stats(const std::string& id, const std::string& path);
+// Samples cpu.stat twice, `interval` apart, for every (id, path) and fills cpu_percent.
+std::vector<Stats> sample_stats(const std::vector<std::pair<std::string, std::string>>& containers,
+                                std::chrono::milliseconds interval = std::chrono::milliseconds(100));
+
+std::string format_stats_table(const std::vector<Stats>& stats);
+nlohmann::json stats_json(const std::vector<Stats>& stats);
+// "12.3MiB"
+std::string human_bytes(uint64_t b);
+
+}  // namespace vcrun::cgroup

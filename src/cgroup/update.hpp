@@ -1,0 +1,21 @@
+// `vcrun update`: changing the limits of a running container, admission control included.
+#pragma once
+
+#include <string>
+
+#include "vcrun/spec.hpp"
+
+namespace vcrun::cgroup {
+
+// Applies the resource fields set in `changes` (linux.resources and vcrun.cpu / vcrun.memory;
+// unset fields keep their current values) to the container cgroup at `path`. A changed CPU
+// reservation or share goes through admission control and re-plans the siblings first, so a
+// refused update changes nothing. Starts the CPU monitor when the update needs one.
+void update_container(const std::string& state_root, const std::string& id, const std::string& path,
+                      const ContainerSpec& changes);
+
+// Parses an OCI LinuxResources JSON document (what `runc update --resources` reads) into
+// `spec.linux.resources`, validated; errors name the field ("resources.memory.limit").
+void load_resources_json(ContainerSpec& spec, const std::string& json_text);
+
+}  // namespace vcrun::cgroup

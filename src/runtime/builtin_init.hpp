@@ -1,0 +1,15 @@
+// The optional built-in init (--init): PID 1 that reaps zombies and forwards signals.
+#pragma once
+
+#include "runtime/seccomp.hpp"
+#include "vcrun/spec.hpp"
+
+namespace vcrun {
+
+// Applies the process's security settings to itself, forks the container process, then
+// forwards every catchable signal to it and reaps all children until it exits; exits with
+// its status (128+N for death by signal N).
+[[noreturn]] void run_builtin_init(const Process& process,
+                                   const security::SeccompProgram* seccomp, int error_fd);
+
+}  // namespace vcrun

@@ -1,0 +1,20 @@
+// clone3 with namespace flags and CLONE_INTO_CGROUP: the container init is created in
+// its namespaces and its cgroup in one step, so a crash never leaves it outside both.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+
+#include "vcrun/spec.hpp"
+
+namespace vcrun {
+
+// Returns the child's pid in the parent and 0 in the child (fork semantics: the child
+// runs on a copy of the parent's stack). cgroup_fd < 0: stay in the caller's cgroup.
+pid_t clone_into(uint64_t namespace_flags, int cgroup_fd);
+
+// CLONE_NEW* flag of a namespace type.
+uint64_t namespace_flag(NamespaceType type);
+
+}  // namespace vcrun

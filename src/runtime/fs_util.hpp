@@ -1,0 +1,16 @@
+// Small file helpers that throw vcrun::Error naming the path.
+#pragma once
+
+#include <string>
+
+namespace vcrun {
+
+std::string read_file(const std::string& path);
+// Writes `data` to an existing file (cgroup, proc and sysfs knobs): no create, no truncate.
+void write_existing(const std::string& path, const std::string& data);
+// Writes `data` to `path` atomically: temp file in the same directory, fsync, rename.
+void write_file_atomic(const std::string& path, const std::string& data, unsigned mode = 0644);
+// mkdir -p with `mode` for created components; existing directories are fine.
+void make_dirs(const std::string& path, unsigned mode = 0755);
+
+}  // namespace vcrun

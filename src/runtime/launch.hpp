@@ -1,0 +1,32 @@
+// Launching a container's init: everything `create` and `run` share, from the state
+// directory to an init that has built the root and waits to exec.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "runtime/fd.hpp"
+#include "runtime/state.hpp"
+#include "vcrun/runtime.hpp"
+#include "vcrun/spec.hpp"
+
+namespace vcrun {
+
+struct Launched {
+  state::ContainerState state;
+  UniqueFd sync;  // parent's end of the sync channel
+};
+
+// Creates the state dir, cgroup and init; returns once the init reported "ready".
+// `use_fifo`: the init waits on exec.fifo (create/start); otherwise on kStart (run).
+// On failure everything created so far is removed again and the error is rethrown.
+Launched launch(const state::Store& store, const std::string& id, const std::string& config_json,
+                const ContainerSpec& spec, const CreateOptions& opts, bool use_fifo);
+
+// Removes whatever a container has left (processes, cgroup, state dir). Idempotent.
+void destroy_container(const state::Store& store, const state::ContainerState& st);
+
+std::string now_rfc3339();
+
+}  // namespace vcrun

@@ -1,0 +1,60 @@
+// Quick mode: the default spec plus command-line flags.
+#include "runtime/quick.hpp"
+
+#include <sys/stat.h>
+
+#include "vcrun/error.hpp"
+#include "vcrun/spec.hpp"
+
+namespace vcrun {
+
+namespace {
+
+nlohmann::json volume_mount(const std::string& flag) {
+  auto first = flag.find(':');
+  if (first == std::string::npos || first == 0)
+    throw SpecError("-v " + flag, "must be SRC:DST[:ro|rw]");
+  auto second = flag.find(':', first + 1);
+  std::string src = flag.substr(0, first);
+  std::string dst = flag.substr(first + 1, second == std::string::npos ? second
+                                                                       : second - first - 1);
+  std::string mode = second == std::string::npos ? "rw" : flag.substr(second + 1);
+  if (src[0] != '/') throw SpecError("-v " + flag, "source must be an absolute path");
+  if (dst.empty() || dst[0] != '/') throw SpecError("-v " + flag, "destination must be absolute");
+  if (mode != "ro" && mode != "rw") throw SpecError("-v " + flag, "mode must be ro or rw");
+  struct stat st;
+  if (::stat(src.c_str(), &st) != 0) throw SpecError("-v " + flag, "source does not exist");
+  return {{"destination", dst},
+          {"type", "bind"},
+          {"source", src},
+          {"options", {"rbind", mode, "nosuid", "nodev"}}};
+}
+
+}  // namespace
+
+std::string quick_config(const std::string& id, const QuickOptions& q,
+                         const std::string& root_path) {
+  if (q.args.empty()) throw SpecError("command", "give the command to run after --");
+  auto config = nlohmann::json::parse(default_spec_json());
+  auto& process = config["process"];
+  process["args"] = q.args;
+  for (const auto& kv : q.env) {
+    if (kv.find('=') == std::string::npos || kv[0] == '=')
+      throw SpecError("-e " + kv, "must be KEY=VALUE");
+    process["env"].push_back(kv);
+  }
+  if (!q.cwd.empty()) process["cwd"] = q.cwd;
+  // A quick container is a build or job environment: writable root, host's terminal
+  // type, and the default seccomp profile.
+  config["root"] = {{"path", q.rootfs.empty() ? root_path : q.rootfs}, {"readonly", false}};
+  config["hostname"] = q.hostname.empty() ? id : q.hostname;
+  for (const auto& v : q.volumes) config["mounts"].push_back(volume_mount(v));
+  if (!q.resources.empty()) config["linux"]["resources"] = q.resources;
+  auto ext = q.vcrun;
+  if (q.init) ext["init"] = true;
+  ext["seccomp"] = "default";
+  config["vcrun"] = ext;
+  return config.dump(2);
+}
+
+}  // namespace vcrun

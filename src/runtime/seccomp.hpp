@@ -1,0 +1,44 @@
+// vcrun::security::SeccompProgram: an OCI linux.seccomp section compiled to a BPF program
+// in the parent (all errors before anything exists) and loaded in the child before execve.
+#pragma once
+
+#include <linux/filter.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "vcrun/spec.hpp"
+
+namespace vcrun::security {
+
+class SeccompProgram {
+ public:
+  // Resolves architectures, syscall names, actions and flags with libseccomp and exports
+  // the filter as raw BPF. Throws SpecError naming the field ("linux.seccomp.syscalls[3]
+  // .names[0]: malformed syscall name ..."). Names unknown to libseccomp on every
+  // configured arch are skipped with a warning, as the OCI spec allows (crun does too).
+  static SeccompProgram compile(const Seccomp& profile);
+
+  // Installs the filter in the calling thread (all threads with SECCOMP_FILTER_FLAG_TSYNC).
+  // Only the seccomp() syscall: safe after fork in a multi-threaded parent. Needs
+  // no_new_privs or CAP_SYS_ADMIN in the effective set (the kernel's rule).
+  void load() const;
+
+  // Number of BPF instructions, for logs and tests.
+  size_t size() const { return code_.size(); }
+  // SECCOMP_FILTER_FLAG_* passed to seccomp(2).
+  unsigned flags() const { return flags_; }
+
+ private:
+  std::vector<sock_filter> code_;
+  unsigned flags_ = 0;
+};
+
+// The built-in profile of quick mode and `vcrun spec`: default allow plus a deny list of
+// kernel surface a container never needs (see seccomp_profile.cpp for each decision).
+Seccomp default_profile();
+
+// Names of SCMP_ACT_* actions for messages ("SCMP_ACT_ERRNO").
+const char* action_name(SeccompAction a);
+
+}  // namespace vcrun::security

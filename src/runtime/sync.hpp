@@ -1,0 +1,26 @@
+// The parent<->init synchronisation channel: a SOCK_SEQPACKET pair carrying short
+// messages, so each message arrives whole and a dead peer reads as EOF.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "runtime/fd.hpp"
+
+namespace vcrun::sync {
+
+// [0] for the parent, [1] for the child; both close-on-exec.
+std::pair<UniqueFd, UniqueFd> make_pair();
+// Sends one message; false when the peer is gone (no SIGPIPE).
+bool send(int fd, const std::string& msg);
+// Receives one message; nullopt on EOF (peer closed or exec'd).
+std::optional<std::string> receive(int fd);
+
+// Messages.
+inline constexpr const char* kGo = "go";        // parent -> init: maps/cgroup done
+inline constexpr const char* kReady = "ready";  // init -> parent: root built, waiting
+inline constexpr const char* kStart = "start";  // parent -> init: exec now (run only)
+inline constexpr const char* kErrorPrefix = "error:";  // init -> parent: setup failed
+
+}  // namespace vcrun::sync

@@ -1,0 +1,108 @@
+// Helpers for the [vm] cgroup tests: controller checks with SKIP, children in a cgroup.
+#pragma once
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "cgroup/hierarchy.hpp"
+#include "runtime/fs_util.hpp"
+
+namespace vcrun::cgtest {
+
+inline bool have_controller(const std::string& c) {
+  try {
+    return cgroup::controllers_of(cgroup::cgroup2_mount().mount_point).count(c) > 0;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+inline std::string skip_message(const std::string& c) {
+  std::string mp = "(no cgroup2 mount)";
+  try {
+    mp = cgroup::cgroup2_mount().mount_point;
+  } catch (const std::exception&) {
+  }
+  return "SKIP: " + c + " controller not available in " + mp;
+}
+
+// Use as: REQUIRE_CONTROLLER("memory"); at the top of a test case.
+#define REQUIRE_CONTROLLER(c)                   \
+  do {                                          \
+    if (!vcrun::cgtest::have_controller(c)) {   \
+      WARN(vcrun::cgtest::skip_message(c));     \
+      return;                                   \
+    }                                           \
+  } while (0)
+
+inline bool exists(const std::string& p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0;
+}
+
+inline std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+inline std::string read(const std::string& p) { return trim(read_file(p)); }
+
+// Value of `key` in a flat-keyed file such as cpu.stat or memory.events.
+inline uint64_t keyed(const std::string& file, const std::string& key) {
+  std::istringstream in(read_file(file));
+  std::string k;
+  uint64_t v;
+  while (in >> k >> v)
+    if (k == key) return v;
+  return 0;
+}
+
+// Forks a child that moves itself into `cgroup` and runs `body`; its return is the exit code.
+inline pid_t spawn_in(const std::string& cgroup, const std::function<int()>& body) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    try {
+      write_existing(cgroup + "/cgroup.procs", "0");
+      ::_exit(body());
+    } catch (...) {
+      ::_exit(120);
+    }
+  }
+  return pid;
+}
+
+// Wait status of pid, or -1 after `seconds`.
+inline int wait_for(pid_t pid, int seconds = 60) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  int status = 0;
+  for (;;) {
+    pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) return status;
+    if (r < 0) return -1;
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      return -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+inline std::string state_root_for_tests() {
+  std::string root = "/run/vcrun-cgroup-tests";
+  make_dirs(root, 0700);
+  return root;
+}
+
+}  // namespace vcrun::cgtest

@@ -1,0 +1,151 @@
+// Integration: create -> start -> state -> exec -> kill -> delete through the CLI.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "support/harness.hpp"
+
+using namespace vcrun::test;
+
+namespace {
+
+nlohmann::json state_of(const std::string& id) {
+  auto r = run_vcrun({"state", id});
+  REQUIRE(r.status == 0);
+  return nlohmann::json::parse(r.out);
+}
+
+bool wait_status(const std::string& id, const std::string& status) {
+  for (int i = 0; i < 100; ++i) {
+    if (state_of(id)["status"] == status) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+bool alive(pid_t pid) { return process_alive(pid); }
+
+}  // namespace
+
+TEST_CASE("create, start, state, exec, kill and delete", "[integration]") {
+  auto id = unique_id("life");
+  auto bundle = make_bundle(id, default_config({"sleep", "60"}));
+  auto r = run_vcrun_detached({"create", id, "--bundle", bundle});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  auto st = state_of(id);
+  CHECK(st["status"] == "created");
+  CHECK(st["id"] == id);
+  CHECK(st["bundle"] == bundle);
+  pid_t pid = st["pid"].get<pid_t>();
+  REQUIRE(alive(pid));
+
+  REQUIRE(run_vcrun({"start", id}).status == 0);
+  CHECK(state_of(id)["status"] == "running");
+  CHECK(run_vcrun({"start", id}).status != 0);  // only a created container starts
+
+  // exec joins the same namespaces: same pid namespace (sees sleep as pid 1) and uts.
+  r = run_vcrun({"exec", id, "--", "sh", "-c", "cat /proc/1/cmdline | tr '\\0' ' '; hostname"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("sleep 60") != std::string::npos);
+  CHECK(r.out.find("vcrun\n") != std::string::npos);
+  std::string host_ns = std::filesystem::read_symlink("/proc/self/ns/mnt");
+  std::string init_ns = std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/ns/mnt");
+  r = run_vcrun({"exec", id, "--", "readlink", "/proc/self/ns/mnt"});
+  CHECK(r.out == init_ns + "\n");
+  CHECK(init_ns != host_ns);
+  CHECK(run_vcrun({"exec", id, "--", "sh", "-c", "exit 7"}).status == 7);
+
+  auto list = run_vcrun({"list", "--format", "json"});
+  CHECK(list.out.find(id) != std::string::npos);
+  auto ps = run_vcrun({"ps", id});
+  CHECK(ps.out.find(std::to_string(pid)) != std::string::npos);
+
+  CHECK(run_vcrun({"delete", id}).status != 0);  // running: refused without --force
+  REQUIRE(run_vcrun({"kill", id, "KILL"}).status == 0);
+  REQUIRE(wait_status(id, "stopped"));
+  CHECK(!alive(pid));
+  REQUIRE(run_vcrun({"delete", id}).status == 0);
+  CHECK(!std::filesystem::exists(runtime_root() + "/" + id));
+  CHECK(run_vcrun({"state", id}).status != 0);
+}
+
+TEST_CASE("delete --force removes a running container and its processes", "[integration]") {
+  auto id = unique_id("force");
+  auto bundle = make_bundle(id, default_config({"sleep", "60"}));
+  REQUIRE(run_vcrun_detached({"run", "--detach", id, "--bundle", bundle}).status == 0);
+  pid_t pid = state_of(id)["pid"].get<pid_t>();
+  REQUIRE(alive(pid));
+  REQUIRE(run_vcrun({"delete", "--force", id}).status == 0);
+  for (int i = 0; i < 100 && alive(pid); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(!alive(pid));
+  CHECK(!std::filesystem::exists(runtime_root() + "/" + id));
+}
+
+TEST_CASE("--init reaps orphans and forwards signals", "[integration]") {
+  auto id = unique_id("init");
+  auto config = default_config({"sh", "-c", "trap 'echo got-term; exit 3' TERM; "
+                                            "(sleep 0.1 &) ; while :; do sleep 0.1; done"});
+  config["vcrun"] = {{"init", true}};
+  auto bundle = make_bundle(id, config);
+  REQUIRE(run_vcrun_detached({"run", "--detach", id, "--bundle", bundle}).status == 0);
+  pid_t pid = state_of(id)["pid"].get<pid_t>();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // The orphaned sleep was reaped by the init: no zombie in the container.
+  auto r = run_vcrun({"exec", id, "--", "sh", "-c", "grep -l '^State:.*Z' /proc/[0-9]*/status | wc -l"});
+  CHECK(r.out == "0\n");
+  REQUIRE(run_vcrun({"kill", id, "TERM"}).status == 0);
+  for (int i = 0; i < 100 && alive(pid); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(!alive(pid));
+  CHECK(run_vcrun({"delete", id}).status == 0);
+}
+
+TEST_CASE("hooks run at their points with the state on stdin", "[integration]") {
+  auto id = unique_id("hooks");
+  auto out = work_dir() + "/" + id + "-hooks.log";
+  auto hook = [&](const std::string& name) {
+    return nlohmann::json{{"path", "/bin/sh"},
+                          {"args", {"sh", "-c", "echo " + name + " $(cat | tr -d '\\n ') >> " + out}}};
+  };
+  auto config = default_config({"true"});
+  config["hooks"] = {{"prestart", {hook("prestart")}},
+                     {"createRuntime", {hook("createRuntime")}},
+                     {"poststart", {hook("poststart")}},
+                     {"poststop", {hook("poststop")}}};
+  auto bundle = make_bundle(id, config);
+  auto r = run_vcrun({"run", "--rm", id, "--bundle", bundle});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  std::ifstream in(out);
+  std::string log((std::istreambuf_iterator<char>(in)), {});
+  auto p1 = log.find("prestart"), p2 = log.find("createRuntime"), p3 = log.find("poststart"),
+       p4 = log.find("poststop");
+  REQUIRE(p1 != std::string::npos);
+  REQUIRE(p2 != std::string::npos);
+  REQUIRE(p3 != std::string::npos);
+  REQUIRE(p4 != std::string::npos);
+  CHECK(p1 < p2);
+  CHECK(p2 < p3);
+  CHECK(p3 < p4);
+  CHECK(log.find("\"id\":\"" + id + "\"") != std::string::npos);
+}
+
+TEST_CASE("a failing hook fails create and leaves nothing", "[integration]") {
+  auto id = unique_id("badhook");
+  auto config = default_config({"true"});
+  config["hooks"] = {{"prestart", {{{"path", "/bin/false"}}}}};
+  auto bundle = make_bundle(id, config);
+  auto r = run_vcrun_detached({"create", id, "--bundle", bundle});
+  CHECK(r.status != 0);
+  CHECK(r.err.find("hooks.prestart[0]") != std::string::npos);
+  CHECK(!std::filesystem::exists(runtime_root() + "/" + id));
+}
