@@ -62,6 +62,9 @@ std::string default_spec_json() {
                       "/proc/timer_stats",   "/proc/sched_debug", "/proc/scsi",
                       "/sys/firmware",       "/sys/devices/virtual/powercap"};
   l["readonlyPaths"] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
+  // vcrun's built-in seccomp profile (security::default_profile), by reference: the
+  // profile evolves with the runtime instead of being frozen into every bundle.
+  spec["vcrun"] = {{"seccomp", "default"}};
   return spec.dump(2) + "\n";
 }
 

@@ -159,6 +159,10 @@ VcrunExtensions parse_extensions(const Node& n) {
     if (auto m = mem->get("min")) x.memory_min = m->i64();
   }
   if (auto i = n.get("init")) x.init = i->boolean();
+  if (auto sc = n.get("seccomp")) {
+    if (sc->str() != "default") sc->fail("must be \"default\" (the built-in profile)");
+    x.default_seccomp = true;
+  }
   return x;
 }
 

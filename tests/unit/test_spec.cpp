@@ -365,6 +365,7 @@ TEST_CASE("relative paths are resolved lexically against the bundle", "[unit]") 
 
 TEST_CASE("the vcrun extension object is optional and parsed when present", "[unit]") {
   json j = json::parse(default_spec_json());
+  j.erase("vcrun");
   ContainerSpec plain = parse_spec(j.dump(), "/b");
   CHECK_FALSE(plain.vcrun.cpu_reservation);
   CHECK_FALSE(plain.vcrun.cpu_share);
@@ -376,6 +377,15 @@ TEST_CASE("the vcrun extension object is optional and parsed when present", "[un
   CHECK_FALSE(s.vcrun.cpu_reservation);
   CHECK(s.vcrun.memory_high == -1);
   CHECK_FALSE(s.vcrun.memory_min);
+  CHECK_FALSE(s.vcrun.default_seccomp);
+
+  // The default spec selects the built-in seccomp profile by reference.
+  CHECK(parse_spec(default_spec_json(), "/b").vcrun.default_seccomp);
+  j["vcrun"] = {{"seccomp", "default"}};
+  CHECK(parse_spec(j.dump(), "/b").vcrun.default_seccomp);
+  j["vcrun"] = {{"seccomp", "strict"}};
+  CHECK_THROWS_WITH(parse_spec(j.dump(), "/b"),
+                    "vcrun.seccomp: must be \"default\" (the built-in profile)");
 }
 
 TEST_CASE("load_spec reads <bundle>/config.json", "[unit]") {
