@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "runtime/container_init.hpp"
+#include "runtime/self_protect.hpp"
 
 namespace vcrun {
 
@@ -22,9 +23,9 @@ void run_builtin_init(const Process& process, const security::SeccompProgram* se
   } catch (const std::exception& e) {
     fail(error_fd, e.what());
   }
-  // The init stays the vcrun binary: keep container processes away from its
-  // /proc/1/exe and memory.
-  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  // The init stays the vcrun binary: apply_identity_and_capabilities made it dumpable
+  // again after the user switch; see self_protect.hpp.
+  security::protect_self_exe();
   // A pid namespace's init only receives signals it handles: install a handler for every
   // catchable one (execve resets them for the child) and take them with sigwaitinfo.
   for (int sig = 1; sig < SIGRTMIN; ++sig)

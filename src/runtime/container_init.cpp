@@ -21,6 +21,7 @@
 #include "runtime/fd.hpp"
 #include "runtime/fs_util.hpp"
 #include "runtime/paths.hpp"
+#include "runtime/self_protect.hpp"
 #include "runtime/sync.hpp"
 #include "vcrun/error.hpp"
 
@@ -42,14 +43,12 @@ void expect(int fd, const char* what) {
   if (*msg != what) throw Error("unexpected sync message \"" + *msg + "\"");
 }
 
-void reset_signals() {
-  sigset_t all;
-  sigemptyset(&all);
-  sigprocmask(SIG_SETMASK, &all, nullptr);
-  for (int sig = 1; sig < NSIG; ++sig) {
-    if (sig == SIGKILL || sig == SIGSTOP) continue;
-    signal(sig, SIG_DFL);
-  }
+// vcrun installs no signal handlers before clone, so only the mask (blocked by `run` for
+// forwarding) needs resetting; execve resets nothing of it.
+void reset_signal_mask() {
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
 }
 
 // Namespaced sysctls are written through /proc/sys before the root changes: the kernel
@@ -144,11 +143,9 @@ void exec_prepared(const Process& process, int error_fd) {
 
 void container_init(const InitContext& ctx) {
   const ContainerSpec& spec = *ctx.spec;
-  reset_signals();
-  // Until execve the init is the vcrun binary: not dumpable, so no process in the
-  // container can open its /proc/<pid>/exe or memory (execve makes the user's process
-  // dumpable again as usual).
-  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  reset_signal_mask();
+  // Until execve the init is the vcrun binary: see self_protect.hpp.
+  security::protect_self_exe();
   try {
     expect(ctx.sync_fd, sync::kGo);
     // In a new user namespace the init still carries the host's (unmapped) ids: become

@@ -15,6 +15,7 @@
 #include "runtime/forward.hpp"
 #include "runtime/fs_util.hpp"
 #include "runtime/seccomp_select.hpp"
+#include "runtime/self_protect.hpp"
 #include "runtime/state.hpp"
 #include "runtime/sync.hpp"
 #include "vcrun/error.hpp"
@@ -68,9 +69,8 @@ int Runtime::exec(const std::string& id, const ExecOptions& opts) {
   if (child == 0) {
     parent_end.reset();
     sigprocmask(SIG_SETMASK, &old, nullptr);
-    // Until execve this is the vcrun binary inside the container: not dumpable, so no
-    // container process can open its /proc/<pid>/exe or memory.
-    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    // Until execve this is the vcrun binary inside the container: see self_protect.hpp.
+    security::protect_self_exe();
     try {
       if (join_flags && ::setns(pidfd.get(), join_flags) != 0)
         throw_errno("setns namespaces of container " + id);

@@ -7,7 +7,7 @@
 
 namespace vcrun::security {
 
-void protect_self_exe(int /*argc*/, char** /*argv*/) {
+void protect_self_exe() {
   // Unlike runc's sealed-memfd re-exec (a full copy of the binary per start), this also
   // hides /proc/<pid>/fd and /proc/<pid>/mem of the runtime, where host fds and memory
   // would otherwise be reachable during `vcrun exec`.

@@ -5,9 +5,10 @@
 
 namespace vcrun::security {
 
-// Marks the process non-dumpable (PR_SET_DUMPABLE 0). Call first thing in main(), before
-// any namespace is entered; it survives fork/clone and lasts until execve of the container
-// program, which gets a fresh mm. Cost: one prctl (< 1 µs), no re-exec, no copy.
+// Marks the process non-dumpable (PR_SET_DUMPABLE 0). Called by every vcrun process that
+// will enter a container's namespaces (the init right after clone, `exec` before setns),
+// so programs embedding the library are covered too; it lasts until execve of the
+// container program, which gets a fresh mm. Cost: one prctl (< 1 µs), no re-exec, no copy.
 //
 // Why this holds (measured on kernel 6.18, see tests/security/): /proc/<pid>/exe and
 // friends are gated by ptrace_may_access(PTRACE_MODE_READ_FSCREDS). For a non-dumpable
@@ -17,9 +18,7 @@ namespace vcrun::security {
 // Without it, a vcrun process that has already dropped to the container's capabilities is
 // reachable: the runc attack opens /proc/<pid>/exe O_PATH, waits for exit (writes give
 // ETXTBSY while the binary runs, still true on 6.18) and reopens it for writing.
-// argc/argv are unused today; kept so a re-exec strategy can replace this without
-// touching main().
-void protect_self_exe(int argc, char** argv);
+void protect_self_exe();
 
 // True when the calling process is non-dumpable (for tests and a startup self-check).
 bool self_exe_protected();
