@@ -46,11 +46,10 @@ void write_existing(const std::string& path, const std::string& data) {
 }
 
 void write_file_atomic(const std::string& path, const std::string& data, unsigned mode) {
-  std::string tmp = path + ".tmp";
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
   if (!fd) throw_errno("create " + tmp);
   write_all(fd.get(), data, tmp);
-  if (::fsync(fd.get()) != 0) throw_errno("fsync " + tmp);
   fd.reset();
   if (::rename(tmp.c_str(), path.c_str()) != 0) throw_errno("rename " + tmp);
 }

@@ -8,7 +8,11 @@ namespace vcrun {
 std::string read_file(const std::string& path);
 // Writes `data` to an existing file (cgroup, proc and sysfs knobs): no create, no truncate.
 void write_existing(const std::string& path, const std::string& data);
-// Writes `data` to `path` atomically: temp file in the same directory, fsync, rename.
+// Writes `data` to `path` atomically: temp file in the same directory, then rename, so a
+// reader or a killed writer never sees a partial file. No fsync: what vcrun writes this
+// way describes processes that cannot outlive the kernel, so durability across a power
+// loss buys nothing, and an fsync costs 2-8 ms per write on a disk-backed --root (a
+// third of a container start); on the default tmpfs /run it is a no-op anyway.
 void write_file_atomic(const std::string& path, const std::string& data, unsigned mode = 0644);
 // mkdir -p with `mode` for created components; existing directories are fine.
 void make_dirs(const std::string& path, unsigned mode = 0755);

@@ -44,16 +44,13 @@ std::string quick_config(const std::string& id, const QuickOptions& q,
     process["env"].push_back(kv);
   }
   if (!q.cwd.empty()) process["cwd"] = q.cwd;
-  // A quick container is a build or job environment: writable root, host's terminal
-  // type, and the default seccomp profile.
+  // A quick container is a build or job environment: a writable root.
   config["root"] = {{"path", q.rootfs.empty() ? root_path : q.rootfs}, {"readonly", false}};
   config["hostname"] = q.hostname.empty() ? id : q.hostname;
   for (const auto& v : q.volumes) config["mounts"].push_back(volume_mount(v));
   if (!q.resources.empty()) config["linux"]["resources"] = q.resources;
-  auto ext = q.vcrun;
-  if (q.init) ext["init"] = true;
-  ext["seccomp"] = "default";
-  config["vcrun"] = ext;
+  config["vcrun"].update(q.vcrun);
+  if (q.init) config["vcrun"]["init"] = true;
   return config.dump(2);
 }
 

@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
 #include <sstream>
 
 #include "runtime/forward.hpp"
@@ -135,8 +137,10 @@ void Runtime::remove(const std::string& id, bool force) {
   try {
     st = store.load(id);
   } catch (const Error& e) {
-    // Killed between mkdir and the first save: nothing but the directory exists.
-    if (e.code() != ENOENT || !force || !store.exists(id)) throw;
+    // Killed between mkdir and the first save (nothing but the directory exists), or a
+    // state file damaged by something else: --force still removes the directory.
+    if (!force || !store.exists(id)) throw;
+    spdlog::warn("container {}: {}; removing its state directory", id, e.what());
     store.remove(id);
     return;
   }

@@ -17,6 +17,7 @@ namespace {
 
 nlohmann::json state_of(const std::string& id) {
   auto r = run_vcrun({"state", id});
+  INFO(r.err);
   REQUIRE(r.status == 0);
   return nlohmann::json::parse(r.out);
 }
@@ -90,7 +91,7 @@ TEST_CASE("delete --force removes a running container and its processes", "[inte
   CHECK(!std::filesystem::exists(runtime_root() + "/" + id));
 }
 
-TEST_CASE("--init reaps orphans and forwards signals", "[integration]") {
+TEST_CASE("the built-in init reaps orphans and forwards signals", "[integration]") {
   auto id = unique_id("init");
   auto config = default_config({"sh", "-c", "trap 'echo got-term; exit 3' TERM; "
                                             "(sleep 0.1 &) ; while :; do sleep 0.1; done"});

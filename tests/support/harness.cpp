@@ -159,6 +159,9 @@ Result run_vcrun(const std::vector<std::string>& args, const std::string& stdin_
 Result run_vcrun_detached(const std::vector<std::string>& args) {
   static std::atomic<int> n{0};
   std::string base = work_dir() + "/detached-" + std::to_string(n++);
+  // Built before fork: runtime_root() must be evaluated in this process, not the child.
+  std::vector<std::string> argv = {vcrun_binary(), "--root", runtime_root()};
+  argv.insert(argv.end(), args.begin(), args.end());
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork");
   if (pid == 0) {
@@ -168,8 +171,6 @@ Result run_vcrun_detached(const std::vector<std::string>& args) {
     ::dup2(null, 0);
     ::dup2(out, 1);
     ::dup2(err, 2);
-    std::vector<std::string> argv = {vcrun_binary(), "--root", runtime_root()};
-    argv.insert(argv.end(), args.begin(), args.end());
     std::vector<char*> cargs;
     for (const auto& a : argv) cargs.push_back(const_cast<char*>(a.c_str()));
     cargs.push_back(nullptr);
