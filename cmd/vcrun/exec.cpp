@@ -15,6 +15,7 @@ Registrar exec_verb(35, [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--cwd", opts->cwd, "working directory inside the container");
   cmd->add_option("--pid-file", opts->pid_file, "write the process's pid here");
   cmd->add_flag("-d,--detach", opts->detach, "do not wait for the process");
+  cmd->add_flag("-t,--tty", opts->tty, "give the process a new pseudo-terminal");
   cmd->add_option("command", opts->args, "the command, after --")->required();
   cmd->callback([&g, id, opts] { set_exit_status(Runtime(g.root).exec(*id, *opts)); });
 });

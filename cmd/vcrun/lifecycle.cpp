@@ -32,15 +32,13 @@ Registrar create_verb(10, [](CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand("create", "create a container from an OCI bundle");
   auto id = std::make_shared<std::string>();
   auto opts = std::make_shared<CreateOptions>();
-  auto console = std::make_shared<std::string>();
   cmd->add_option("id", *id, "container id")->required();
   cmd->add_option("-b,--bundle", opts->bundle, "bundle directory (default: .)");
   cmd->add_option("--pid-file", opts->pid_file, "write the init's pid here");
-  cmd->add_option("--console-socket", *console, "unix socket for the pty master (terminal)");
-  cmd->callback([&g, id, opts, console] {
+  cmd->add_option("--console-socket", opts->console_socket,
+                  "unix socket that receives the pty master (process.terminal)");
+  cmd->callback([&g, id, opts] {
     opts->bundle = absolute_bundle(opts->bundle);
-    if (!console->empty())
-      throw SpecError("--console-socket", "terminal containers are not supported yet");
     Runtime(g.root).create(*id, read_file(opts->bundle + "/config.json"), *opts);
   });
 });

@@ -22,7 +22,7 @@ std::string random_id() {
 }
 
 struct RunFlags {
-  std::string id, bundle, pid_file;
+  std::string id, bundle, pid_file, console_socket;
   bool detach = false, rm = false;
   QuickOptions quick;
 };
@@ -36,6 +36,9 @@ Registrar run_verb(30, [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("-b,--bundle", f->bundle, "OCI bundle directory");
   cmd->add_option("--pid-file", f->pid_file, "write the init's pid here");
   cmd->add_flag("-d,--detach", f->detach, "return once the container runs");
+  cmd->add_option("--console-socket", f->console_socket,
+                  "unix socket that receives the pty master (process.terminal, --detach)");
+  cmd->add_flag("-t,--tty", f->quick.terminal, "quick mode: give the command a pseudo-terminal");
   cmd->add_flag("--rm", f->rm, "delete the container when it exits");
   cmd->add_option("--name", f->id, "container id (quick mode; default run-<random>)");
   cmd->add_option("--rootfs", f->quick.rootfs,
@@ -49,6 +52,7 @@ Registrar run_verb(30, [](CLI::App& app, GlobalOptions& g) {
   cmd->callback([&g, f] {
     CreateOptions opts;
     opts.pid_file = f->pid_file;
+    opts.console_socket = f->console_socket;
     std::string config;
     if (!g.double_dash) {
       if (f->quick.args.size() != 1)

@@ -17,6 +17,9 @@ struct CreateOptions {
   // spec's root.path was given explicitly (host_overlay = false).
   bool quick = false;
   bool host_overlay = false;
+  // process.terminal with create/run --detach: the unix socket that receives the pty
+  // master (OCI console-socket protocol). A foreground run proxies the terminal itself.
+  std::string console_socket;
 };
 
 struct ExecOptions {
@@ -25,6 +28,7 @@ struct ExecOptions {
   std::string cwd;               // empty: the container's process.cwd
   std::string pid_file;
   bool detach = false;
+  bool tty = false;  // a new pty from the container's devpts (foreground only)
 };
 
 struct ContainerInfo {

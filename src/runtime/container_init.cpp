@@ -18,6 +18,7 @@
 #include "netfilter/rtnetlink.hpp"
 #include "runtime/builtin_init.hpp"
 #include "runtime/capabilities.hpp"
+#include "runtime/console.hpp"
 #include "runtime/fd.hpp"
 #include "runtime/fs_util.hpp"
 #include "runtime/paths.hpp"
@@ -166,6 +167,7 @@ void container_init(const InitContext& ctx) {
     if (spec.has_namespace(NamespaceType::network)) netlink::set_link_up(1);
     apply_sysctls(spec);
     rootfs::setup(spec, ctx.rootfs_plan);
+    if (spec.process.terminal) console::send_fd(ctx.sync_fd, console::open_in_container().get());
     if (!sync::send(ctx.sync_fd, sync::kReady)) ::_exit(127);
     if (ctx.exec_fifo_fd >= 0) {
       wait_for_start(ctx.exec_fifo_fd);

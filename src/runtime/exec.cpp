@@ -12,6 +12,7 @@
 
 #include "runtime/clone.hpp"
 #include "runtime/container_init.hpp"
+#include "runtime/console.hpp"
 #include "runtime/forward.hpp"
 #include "runtime/fs_util.hpp"
 #include "runtime/seccomp_select.hpp"
@@ -44,6 +45,7 @@ int Runtime::exec(const std::string& id, const ExecOptions& opts) {
   for (const auto& kv : opts.env)
     if (kv.find('=') == std::string::npos) throw SpecError("env", "\"" + kv + "\" is not KEY=VALUE");
   if (!opts.cwd.empty() && opts.cwd[0] != '/') throw SpecError("cwd", "must be an absolute path");
+  if (opts.tty && opts.detach) throw SpecError("--tty", "cannot be combined with --detach");
   state::Store store(root_);
   auto st = store.load(id);
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, st.pid, 0)));
@@ -75,12 +77,15 @@ int Runtime::exec(const std::string& id, const ExecOptions& opts) {
       if (join_flags && ::setns(pidfd.get(), join_flags) != 0)
         throw_errno("setns namespaces of container " + id);
       enter_cwd(process.cwd);
+      if (opts.tty) console::send_fd(child_end.get(), console::open_in_container().get());
     } catch (const std::exception& e) {
       fail(child_end.get(), e.what());
     }
     exec_process(process, seccomp ? &*seccomp : nullptr, child_end.get());
   }
   child_end.reset();
+  UniqueFd master;
+  if (opts.tty) master = console::receive_fd(parent_end.get());
   auto msg = sync::receive(parent_end.get());
   if (msg && msg->rfind(sync::kErrorPrefix, 0) == 0) {
     ::waitpid(child, nullptr, 0);
@@ -88,7 +93,9 @@ int Runtime::exec(const std::string& id, const ExecOptions& opts) {
     throw Error(msg->substr(std::string(sync::kErrorPrefix).size()));
   }
   if (!opts.pid_file.empty()) write_file_atomic(opts.pid_file, std::to_string(child), 0644);
-  int status = opts.detach ? 0 : wait_forwarding(child, set);
+  int status = opts.detach   ? 0
+               : master      ? console::proxy_and_wait(child, master.get(), set)
+                             : wait_forwarding(child, set);
   sigprocmask(SIG_SETMASK, &old, nullptr);
   return status;
 }

@@ -16,6 +16,7 @@
 #include "cgroup/cgroup.hpp"
 #include "runtime/capabilities.hpp"
 #include "runtime/clone.hpp"
+#include "runtime/console.hpp"
 #include "runtime/container_init.hpp"
 #include "runtime/fs_util.hpp"
 #include "runtime/hooks.hpp"
@@ -184,6 +185,15 @@ Launched launch(const state::Store& store, const std::string& id, const std::str
       write_existing("/proc/" + std::to_string(child) + "/oom_score_adj",
                      std::to_string(*spec.process.oom_score_adj));
     if (!sync::send(parent_end.get(), sync::kGo)) throw Error("container init died");
+    if (spec.process.terminal) {
+      out.console = console::receive_fd(parent_end.get());
+      if (!opts.console_socket.empty()) {
+        console::send_to_console_socket(opts.console_socket, out.console.get());
+        out.console.reset();
+      } else if (use_fifo) {
+        throw SpecError("process.terminal", "create needs --console-socket for a terminal");
+      }
+    }
     await_ready(parent_end.get());
 
     auto start_time = state::process_start_time(child);

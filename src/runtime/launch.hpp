@@ -16,10 +16,13 @@ namespace vcrun {
 struct Launched {
   state::ContainerState state;
   UniqueFd sync;  // parent's end of the sync channel
+  UniqueFd console;  // pty master of a foreground process.terminal run
 };
 
 // Creates the state dir, cgroup and init; returns once the init reported "ready".
 // `use_fifo`: the init waits on exec.fifo (create/start); otherwise on kStart (run).
+// With process.terminal the pty master goes to opts.console_socket when given, else it
+// is returned in Launched::console (foreground run only).
 // On failure everything created so far is removed again and the error is rethrown.
 Launched launch(const state::Store& store, const std::string& id, const std::string& config_json,
                 const ContainerSpec& spec, const CreateOptions& opts, bool use_fifo);

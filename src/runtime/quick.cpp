@@ -44,6 +44,7 @@ std::string quick_config(const std::string& id, const QuickOptions& q,
     process["env"].push_back(kv);
   }
   if (!q.cwd.empty()) process["cwd"] = q.cwd;
+  process["terminal"] = q.terminal;
   // A quick container is a build or job environment: a writable root.
   config["root"] = {{"path", q.rootfs.empty() ? root_path : q.rootfs}, {"readonly", false}};
   config["hostname"] = q.hostname.empty() ? id : q.hostname;

@@ -16,6 +16,7 @@ struct QuickOptions {
   std::vector<std::string> env;      // KEY=VALUE
   std::vector<std::string> volumes;  // SRC:DST[:ro]
   bool init = false;
+  bool terminal = false;
   nlohmann::json resources = nlohmann::json::object();  // OCI linux.resources
   nlohmann::json vcrun = nlohmann::json::object();      // the "vcrun" extension object
 };

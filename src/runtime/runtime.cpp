@@ -14,6 +14,7 @@
 
 #include <sstream>
 
+#include "runtime/console.hpp"
 #include "runtime/forward.hpp"
 #include "runtime/fs_util.hpp"
 #include "runtime/hooks.hpp"
@@ -106,10 +107,12 @@ int Runtime::run(const std::string& id, const std::string& config_json,
     store.save(st);
     run_hooks(spec.hooks.poststart, "hooks.poststart", st);
     if (detach) {
+      if (l.console) throw SpecError("process.terminal", "run --detach needs --console-socket");
       sigprocmask(SIG_SETMASK, &old, nullptr);
       return 0;
     }
-    status = wait_forwarding(st.pid, set);
+    status = l.console ? console::proxy_and_wait(st.pid, l.console.get(), set)
+                       : wait_forwarding(st.pid, set);
   } catch (...) {
     destroy_container(store, st);
     throw;

@@ -1,0 +1,32 @@
+// process.terminal: a pseudo-terminal from the container's own devpts instance, its
+// master handed to the runtime (foreground proxy) or to an OCI --console-socket.
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <string>
+
+#include "runtime/fd.hpp"
+
+namespace vcrun::console {
+
+// In the container (after its /dev/pts is mounted and the root entered): opens a new pty
+// pair, makes the slave the controlling terminal and stdin/stdout/stderr of this process
+// in a new session, and returns the master.
+UniqueFd open_in_container();
+
+// SCM_RIGHTS over a unix socket. receive_fd throws the peer's error report when a message
+// without an fd arrives instead (the init failed before it had a terminal).
+void send_fd(int sock, int fd);
+UniqueFd receive_fd(int sock);
+
+// Hands the master to the unix socket at `path` (OCI console-socket protocol).
+void send_to_console_socket(const std::string& path, int master);
+
+// Foreground: copies stdin -> master and master -> stdout (stdin in raw mode when it is a
+// terminal, window size followed), forwards the blocked signals of `set` to pid, and
+// returns pid's exit status (128+N for signal N) once it exited and the output drained.
+int proxy_and_wait(pid_t pid, int master, const sigset_t& set);
+
+}  // namespace vcrun::console
