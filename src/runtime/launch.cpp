@@ -13,7 +13,10 @@
 #include <ctime>
 #include <optional>
 
+#include <spdlog/spdlog.h>
+
 #include "cgroup/cgroup.hpp"
+#include "cgroup/hierarchy.hpp"
 #include "runtime/capabilities.hpp"
 #include "runtime/clone.hpp"
 #include "runtime/console.hpp"
@@ -142,12 +145,14 @@ Launched launch(const state::Store& store, const std::string& id, const std::str
       make_dirs(spec.root.path, 0755);
     }
     st.rootfs = spec.root.path;
+    // The cgroup's path is recorded before the cgroup exists: from here on `delete
+    // --force` finds everything to remove, whenever this process is killed.
+    st.cgroup_path = cgroup::container_dir(spec.linux.cgroups_path, id);
     write_file_atomic(dir + "/config.json", config_json, 0600);
-    store.save(st);  // from here on `delete --force` finds what to remove
-
-    auto cg = cgroup::ContainerCgroup::create(store.root(), id, spec);
-    st.cgroup_path = cg.path();
     store.save(st);
+    spdlog::debug("{}: state dir written", id);
+    auto cg = cgroup::ContainerCgroup::create(store.root(), id, spec);
+    spdlog::debug("{}: cgroup {} ready", id, cg.path());
 
     security::check_capabilities(spec.process);
     auto seccomp = security::compile_for(spec);
@@ -164,6 +169,7 @@ Launched launch(const state::Store& store, const std::string& id, const std::str
       throw_errno("linux.namespaces: setns pid");
     auto [parent_end, child_end] = sync::make_pair();
 
+    spdlog::debug("{}: cloning the init", id);
     child = clone_into(joins.new_flags, cg.dir_fd());
     if (child == 0) {
       parent_end.reset();
@@ -195,6 +201,7 @@ Launched launch(const state::Store& store, const std::string& id, const std::str
       }
     }
     await_ready(parent_end.get());
+    spdlog::debug("{}: init {} ready", id, child);
 
     auto start_time = state::process_start_time(child);
     if (!start_time) throw Error("container init exited during setup");

@@ -103,6 +103,7 @@ int Runtime::run(const std::string& id, const std::string& config_json,
     auto msg = sync::receive(l.sync.get());
     if (msg && msg->rfind(sync::kErrorPrefix, 0) == 0)
       throw Error(msg->substr(std::string(sync::kErrorPrefix).size()));
+    spdlog::debug("{}: process started", id);
     st.started = true;
     store.save(st);
     run_hooks(spec.hooks.poststart, "hooks.poststart", st);
@@ -118,8 +119,10 @@ int Runtime::run(const std::string& id, const std::string& config_json,
     throw;
   }
   sigprocmask(SIG_SETMASK, &old, nullptr);
+  spdlog::debug("{}: process exited with {}", id, status);
   if (remove) {
     destroy_container(store, st);
+    spdlog::debug("{}: removed", id);
     run_hooks(spec.hooks.poststop, "hooks.poststop", st);
   }
   return status;

@@ -14,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "cgroup/hierarchy.hpp"
 #include "support/harness.hpp"
 
 namespace fs = std::filesystem;
@@ -104,13 +105,16 @@ TEST_CASE("SIGKILL of vcrun at any point of create, then delete --force, leaves 
   auto config = default_config({"sleep", "60"});
   config["hooks"] = {{"prestart", {{{"path", "/bin/sleep"}, {"args", {"sleep", "5"}}}}}};
   auto bundle = make_bundle(unique_id("crash"), config);
-  for (int delay_ms : {0, 2, 5, 10, 20, 40, 80, 300}) {
+  for (int delay_ms : {0, 1, 2, 3, 4, 5, 7, 10, 15, 20, 40, 80, 300}) {
     auto id = unique_id("crash");
+    // Everything the child needs is computed here: the child must not initialise the
+    // per-process runtime root itself.
+    const std::string binary = vcrun_binary(), root = runtime_root();
     pid_t vc = ::fork();
     if (vc == 0) {
       int null = ::open("/dev/null", O_RDWR);
       ::dup2(null, 0), ::dup2(null, 1), ::dup2(null, 2);
-      ::execl(vcrun_binary().c_str(), "vcrun", "--root", runtime_root().c_str(), "create",
+      ::execl(binary.c_str(), "vcrun", "--root", root.c_str(), "create",
               id.c_str(), "--bundle", bundle.c_str(), nullptr);
       ::_exit(127);
     }
@@ -118,12 +122,11 @@ TEST_CASE("SIGKILL of vcrun at any point of create, then delete --force, leaves 
     ::kill(vc, SIGKILL);
     ::waitpid(vc, nullptr, 0);
     pid_t init = 0;
-    std::string cgroup;
+    // Wherever vcrun was killed, the container's cgroup must not outlive delete --force.
+    std::string cgroup = vcrun::cgroup::container_dir("", id);
     try {
       std::ifstream in(runtime_root() + "/" + id + "/state.json");
-      auto st = nlohmann::json::parse(in);
-      init = st["pid"].get<pid_t>();
-      cgroup = st["cgroupPath"].get<std::string>();
+      init = nlohmann::json::parse(in)["pid"].get<pid_t>();
     } catch (...) {
       // Killed before the first state was written.
     }
@@ -134,7 +137,7 @@ TEST_CASE("SIGKILL of vcrun at any point of create, then delete --force, leaves 
     }
     INFO("delay " << delay_ms << "ms");
     CHECK(!fs::exists(runtime_root() + "/" + id));
-    if (!cgroup.empty()) CHECK(!fs::exists(cgroup));
+    CHECK(!fs::exists(cgroup));
     if (init > 0) {
       for (int i = 0; i < 100 && process_alive(init); ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
