@@ -32,36 +32,41 @@ UniqueFd open_in_container() {
   return master;
 }
 
+namespace {
+
+// One-fd SCM_RIGHTS message over `iov`.
+struct FdMessage {
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  explicit FdMessage(iovec* iov) {
+    msg.msg_iov = iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+  }
+};
+
+}  // namespace
+
 void send_fd(int sock, int fd) {
   char byte = 'c';
   iovec iov{&byte, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  FdMessage m(&iov);
+  cmsghdr* c = CMSG_FIRSTHDR(&m.msg);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
   c->cmsg_len = CMSG_LEN(sizeof(int));
   std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
-  if (::sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) throw_errno("send terminal fd");
+  if (::sendmsg(sock, &m.msg, MSG_NOSIGNAL) < 0) throw_errno("send terminal fd");
 }
 
 UniqueFd receive_fd(int sock) {
-  iovec iov{};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
   char text[4096];
-  iov = {text, sizeof text};
-  ssize_t n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  iovec iov{text, sizeof text};
+  FdMessage m(&iov);
+  ssize_t n = ::recvmsg(sock, &m.msg, MSG_CMSG_CLOEXEC);
   if (n <= 0) throw Error("the container process died before handing over its terminal");
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  cmsghdr* c = CMSG_FIRSTHDR(&m.msg);
   if (!c || c->cmsg_type != SCM_RIGHTS) {
     // No fd: the peer reported why (sync::kErrorPrefix + message).
     std::string reply(text, static_cast<size_t>(n));
