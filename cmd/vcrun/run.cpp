@@ -4,6 +4,7 @@
 #include <random>
 
 #include "bundle.hpp"
+#include "cgroup/quick_flags_cli.hpp"
 #include "command.hpp"
 #include "runtime/fs_util.hpp"
 #include "runtime/quick.hpp"
@@ -48,6 +49,7 @@ Registrar run_verb(30, [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("-v,--volume", f->quick.volumes, "bind mount SRC:DST[:ro]")
       ->allow_extra_args(false);
   cmd->add_option("-w,--cwd", f->quick.cwd, "working directory");
+  cgroup::add_quick_flag_options(*cmd, f->quick.resources);
   cmd->add_flag("--init", f->quick.init, "run a minimal init as PID 1 (reaps, forwards signals)");
   cmd->callback([&g, f] {
     CreateOptions opts;

@@ -3,6 +3,8 @@
 
 #include <sys/stat.h>
 
+#include <nlohmann/json.hpp>
+
 #include "vcrun/error.hpp"
 #include "vcrun/spec.hpp"
 
@@ -30,6 +32,32 @@ nlohmann::json volume_mount(const std::string& flag) {
           {"options", {"rbind", mode, "nosuid", "nodev"}}};
 }
 
+// The resource flags land in the config's JSON (linux.resources and the "vcrun"
+// object), so the stored config.json says everything the container was given.
+void add_resource_flags(nlohmann::json& config, const cgroup::QuickResourceFlags& flags) {
+  if (flags.empty()) return;
+  ContainerSpec parsed;
+  cgroup::apply_quick_flags(parsed, flags);
+  nlohmann::json r = nlohmann::json::object();
+  if (const auto& res = parsed.linux.resources) {
+    if (const auto& cpu = res->cpu) {
+      if (cpu->quota) r["cpu"]["quota"] = *cpu->quota;
+      if (cpu->period) r["cpu"]["period"] = *cpu->period;
+      if (!cpu->cpus.empty()) r["cpu"]["cpus"] = cpu->cpus;
+    }
+    if (const auto& mem = res->memory) {
+      if (mem->limit) r["memory"]["limit"] = *mem->limit;
+      if (mem->reservation) r["memory"]["reservation"] = *mem->reservation;
+    }
+    if (res->pids_limit) r["pids"]["limit"] = *res->pids_limit;
+    if (res->block_io && res->block_io->weight) r["blockIO"]["weight"] = *res->block_io->weight;
+  }
+  if (!r.empty()) config["linux"]["resources"] = r;
+  const auto& x = parsed.vcrun;
+  if (x.cpu_reservation) config["vcrun"]["cpu"]["reservation"] = *x.cpu_reservation;
+  if (x.cpu_share) config["vcrun"]["cpu"]["share"] = *x.cpu_share;
+}
+
 }  // namespace
 
 std::string quick_config(const std::string& id, const QuickOptions& q,
@@ -49,8 +77,7 @@ std::string quick_config(const std::string& id, const QuickOptions& q,
   config["root"] = {{"path", q.rootfs.empty() ? root_path : q.rootfs}, {"readonly", false}};
   config["hostname"] = q.hostname.empty() ? id : q.hostname;
   for (const auto& v : q.volumes) config["mounts"].push_back(volume_mount(v));
-  if (!q.resources.empty()) config["linux"]["resources"] = q.resources;
-  config["vcrun"].update(q.vcrun);
+  add_resource_flags(config, q.resources);
   if (q.init) config["vcrun"]["init"] = true;
   return config.dump(2);
 }

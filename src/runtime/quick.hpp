@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "cgroup/quick_flags.hpp"
 
 namespace vcrun {
 
@@ -17,8 +17,7 @@ struct QuickOptions {
   std::vector<std::string> volumes;  // SRC:DST[:ro]
   bool init = false;
   bool terminal = false;
-  nlohmann::json resources = nlohmann::json::object();  // OCI linux.resources
-  nlohmann::json vcrun = nlohmann::json::object();      // the "vcrun" extension object
+  cgroup::QuickResourceFlags resources;  // --memory, --cpus, --cpu-reserve, ...
 };
 
 // The config.json of a quick-mode container: the default spec (`vcrun spec`) with the
