@@ -1,4 +1,7 @@
 // `vcrun update ID [flags] [--resources FILE]`: change a running container's limits.
+#include <iostream>
+#include <iterator>
+
 #include "cgroup/container_ops.hpp"
 #include "cgroup/quick_flags_cli.hpp"
 #include "cgroup/update.hpp"
@@ -21,8 +24,12 @@ Registrar update_verb(80, [](CLI::App& app, GlobalOptions& g) {
                   "OCI LinuxResources JSON file (\"-\": stdin), applied before the flags");
   cmd->callback([&g, id, flags, resources] {
     ContainerSpec changes;
-    if (!resources->empty())
-      cgroup::load_resources_json(changes, read_file(*resources == "-" ? "/dev/stdin" : *resources));
+    if (!resources->empty()) {
+      // "-": fd 0 itself; /dev/stdin may be missing (minimal /dev without /proc links).
+      std::string text = *resources == "-" ? std::string(std::istreambuf_iterator<char>(std::cin), {})
+                                           : read_file(*resources);
+      cgroup::load_resources_json(changes, text);
+    }
     cgroup::apply_quick_flags(changes, *flags);
     if (resources->empty() && flags->empty()) throw Error("update: nothing to change (see --help)", EINVAL);
     cgroup::update_by_id(g.root, *id, changes);

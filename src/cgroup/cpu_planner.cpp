@@ -60,13 +60,14 @@ std::vector<PlanResult> compute_plan(const std::vector<PlanMember>& members, uns
 
   // Fractions under full contention: r_i + (1 - R) * s_i / S.
   std::vector<double> frac(members.size(), 0);
-  double max_uncapped = 0, max_capped = 0;
+  double max_uncapped = 0, max_capped = 0, max_wc = 0;
   for (size_t i = 0; i < members.size(); ++i) {
     const auto& m = members[i];
     if (m.fixed_weight) continue;
     frac[i] = m.reservation + (S > kEps ? (1 - R) * m.share / S : 0);
     bool capped = m.share <= kEps && m.reservation > kEps;
     (capped ? max_capped : max_uncapped) = std::max(capped ? max_capped : max_uncapped, frac[i]);
+    if (!capped && m.reservation > kEps && m.share > kEps) max_wc = std::max(max_wc, frac[i]);
   }
   // K: the largest weight uses the precision of cpu.weight, except that capped members
   // must stay far ahead of their proportional weight (kCappedBoost) while pinned at 10000.
@@ -75,6 +76,7 @@ std::vector<PlanResult> compute_plan(const std::vector<PlanMember>& members, uns
     K = 1e12;
     if (max_uncapped > kEps) K = std::min(K, 10000.0 / max_uncapped);
     if (max_capped > kEps) K = std::min(K, 10000.0 / (kCappedBoost * max_capped));
+    if (max_wc > kEps) K = std::min(K, 10000.0 / (kMonitorHeadroom * max_wc));
   }
 
   for (size_t i = 0; i < members.size(); ++i) {

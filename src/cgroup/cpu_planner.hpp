@@ -31,6 +31,10 @@ constexpr uint64_t kCpuPeriod = 100000;  // microseconds
 // weight race with its neighbours, should decide what it gets (design.md: a weight of
 // 10000 plus cpu.max held +-0.5 pp on two CPUs where proportional weight plus cap did not).
 constexpr double kCappedBoost = 8.0;
+// Room above a work-conserving reservation's planned weight for the CPU monitor to raise
+// it (static weights under-deliver on several CPUs); without it a plan whose largest weight
+// is the reserved one's 10000 leaves the loop nothing to turn.
+constexpr double kMonitorHeadroom = 8.0;
 
 // Pure: weights for all members of one parent. When no member has a reservation or a
 // share other than 1, weights are left alone (nullopt): equal default weights already are

@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cgroup/cgroup.hpp"
+#include "cgroup/cpu_monitor.hpp"
 #include "cgroup/hierarchy.hpp"
 #include "runtime/capabilities.hpp"
 #include "runtime/clone.hpp"
@@ -212,6 +213,8 @@ Launched launch(const state::Store& store, const std::string& id, const std::str
     if (!opts.pid_file.empty())
       write_file_atomic(opts.pid_file, std::to_string(child), 0644);
     cg.release();
+    // Work-conserving reservations need the planner's feedback loop (cpu_monitor.hpp).
+    cgroup::start_cpu_monitor(store.root(), id, st.cgroup_path);
     out.sync = std::move(parent_end);
     return out;
   } catch (...) {

@@ -45,7 +45,7 @@ TEST_CASE("a work-conserving reservation gets r plus its share of the rest", "[u
   auto res = compute_plan(ms, 2);
   CHECK(res[0].target == Approx(0.25 + 0.75 / 8));
   CHECK(weight_fraction(res, 0) == Approx(0.25 + 0.75 / 8).margin(0.001));
-  CHECK(*res[0].weight == 10000u);  // the largest weight uses the precision
+  CHECK(*res[0].weight == 1250u);  // headroom for the monitor: 10000 / kMonitorHeadroom
   CHECK(res[0].work_conserving_reservation);
   CHECK(res[0].cpu_max == "max 100000");
   for (size_t i = 1; i < res.size(); ++i) CHECK(weight_fraction(res, i) == Approx(0.75 / 8).margin(0.001));

@@ -1,0 +1,108 @@
+// Unit tests: quick-mode resource flags, cgroup stats parsing, the monitor's controller step.
+#include <catch2/catch.hpp>
+
+#include "cgroup/cpu_monitor.hpp"
+#include "cgroup/quick_flags.hpp"
+#include "cgroup/stats.hpp"
+#include "vcrun/error.hpp"
+
+using namespace vcrun;
+using namespace vcrun::cgroup;
+
+TEST_CASE("sizes parse with binary units and clear errors", "[unit]") {
+  CHECK(parse_size("--memory", "512M") == 512LL << 20);
+  CHECK(parse_size("--memory", "1G") == 1LL << 30);
+  CHECK(parse_size("--memory", "1.5g") == 3LL << 29);
+  CHECK(parse_size("--memory", "64k") == 64LL << 10);
+  CHECK(parse_size("--memory", "4096") == 4096);
+  CHECK(parse_size("--memory", "2GiB") == 2LL << 30);
+  CHECK(parse_size("--memory", "100MB") == 100LL << 20);
+  CHECK(parse_size("--memory", "max") == -1);
+  CHECK_THROWS_WITH(parse_size("--memory", "12Q"), Catch::Contains("--memory") && Catch::Contains("unit"));
+  CHECK_THROWS_WITH(parse_size("--memory", "M"), Catch::Contains("--memory"));
+  CHECK_THROWS_WITH(parse_size("--memory", ""), Catch::Contains("--memory"));
+}
+
+TEST_CASE("quick flags fill the spec", "[unit]") {
+  QuickResourceFlags f;
+  f.cpu_reserve = "0.25";
+  f.cpu_share = "2";
+  f.cpus = "1.5";
+  f.cpuset = "0-1";
+  f.memory = "512M";
+  f.memory_reserve = "128M";
+  f.pids = "256";
+  f.io_weight = "200";
+  ContainerSpec s;
+  apply_quick_flags(s, f);
+  CHECK(*s.vcrun.cpu_reservation == Approx(0.25));
+  CHECK(*s.vcrun.cpu_share == Approx(2));
+  REQUIRE(s.linux.resources);
+  CHECK(*s.linux.resources->cpu->quota == 150000);
+  CHECK(*s.linux.resources->cpu->period == 100000);
+  CHECK(s.linux.resources->cpu->cpus == "0-1");
+  CHECK(*s.linux.resources->memory->limit == 512LL << 20);
+  CHECK(*s.linux.resources->memory->reservation == 128LL << 20);
+  CHECK(*s.linux.resources->pids_limit == 256);
+  CHECK(*s.linux.resources->block_io->weight == 200);
+  CHECK(!f.empty());
+  CHECK(QuickResourceFlags{}.empty());
+}
+
+TEST_CASE("quick flags refuse bad values naming the flag", "[unit]") {
+  auto fails = [](auto set, const char* flag) {
+    QuickResourceFlags f;
+    set(f);
+    ContainerSpec s;
+    CHECK_THROWS_WITH(apply_quick_flags(s, f), Catch::StartsWith(flag));
+  };
+  fails([](auto& f) { f.cpu_reserve = "1.5"; }, "--cpu-reserve");
+  fails([](auto& f) { f.cpu_reserve = "abc"; }, "--cpu-reserve");
+  fails([](auto& f) { f.cpu_share = "-1"; }, "--cpu-share");
+  fails([](auto& f) { f.cpus = "0"; }, "--cpus");
+  fails([](auto& f) { f.cpuset = "0;1"; }, "--cpuset");
+  fails([](auto& f) { f.memory = "0"; }, "--memory");
+  fails([](auto& f) { f.pids = "ten"; }, "--pids");
+  fails([](auto& f) { f.io_weight = "5"; }, "--io-weight");
+  QuickResourceFlags ok;
+  ok.cpu_reserve = "0.25";
+  ContainerSpec s;
+  CHECK_NOTHROW(apply_quick_flags(s, ok));
+}
+
+TEST_CASE("cgroup stat files parse", "[unit]") {
+  auto cpu = parse_flat_keyed("usage_usec 1500\nuser_usec 1000\nnr_throttled 7\nthrottled_usec 900\n");
+  CHECK(cpu["usage_usec"] == 1500);
+  CHECK(cpu["nr_throttled"] == 7);
+  auto io = parse_io_stat("8:0 rbytes=100 wbytes=20 rios=1 wios=2 dbytes=0 dios=0\n"
+                          "8:16 rbytes=5 wbytes=1 rios=1 wios=1 dbytes=0 dios=0\n");
+  CHECK(io.first == 105);
+  CHECK(io.second == 21);
+  CHECK(parse_single_value("max\n") == std::nullopt);
+  CHECK(parse_single_value("4096\n") == 4096u);
+  CHECK(human_bytes(1536) == "1.5KiB");
+  Stats s;
+  s.id = "c1";
+  s.present = true;
+  s.cpu_percent = 12.5;
+  s.memory_current = 1 << 20;
+  auto table = format_stats_table({s});
+  CHECK(table.find("c1") != std::string::npos);
+  CHECK(table.find("12.50%") != std::string::npos);
+  auto j = stats_json({s});
+  CHECK(j[0]["memory"]["max"].is_null());
+  CHECK(j[0]["memory"]["current"] == 1 << 20);
+}
+
+TEST_CASE("the monitor's controller raises a starved weight and winds down", "[unit]") {
+  double integral = 0;
+  double up = controller_step(0.02, integral);  // 2 pp below target
+  CHECK(up > 0);
+  double more = controller_step(0.02, integral);
+  CHECK(more > up);  // integral action keeps pushing while the error persists
+  double integral2 = 0;
+  for (int i = 0; i < 10000; ++i) controller_step(0.5, integral2);
+  CHECK(controller_step(0.5, integral2) <= MonitorGains{}.max_offset);  // bounded
+  double back = controller_step(-0.5, integral2);
+  CHECK(back < MonitorGains{}.max_offset);  // anti-windup: reacts at once
+}
