@@ -21,6 +21,7 @@
 #include "runtime/console.hpp"
 #include "runtime/fd.hpp"
 #include "runtime/fs_util.hpp"
+#include "runtime/hooks.hpp"
 #include "runtime/paths.hpp"
 #include "runtime/self_protect.hpp"
 #include "runtime/sync.hpp"
@@ -166,7 +167,10 @@ void container_init(const InitContext& ctx) {
     }
     if (spec.has_namespace(NamespaceType::network)) netlink::set_link_up(1);
     apply_sysctls(spec);
+    ContainerHooks create_hooks(spec.hooks.create_container, "hooks.createContainer");
+    ContainerHooks start_hooks(spec.hooks.start_container, "hooks.startContainer");
     rootfs::setup(spec, ctx.rootfs_plan);
+    create_hooks.run(ctx.state_json);
     if (spec.process.terminal) console::send_fd(ctx.sync_fd, console::open_in_container().get());
     if (!sync::send(ctx.sync_fd, sync::kReady)) ::_exit(127);
     if (ctx.exec_fifo_fd >= 0) {
@@ -175,6 +179,7 @@ void container_init(const InitContext& ctx) {
     } else {
       expect(ctx.sync_fd, sync::kStart);
     }
+    start_hooks.run(ctx.state_json);
     enter_cwd(spec.process.cwd);
   } catch (const std::exception& e) {
     fail(ctx.sync_fd, e.what());

@@ -18,6 +18,7 @@ struct InitContext {
   int exec_fifo_fd = -1;   // O_PATH fd of exec.fifo for create/start; -1 for run
   std::vector<int> join_fds;       // namespaces to setns into (user first), already open
   std::vector<int> join_types;     // their CLONE_NEW* flags
+  std::string state_json;          // OCI state for createContainer/startContainer hooks
 };
 
 // Never returns: execs the container process or _exits with status 127 after telling the

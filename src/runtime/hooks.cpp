@@ -37,7 +37,9 @@ int wait_with_timeout(pid_t pid, int timeout_s, const std::string& what) {
   return status;
 }
 
-void run_hook(const Hook& hook, const std::string& what, const std::string& state_json) {
+// exe_fd >= 0: execute that already opened binary instead of resolving hook.path now.
+void run_hook(const Hook& hook, const std::string& what, const std::string& state_json,
+              int exe_fd) {
   int in[2];
   if (::pipe2(in, O_CLOEXEC) != 0) throw_errno(what + ": pipe");
   UniqueFd rd(in[0]), wr(in[1]);
@@ -53,7 +55,10 @@ void run_hook(const Hook& hook, const std::string& what, const std::string& stat
   if (pid < 0) throw_errno(what + ": fork");
   if (pid == 0) {
     ::dup2(rd.get(), STDIN_FILENO);
-    ::execve(hook.path.c_str(), argv.data(), envp.data());
+    if (exe_fd >= 0)
+      ::execveat(exe_fd, "", argv.data(), envp.data(), AT_EMPTY_PATH);
+    else
+      ::execve(hook.path.c_str(), argv.data(), envp.data());
     ::_exit(127);
   }
   rd.reset();
@@ -77,7 +82,21 @@ void run_hooks(const std::vector<Hook>& hooks, const std::string& field,
   auto status = state::current_status(st);
   std::string json = state::oci_state_json(st, status);
   for (size_t i = 0; i < hooks.size(); ++i)
-    run_hook(hooks[i], field + "[" + std::to_string(i) + "]", json);
+    run_hook(hooks[i], field + "[" + std::to_string(i) + "]", json, -1);
+}
+
+ContainerHooks::ContainerHooks(const std::vector<Hook>& hooks, const std::string& field)
+    : hooks_(hooks), field_(field) {
+  for (size_t i = 0; i < hooks.size(); ++i) {
+    UniqueFd fd(::open(hooks[i].path.c_str(), O_PATH | O_CLOEXEC));
+    if (!fd) throw_errno(field + "[" + std::to_string(i) + "]: open " + hooks[i].path);
+    fds_.push_back(std::move(fd));
+  }
+}
+
+void ContainerHooks::run(const std::string& state_json) const {
+  for (size_t i = 0; i < hooks_.size(); ++i)
+    run_hook(hooks_[i], field_ + "[" + std::to_string(i) + "]", state_json, fds_[i].get());
 }
 
 }  // namespace vcrun

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/fd.hpp"
 #include "runtime/state.hpp"
 #include "vcrun/spec.hpp"
 
@@ -13,5 +14,19 @@ namespace vcrun {
 // timeout) throws Error naming `field`[i]. Empty list: nothing is forked.
 void run_hooks(const std::vector<Hook>& hooks, const std::string& field,
                const state::ContainerState& st);
+
+// Hooks that run in the container's namespaces (createContainer, startContainer). OCI
+// resolves their paths in the runtime's namespace: the binaries are opened (O_PATH) at
+// construction, before pivot_root, and executed from those fds later.
+class ContainerHooks {
+ public:
+  ContainerHooks(const std::vector<Hook>& hooks, const std::string& field);
+  void run(const std::string& state_json) const;
+
+ private:
+  const std::vector<Hook>& hooks_;
+  std::string field_;
+  std::vector<UniqueFd> fds_;
+};
 
 }  // namespace vcrun

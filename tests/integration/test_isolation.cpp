@@ -159,3 +159,22 @@ TEST_CASE("a user namespace maps root to an unprivileged host uid", "[integratio
   CHECK(r.out.rfind("0\n", 0) == 0);
   CHECK(r.out.find("100000") != std::string::npos);
 }
+
+TEST_CASE("a namespace given by path is joined, not created", "[integration]") {
+  auto a = unique_id("nsowner");
+  REQUIRE(run_vcrun_detached({"run", "--detach", a, "--bundle",
+                              make_bundle(a, default_config({"sleep", "30"}))})
+              .status == 0);
+  auto state = nlohmann::json::parse(run_vcrun({"state", a}).out);
+  auto pid = std::to_string(state["pid"].get<int>());
+  auto owner_net = std::filesystem::read_symlink("/proc/" + pid + "/ns/net").string();
+  auto config = default_config({"readlink", "/proc/self/ns/net"});
+  for (auto& ns : config["linux"]["namespaces"])
+    if (ns["type"] == "network") ns["path"] = "/proc/" + pid + "/ns/net";
+  auto r = run_bundle("nsjoin", config);
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK(r.out == owner_net + "\n");
+  CHECK(owner_net != std::filesystem::read_symlink("/proc/self/ns/net").string());
+  CHECK(run_vcrun({"delete", "--force", a}).status == 0);
+}

@@ -150,3 +150,32 @@ TEST_CASE("a failing hook fails create and leaves nothing", "[integration]") {
   CHECK(r.err.find("hooks.prestart[0]") != std::string::npos);
   CHECK(!std::filesystem::exists(runtime_root() + "/" + id));
 }
+
+TEST_CASE("createContainer and startContainer hooks run inside the container",
+          "[integration]") {
+  auto id = unique_id("inhooks");
+  // The hook binary is resolved on the host (busybox-static: no loader needed inside);
+  // what it sees is the container: its hostname and its root.
+  auto hook = [](const std::string& name) {
+    return nlohmann::json{
+        {"path", "/bin/busybox"},
+        {"args", {"busybox", "sh", "-c",
+                  "echo " + name + " $(hostname) $(cat | tr -d '\\n ') >> /hooks.log"}}};
+  };
+  auto config = default_config({"cat", "/hooks.log"});
+  config["root"]["readonly"] = false;
+  config["hostname"] = "hooked";
+  config["hooks"] = {{"createContainer", {hook("create")}}, {"startContainer", {hook("start")}}};
+  auto bundle = make_bundle(id, config);
+  auto r = run_vcrun({"run", "--rm", id, "--bundle", bundle});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  auto create = r.out.find("create hooked");
+  auto start = r.out.find("start hooked");
+  REQUIRE(create != std::string::npos);
+  REQUIRE(start != std::string::npos);
+  CHECK(create < start);
+  CHECK(r.out.find("\"id\":\"" + id + "\"") != std::string::npos);
+  // Written inside the container's root, not the host's.
+  CHECK(!std::filesystem::exists("/hooks.log"));
+}
