@@ -178,3 +178,20 @@ TEST_CASE("a namespace given by path is joined, not created", "[integration]") {
   CHECK(owner_net != std::filesystem::read_symlink("/proc/self/ns/net").string());
   CHECK(run_vcrun({"delete", "--force", a}).status == 0);
 }
+
+TEST_CASE("SysV IPC limits are sysctls of the container's own IPC namespace", "[integration]") {
+  auto host = run({"/bin/cat", "/proc/sys/kernel/shmmax", "/proc/sys/kernel/msgmni"});
+  auto config = default_config({"cat", "/proc/sys/kernel/shmmax", "/proc/sys/kernel/msgmni"});
+  config["linux"]["sysctl"] = {{"kernel.shmmax", "65536"}, {"kernel.msgmni", "7"}};
+  auto r = run_bundle("sysv", config);
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out == "65536\n7\n");
+  CHECK(run({"/bin/cat", "/proc/sys/kernel/shmmax", "/proc/sys/kernel/msgmni"}).out == host.out);
+  // A sysctl of a namespace the container does not own would change the host: refused.
+  auto bad = default_config({"true"});
+  bad["linux"]["sysctl"] = {{"vm.swappiness", "1"}};
+  auto refused = run_bundle("sysvbad", bad);
+  CHECK(refused.status != 0);
+  CHECK(refused.err.find("linux.sysctl") != std::string::npos);
+}
