@@ -29,6 +29,11 @@ std::string work_dir() {
     std::string d = (env && *env ? env : VCRUN_TEST_WORKDIR) + std::string("/") +
                     std::to_string(::getpid());
     fs::create_directories(d);
+    static const std::string* at_exit = new std::string(d);
+    std::atexit([] {
+      std::error_code ec;
+      fs::remove_all(*at_exit, ec);
+    });
     return d;
   }();
   return dir;
@@ -39,6 +44,11 @@ std::string runtime_root() {
     // Under /run (not the build tree) like a real runtime root; unique per test process.
     std::string r = "/run/vcrun-test-" + std::to_string(::getpid());
     fs::create_directories(r);
+    // Leave nothing on the host: an empty root goes at exit (one with state left in it
+    // stays, for the failing test to be looked at).
+    // (A heap copy: the static string itself is destroyed before this handler runs.)
+    static const std::string* at_exit = new std::string(r);
+    std::atexit([] { ::rmdir(at_exit->c_str()); });
     return r;
   }();
   return root;
