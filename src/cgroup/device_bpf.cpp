@@ -60,32 +60,22 @@ bool rule_matches(const DeviceRule& r, char type, int64_t major, int64_t minor, 
   return r.allow ? (req & ~mask) == 0 : (req & mask) != 0;
 }
 
-DeviceRule rule(bool allow, char type, int64_t major, int64_t minor, const char* access) {
-  DeviceRule r;
-  r.allow = allow;
-  r.type = type;
-  r.major = major;
-  r.minor = minor;
-  r.access = access;
-  return r;
-}
-
 long sys_bpf(int cmd, bpf_attr* attr) { return ::syscall(SYS_bpf, cmd, attr, sizeof(*attr)); }
 
 }  // namespace
 
 std::vector<DeviceRule> default_device_rules() {
   return {
-      rule(true, 'c', -1, -1, "m"), rule(true, 'b', -1, -1, "m"),
-      rule(true, 'c', 1, 3, "rwm"),   // null
-      rule(true, 'c', 1, 5, "rwm"),   // zero
-      rule(true, 'c', 1, 7, "rwm"),   // full
-      rule(true, 'c', 1, 8, "rwm"),   // random
-      rule(true, 'c', 1, 9, "rwm"),   // urandom
-      rule(true, 'c', 5, 0, "rwm"),   // tty
-      rule(true, 'c', 5, 1, "rwm"),   // console
-      rule(true, 'c', 5, 2, "rwm"),   // ptmx
-      rule(true, 'c', 136, -1, "rwm"),  // pts/*
+      DeviceRule{true, 'c', -1, -1, "m"}, DeviceRule{true, 'b', -1, -1, "m"},
+      DeviceRule{true, 'c', 1, 3, "rwm"},   // null
+      DeviceRule{true, 'c', 1, 5, "rwm"},   // zero
+      DeviceRule{true, 'c', 1, 7, "rwm"},   // full
+      DeviceRule{true, 'c', 1, 8, "rwm"},   // random
+      DeviceRule{true, 'c', 1, 9, "rwm"},   // urandom
+      DeviceRule{true, 'c', 5, 0, "rwm"},   // tty
+      DeviceRule{true, 'c', 5, 1, "rwm"},   // console
+      DeviceRule{true, 'c', 5, 2, "rwm"},   // ptmx
+      DeviceRule{true, 'c', 136, -1, "rwm"},  // pts/*
   };
 }
 
@@ -95,7 +85,7 @@ std::vector<DeviceRule> effective_device_rules(const ContainerSpec& spec) {
   // Nodes the spec asks vcrun to create are meant to be usable.
   for (const auto& d : spec.linux.devices)
     if (d.type == 'c' || d.type == 'b' || d.type == 'u')
-      rules.push_back(rule(true, d.type == 'b' ? 'b' : 'c', d.major, d.minor, "rwm"));
+      rules.push_back(DeviceRule{true, d.type == 'b' ? 'b' : 'c', d.major, d.minor, "rwm"});
   for (auto& r : default_device_rules()) rules.push_back(r);
   return rules;
 }

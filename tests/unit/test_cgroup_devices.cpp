@@ -8,16 +8,6 @@ using namespace vcrun::cgroup;
 
 namespace {
 
-DeviceRule rule(bool allow, char type, int64_t major, int64_t minor, const char* access) {
-  DeviceRule r;
-  r.allow = allow;
-  r.type = type;
-  r.major = major;
-  r.minor = minor;
-  r.access = access;
-  return r;
-}
-
 // A tiny interpreter for the instruction subset the generator emits, so the program's
 // decisions are checked against the C++ rule semantics without loading it.
 int run_program(const std::vector<bpf_insn>& prog, uint32_t access_type, uint32_t major, uint32_t minor) {
@@ -72,9 +62,9 @@ TEST_CASE("spec rules: last match wins, defaults stay usable", "[unit]") {
   ContainerSpec spec;
   spec.linux.resources = Resources{};
   auto& d = spec.linux.resources->devices;
-  d.push_back(rule(false, 'a', -1, -1, "rwm"));
-  d.push_back(rule(true, 'b', 8, -1, "r"));
-  d.push_back(rule(false, 'b', 8, 1, "r"));
+  d.push_back(DeviceRule{false, 'a', -1, -1, "rwm"});
+  d.push_back(DeviceRule{true, 'b', 8, -1, "r"});
+  d.push_back(DeviceRule{false, 'b', 8, 1, "r"});
   DeviceNode node;
   node.path = "/dev/fuse";
   node.type = 'c';
@@ -93,10 +83,10 @@ TEST_CASE("the generated program decides like the rules", "[unit]") {
   ContainerSpec spec;
   spec.linux.resources = Resources{};
   auto& d = spec.linux.resources->devices;
-  d.push_back(rule(false, 'a', -1, -1, "rwm"));
-  d.push_back(rule(true, 'b', 8, -1, "r"));
-  d.push_back(rule(false, 'b', 8, 1, "w"));
-  d.push_back(rule(true, 'c', 4, -1, "rw"));
+  d.push_back(DeviceRule{false, 'a', -1, -1, "rwm"});
+  d.push_back(DeviceRule{true, 'b', 8, -1, "r"});
+  d.push_back(DeviceRule{false, 'b', 8, 1, "w"});
+  d.push_back(DeviceRule{true, 'c', 4, -1, "rw"});
   auto rules = effective_device_rules(spec);
   auto prog = generate_device_program(rules);
   REQUIRE(prog.size() < 4096);
