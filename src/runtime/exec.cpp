@@ -85,12 +85,14 @@ int Runtime::exec(const std::string& id, const ExecOptions& opts) {
   }
   child_end.reset();
   UniqueFd master;
-  if (opts.tty) master = console::receive_fd(parent_end.get());
-  auto msg = sync::receive(parent_end.get());
-  if (msg && msg->rfind(sync::kErrorPrefix, 0) == 0) {
+  try {
+    if (opts.tty) master = console::receive_fd(parent_end.get());
+    // EOF: the process exec'd (the channel is close-on-exec); a message: it failed.
+    sync::throw_if_error(sync::receive(parent_end.get()));
+  } catch (...) {
     ::waitpid(child, nullptr, 0);
     sigprocmask(SIG_SETMASK, &old, nullptr);
-    throw Error(msg->substr(std::string(sync::kErrorPrefix).size()));
+    throw;
   }
   if (!opts.pid_file.empty()) write_file_atomic(opts.pid_file, std::to_string(child), 0644);
   int status = opts.detach   ? 0

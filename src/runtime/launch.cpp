@@ -104,8 +104,7 @@ Joins open_namespaces(const ContainerSpec& spec) {
 void await_ready(int sync_fd) {
   auto msg = sync::receive(sync_fd);
   if (msg && *msg == sync::kReady) return;
-  if (msg && msg->rfind(sync::kErrorPrefix, 0) == 0)
-    throw Error(msg->substr(std::string(sync::kErrorPrefix).size()));
+  sync::throw_if_error(msg);
   throw Error("container init exited during setup");
 }
 

@@ -100,9 +100,7 @@ int Runtime::run(const std::string& id, const std::string& config_json,
   try {
     if (!sync::send(l.sync.get(), sync::kStart)) throw Error("container init died before start");
     // EOF: the process exec'd (the channel is close-on-exec); a message: it failed.
-    auto msg = sync::receive(l.sync.get());
-    if (msg && msg->rfind(sync::kErrorPrefix, 0) == 0)
-      throw Error(msg->substr(std::string(sync::kErrorPrefix).size()));
+    sync::throw_if_error(sync::receive(l.sync.get()));
     spdlog::debug("{}: process started", id);
     st.started = true;
     store.save(st);

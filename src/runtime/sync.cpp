@@ -31,4 +31,9 @@ std::optional<std::string> receive(int fd) {
   }
 }
 
+void throw_if_error(const std::optional<std::string>& msg) {
+  const std::string prefix = kErrorPrefix;
+  if (msg && msg->rfind(prefix, 0) == 0) throw Error(msg->substr(prefix.size()));
+}
+
 }  // namespace vcrun::sync

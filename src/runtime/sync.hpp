@@ -17,6 +17,9 @@ bool send(int fd, const std::string& msg);
 // Receives one message; nullopt on EOF (peer closed or exec'd).
 std::optional<std::string> receive(int fd);
 
+// Throws the init's error report when `msg` is one (kErrorPrefix + message).
+void throw_if_error(const std::optional<std::string>& msg);
+
 // Messages.
 inline constexpr const char* kGo = "go";        // parent -> init: maps/cgroup done
 inline constexpr const char* kReady = "ready";  // init -> parent: root built, waiting
