@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "runtime/fs_util.hpp"
 #include "vcrun/error.hpp"
@@ -34,9 +33,14 @@ Store::Store(std::string root) : root_(std::move(root)) {
   make_dirs(root_, 0700);
 }
 
+// Every verb checks an id: a plain loop, not a std::regex built on each start.
 void Store::validate_id(const std::string& id) {
-  static const std::regex re("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
-  if (!std::regex_match(id, re))
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
+  bool ok = !id.empty() && id.size() <= 128 && alnum(id[0]);
+  for (char c : id) ok = ok && (alnum(c) || c == '_' || c == '.' || c == '-');
+  if (!ok)
     throw SpecError("id", "\"" + id + "\" must match [A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
 }
 

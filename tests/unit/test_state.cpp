@@ -1,0 +1,83 @@
+// Unit tests: container ids and the state store (unprivileged, in a temp dir).
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "runtime/state.hpp"
+#include "vcrun/error.hpp"
+
+using namespace vcrun;
+using namespace vcrun::state;
+
+namespace {
+
+std::string temp_root() {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("vcrun-state-test-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  return dir.string();
+}
+
+}  // namespace
+
+TEST_CASE("container ids: [A-Za-z0-9][A-Za-z0-9_.-]{0,127}", "[unit]") {
+  for (const std::string& ok : std::vector<std::string>{"a", "Z9", "build-1.2_x", std::string(128, 'a')})
+    CHECK_NOTHROW(Store::validate_id(ok));
+  for (const std::string& bad : std::vector<std::string>{"", "..", ".", "a/b", "/abs", "-x", "_x", ".hidden", "a b", "ä",
+                          std::string(129, 'a'), std::string("a\0b", 3)}) {
+    CAPTURE(bad);
+    CHECK_THROWS_WITH(Store::validate_id(bad), Catch::Matchers::StartsWith("id: "));
+  }
+}
+
+TEST_CASE("the store saves, loads, lists and removes container state", "[unit]") {
+  Store store(temp_root());
+  store.create_dir("c1");
+  CHECK_THROWS_WITH(store.create_dir("c1"), "container c1 already exists");
+  CHECK_THROWS_WITH(store.load("c1"), "container c1 does not exist");  // no state yet
+  ContainerState st;
+  st.id = "c1";
+  st.bundle = "/b";
+  st.oci_version = "1.2.0";
+  st.pid = 42;
+  st.pid_start_time = 7;
+  st.started = true;
+  st.cgroup_path = "/sys/fs/cgroup/vcrun/c1";
+  st.annotations = {{"k", "v"}};
+  store.save(st);
+  auto back = store.load("c1");
+  CHECK(back.bundle == "/b");
+  CHECK(back.pid == 42);
+  CHECK(back.pid_start_time == 7);
+  CHECK(back.started);
+  CHECK(back.cgroup_path == st.cgroup_path);
+  CHECK(back.annotations == st.annotations);
+  CHECK(store.list() == std::vector<std::string>{"c1"});
+  {
+    auto lock = store.lock("c1");  // exclusive, released at scope end
+  }
+  store.remove("c1");
+  CHECK(store.list().empty());
+  CHECK_THROWS_WITH(store.lock("c1"), "container c1 does not exist");
+  std::filesystem::remove_all(store.root());
+}
+
+TEST_CASE("status follows the process, and pid reuse reads as stopped", "[unit]") {
+  ContainerState st;
+  st.id = "s";
+  CHECK(current_status(st) == Status::creating);  // no init yet
+  st.pid = ::getpid();
+  st.pid_start_time = *process_start_time(::getpid());
+  CHECK(current_status(st) == Status::created);
+  st.started = true;
+  CHECK(current_status(st) == Status::running);
+  st.pid_start_time += 1;  // same pid, another process
+  CHECK(current_status(st) == Status::stopped);
+  pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ::waitpid(child, nullptr, 0);
+  CHECK_FALSE(process_start_time(child).has_value());
+}
