@@ -215,8 +215,12 @@ Launched launch(const state::Store& store, const std::string& id, const std::str
     if (!opts.pid_file.empty())
       write_file_atomic(opts.pid_file, std::to_string(child), 0644);
     cg.release();
-    // Work-conserving reservations need the planner's feedback loop (cpu_monitor.hpp).
-    cgroup::start_cpu_monitor(store.root(), id, st.cgroup_path);
+    // A work-conserving reservation needs the planner's feedback loop (cpu_monitor.hpp).
+    // Only this container's spec is checked: a sibling's reservation started the loop
+    // when that sibling was created, and rescanning every sibling here would put an
+    // O(containers) walk on every start.
+    if (spec.vcrun.cpu_reservation.value_or(0) > 0 && spec.vcrun.cpu_share.value_or(1) > 0)
+      cgroup::start_cpu_monitor(store.root(), id, st.cgroup_path);
     out.sync = std::move(parent_end);
     return out;
   } catch (...) {
