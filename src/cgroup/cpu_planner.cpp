@@ -2,6 +2,7 @@
 #include "cgroup/cpu_planner.hpp"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -204,8 +205,8 @@ void write_if_present(const std::string& file, const std::string& value) {
   write_existing(file, value);
 }
 
-std::vector<PlanResult> apply_parent(const std::string& parent) {
-  auto results = compute_plan(siblings(parent), cpus_available(parent));
+std::vector<PlanResult> apply_parent(const std::string& parent, const std::vector<PlanMember>& members) {
+  auto results = compute_plan(members, cpus_available(parent));
   for (const auto& r : results) {
     try {
       // Lower caps first, then weights: never a moment with a raised weight and no cap.
@@ -218,23 +219,71 @@ std::vector<PlanResult> apply_parent(const std::string& parent) {
   return results;
 }
 
+// The fast path. A container with neither reservation nor share nor its own CPU knobs is a
+// "default member": while no sibling is planned either, equal default weights already are
+// the plan, so it needs no scan and no exclusive lock. The parent carries kActiveXattr
+// whenever a planned member may exist: set (under the exclusive lock) before the first
+// planned member's xattr is written, cleared only after a full scan found no planned
+// member. A default member writes its own xattr first and then checks the marker under a
+// shared lock, so a planner running concurrently either saw that xattr in its scan or
+// finished before the check and left the marker for the default member to see.
+constexpr const char* kActiveXattr = "trusted.vcrun.cpu.active";
+
+bool is_default_member(const PlanMember& m) {
+  return !m.fixed_weight && !m.own_cpu_max && m.reservation <= kEps && std::fabs(m.share - 1) <= kEps;
+}
+
+bool parent_marked_active(const std::string& parent) {
+  return ::getxattr(parent.c_str(), kActiveXattr, nullptr, 0) >= 0;
+}
+
+void set_active_mark(const std::string& parent, bool active) {
+  if (active) {
+    if (::setxattr(parent.c_str(), kActiveXattr, "1", 1, 0) != 0)
+      throw_errno("set " + std::string(kActiveXattr) + " on " + parent);
+  } else if (::removexattr(parent.c_str(), kActiveXattr) != 0 && errno != ENODATA) {
+    throw_errno("remove " + std::string(kActiveXattr) + " from " + parent);
+  }
+}
+
+// Full recomputation under the exclusive lock; keeps the parent's marker in step.
+std::vector<PlanResult> replan_locked(const std::string& parent) {
+  auto members = siblings(parent);
+  bool active = planner_active(members);
+  if (active) set_active_mark(parent, true);
+  auto results = apply_parent(parent, members);
+  if (!active) set_active_mark(parent, false);
+  return results;
+}
+
 }  // namespace
 
 std::vector<PlanResult> upsert(const std::string& /*state_root*/, const PlanMember& member) {
   std::string parent = parent_of(member.path);
+  if (is_default_member(member)) {
+    write_member(member);
+    DirLock shared(parent, LOCK_SH);
+    if (!parent_marked_active(parent)) return {};
+  }
   DirLock lock(parent, LOCK_EX);
   check_admission(siblings(parent), member, parent);
+  if (!is_default_member(member)) set_active_mark(parent, true);
   write_member(member);
-  return apply_parent(parent);
+  return replan_locked(parent);
 }
 
 void remove(const std::string& /*state_root*/, const std::string& path) {
   std::string parent = parent_of(path);
   struct stat st {};
   if (::stat(parent.c_str(), &st) != 0) return;
-  DirLock lock(parent, LOCK_EX);
+  // A member that leaves an unplanned parent changes nothing.
   if (::stat(path.c_str(), &st) == 0) ::removexattr(path.c_str(), kXattr);
-  apply_parent(parent);
+  {
+    DirLock shared(parent, LOCK_SH);
+    if (!parent_marked_active(parent)) return;
+  }
+  DirLock lock(parent, LOCK_EX);
+  replan_locked(parent);
 }
 
 std::vector<PlanMember> members_of(const std::string& /*state_root*/, const std::string& parent) {

@@ -52,6 +52,9 @@ std::string parent_of(const std::string& path);
 // The persistent plan: each member's (r, s) is an xattr (trusted.vcrun.cpu) of its cgroup
 // directory; every change runs under an exclusive flock of the parent directory, so the
 // plan is one per parent even across runtime roots, and removed directories simply drop out.
+// The exception is the common case: a member with no reservation, share 1 and no CPU knobs
+// of its own joining or leaving a parent without a planned member (the parent then lacks
+// the trusted.vcrun.cpu.active xattr) needs only a shared lock and no scan.
 // `state_root` is kept in the signatures for the lifecycle's interface; it is not used.
 namespace plan_store {
 

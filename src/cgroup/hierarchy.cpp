@@ -231,10 +231,9 @@ unsigned count_cpu_list(const std::string& list) {
 }
 
 unsigned cpus_available(const std::string& parent_dir) {
-  try {
-    unsigned n = count_cpu_list(read_file(parent_dir + "/cpuset.cpus.effective"));
-    if (n > 0) return n;
-  } catch (const Error&) {
+  // Without the cpuset controller the file is absent: the common case, so no exception.
+  if (auto list = read_file_if_exists(parent_dir + "/cpuset.cpus.effective")) {
+    if (unsigned n = count_cpu_list(*list); n > 0) return n;
   }
   cpu_set_t set;
   CPU_ZERO(&set);

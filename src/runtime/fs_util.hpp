@@ -1,11 +1,14 @@
 // Small file helpers that throw vcrun::Error naming the path.
 #pragma once
 
+#include <optional>
 #include <string>
 
 namespace vcrun {
 
 std::string read_file(const std::string& path);
+// The same, but nullopt when the file does not exist (other errors still throw).
+std::optional<std::string> read_file_if_exists(const std::string& path);
 // Writes `data` to an existing file (cgroup, proc and sysfs knobs): no create, no truncate.
 void write_existing(const std::string& path, const std::string& data);
 // Writes `data` to `path` atomically: temp file in the same directory, then rename, so a

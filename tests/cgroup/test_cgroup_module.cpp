@@ -1,6 +1,7 @@
 // [vm] tests of src/cgroup/ used directly (create, limits, devices, destroy) with forked
 // children placed in the container cgroup. Cases needing a controller SKIP without it.
 #include <sys/mman.h>
+#include <sys/xattr.h>
 #include <sys/sysmacros.h>
 
 #include <cstring>
@@ -233,4 +234,29 @@ TEST_CASE("admission control refuses an over-committed reservation and leaves no
   // Weights follow r + (1-R) s/S: 0.7 vs 0.3 with nothing left to share.
   double wa = std::stod(read(ca.path() + "/cpu.weight")), wb = std::stod(read(cb.path() + "/cpu.weight"));
   CHECK(wa / (wa + wb) == Approx(0.7).margin(0.01));
+}
+
+TEST_CASE("a default container joins a planned parent's plan; the parent's marker follows", "[vm]") {
+  REQUIRE_CONTROLLER("cpu");
+  auto root = state_root_for_tests();
+  const char* marker = "trusted.vcrun.cpu.active";
+  auto marked = [&](const std::string& dir) { return ::getxattr(dir.c_str(), marker, nullptr, 0) >= 0; };
+  std::string parent;
+  {
+    ContainerSpec a;
+    a.vcrun.cpu_reservation = 0.5;
+    auto ca = cgroup::ContainerCgroup::create(root, uid("planA"), a);
+    parent = cgroup::parent_of(ca.path());
+    CHECK(marked(parent));
+    // A default container takes no fast path here: it counts in the shares, so the plan
+    // is A 0.5 + 0.5 * 1/2 = 0.75 against B 0.25.
+    auto cb = cgroup::ContainerCgroup::create(root, uid("dfltB"), ContainerSpec{});
+    double wa = std::stod(read(ca.path() + "/cpu.weight")), wb = std::stod(read(cb.path() + "/cpu.weight"));
+    CHECK(wa / (wa + wb) == Approx(0.75).margin(0.01));
+  }
+  // Both removed: no planned member is left, so the marker goes and default containers
+  // keep the default weight without a scan.
+  CHECK_FALSE(marked(parent));
+  auto cc = cgroup::ContainerCgroup::create(root, uid("dfltC"), ContainerSpec{});
+  CHECK(read(cc.path() + "/cpu.weight") == "100");
 }
