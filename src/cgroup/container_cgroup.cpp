@@ -114,11 +114,20 @@ ContainerCgroup ContainerCgroup::create(const std::string& state_root, const std
   auto needs = needs_of(writes, planner, planner_field(spec));
   auto device_rules = effective_device_rules(spec);
   auto program = generate_device_program(device_rules);
+  // Containers in vcrun's own parent with the default device policy inherit the parent's
+  // program; any other container gets its own.
+  bool inherit_devices = spec.linux.cgroups_path.empty() && is_default_device_policy(device_rules);
 
   std::string parent = parent_of(path);
   // prepare_path enables on every ancestor of its argument: pass the container dir so the
   // parent gets the controllers for its children. Controllers for stats are a bonus.
   prepare_path(path, needs, {"cpu", "memory", "pids", "io"});
+
+  if (inherit_devices) {
+    UniqueFd parent_fd(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!parent_fd) throw_errno("open cgroup " + parent);
+    inherit_devices = ensure_inherited_default_program(parent_fd.get(), parent);
+  }
 
   if (exists(path)) {
     // A leftover of a crashed runtime: reuse is unsafe if it still has processes.
@@ -135,7 +144,7 @@ ContainerCgroup ContainerCgroup::create(const std::string& state_root, const std
 
   apply_writes(path, writes);
   plan_store::upsert(state_root, plan_member_for(path, spec));
-  attach_device_program(cg.fd_.get(), program, path);
+  if (!inherit_devices) attach_device_program(cg.fd_.get(), program, path);
   spdlog::debug("cgroup: created {} ({} limits)", path, writes.size());
   return cg;
 }

@@ -5,6 +5,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 #include <spdlog/spdlog.h>
@@ -136,8 +138,33 @@ std::vector<bpf_insn> generate_device_program(const std::vector<DeviceRule>& rul
   return prog;
 }
 
-void attach_device_program(int cgroup_fd, const std::vector<bpf_insn>& program,
-                           const std::string& cgroup_path) {
+bool is_default_device_policy(const std::vector<DeviceRule>& rules) {
+  auto deny_all = [](const DeviceRule& r) {
+    return !r.allow && r.type == 'a' && r.major < 0 && r.minor < 0 && access_mask(r.access) == kAllAccess;
+  };
+  auto live = std::find_if(rules.rbegin(), rules.rend(), deny_all).base();
+  auto defaults = default_device_rules();
+  return std::equal(live, rules.end(), defaults.begin(), defaults.end(), [](const auto& a, const auto& b) {
+    return a.allow == b.allow && a.type == b.type && a.major == b.major && a.minor == b.minor &&
+           access_mask(a.access) == access_mask(b.access);
+  });
+}
+
+namespace {
+
+// "vcrun_dev_" + 5 hex digits of a hash of the instructions (BPF_OBJ_NAME_LEN is 16): tells
+// our default program, and which version of it, from anything else attached to a parent.
+std::string default_program_name(const std::vector<bpf_insn>& program) {
+  uint32_t h = 2166136261u;  // FNV-1a
+  const auto* bytes = reinterpret_cast<const unsigned char*>(program.data());
+  for (size_t i = 0; i < program.size() * sizeof(bpf_insn); ++i) h = (h ^ bytes[i]) * 16777619u;
+  char name[16];
+  std::snprintf(name, sizeof name, "vcrun_dev_%05x", h & 0xfffff);
+  return name;
+}
+
+UniqueFd load_program(const std::vector<bpf_insn>& program, const std::string& name,
+                      const std::string& cgroup_path) {
   static const char license[] = "GPL";
   auto load = [&](char* log, uint32_t log_size) {
     bpf_attr attr;
@@ -146,6 +173,7 @@ void attach_device_program(int cgroup_fd, const std::vector<bpf_insn>& program,
     attr.insns = reinterpret_cast<uint64_t>(program.data());
     attr.insn_cnt = static_cast<uint32_t>(program.size());
     attr.license = reinterpret_cast<uint64_t>(license);
+    std::strncpy(attr.prog_name, name.c_str(), sizeof attr.prog_name - 1);
     if (log) {
       attr.log_buf = reinterpret_cast<uint64_t>(log);
       attr.log_size = log_size;
@@ -169,14 +197,71 @@ void attach_device_program(int cgroup_fd, const std::vector<bpf_insn>& program,
                     " failed: " + std::strerror(err) + (log.empty() ? "" : "; verifier log:\n" + log),
                 err);
   }
-  UniqueFd prog(fd);
+  return UniqueFd(fd);
+}
+
+int attach(int cgroup_fd, int prog_fd, uint32_t flags) {
   bpf_attr attr;
   std::memset(&attr, 0, sizeof attr);
   attr.target_fd = static_cast<uint32_t>(cgroup_fd);
-  attr.attach_bpf_fd = static_cast<uint32_t>(prog.get());
+  attr.attach_bpf_fd = static_cast<uint32_t>(prog_fd);
   attr.attach_type = BPF_CGROUP_DEVICE;
-  attr.attach_flags = BPF_F_ALLOW_MULTI;
-  if (sys_bpf(BPF_PROG_ATTACH, &attr) != 0)
+  attr.attach_flags = flags;
+  return static_cast<int>(sys_bpf(BPF_PROG_ATTACH, &attr));
+}
+
+// The name of the program with kernel id `id` ("" when it is gone meanwhile).
+std::string program_name(uint32_t id) {
+  bpf_attr attr;
+  std::memset(&attr, 0, sizeof attr);
+  attr.prog_id = id;
+  UniqueFd fd(static_cast<int>(sys_bpf(BPF_PROG_GET_FD_BY_ID, &attr)));
+  if (!fd) return "";
+  bpf_prog_info info;
+  std::memset(&info, 0, sizeof info);
+  std::memset(&attr, 0, sizeof attr);
+  attr.info.bpf_fd = static_cast<uint32_t>(fd.get());
+  attr.info.info_len = sizeof info;
+  attr.info.info = reinterpret_cast<uint64_t>(&info);
+  if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) != 0) return "";
+  return std::string(info.name, strnlen(info.name, sizeof info.name));
+}
+
+}  // namespace
+
+bool ensure_inherited_default_program(int parent_fd, const std::string& parent_path) {
+  uint32_t ids[4] = {};
+  bpf_attr q;
+  std::memset(&q, 0, sizeof q);
+  q.query.target_fd = static_cast<uint32_t>(parent_fd);
+  q.query.attach_type = BPF_CGROUP_DEVICE;
+  q.query.prog_ids = reinterpret_cast<uint64_t>(ids);
+  q.query.prog_cnt = 4;
+  if (sys_bpf(BPF_PROG_QUERY, &q) != 0) return false;
+  auto program = generate_device_program(default_device_rules());
+  std::string name = default_program_name(program);
+  if (q.query.prog_cnt > 1 || (q.query.prog_cnt == 1 && q.query.attach_flags != BPF_F_ALLOW_OVERRIDE))
+    return false;
+  if (q.query.prog_cnt == 1) {
+    std::string current = program_name(ids[0]);
+    if (current == name) return true;
+    if (current.rfind("vcrun_dev_", 0) != 0) return false;  // someone else's
+  }
+  // None yet, or another vcrun version's: attach ours (an override attach replaces).
+  UniqueFd prog = load_program(program, name, parent_path);
+  if (attach(parent_fd, prog.get(), BPF_F_ALLOW_OVERRIDE) != 0) {
+    spdlog::debug("cgroup: cannot attach the default device program to {}: {}", parent_path,
+                  std::strerror(errno));
+    return false;
+  }
+  spdlog::debug("cgroup: default device program {} attached to {} for inheritance", name, parent_path);
+  return true;
+}
+
+void attach_device_program(int cgroup_fd, const std::vector<bpf_insn>& program,
+                           const std::string& cgroup_path) {
+  UniqueFd prog = load_program(program, "vcrun_dev", cgroup_path);
+  if (attach(cgroup_fd, prog.get(), BPF_F_ALLOW_MULTI) != 0)
     throw_errno("linux.resources.devices: attaching the device BPF program to " + cgroup_path);
   spdlog::debug("cgroup: device program ({} instructions) attached to {}", program.size(), cgroup_path);
 }

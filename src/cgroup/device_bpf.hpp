@@ -30,6 +30,19 @@ std::vector<bpf_insn> generate_device_program(const std::vector<DeviceRule>& rul
 bool device_allowed(const std::vector<DeviceRule>& rules, char type, int64_t major, int64_t minor,
                     const std::string& access);
 
+// Pure: whether `rules` decide exactly as default_device_rules() alone do. Rules before the
+// last deny-all rule never decide (last match wins, and deny-all matches every request),
+// so runc's usual [{"allow": false, "access": "rwm"}] prefix is still the default policy.
+bool is_default_device_policy(const std::vector<DeviceRule>& rules);
+
+// Makes the default policy's program the one the cgroup directory `parent_fd` hands down
+// to every child that has no program of its own (BPF_F_ALLOW_OVERRIDE: a child with its own
+// program replaces it, ancestors' BPF_F_ALLOW_MULTI programs still apply). Loads and
+// attaches it only when the parent does not carry it already, so containers with the
+// default policy start without a program load and verification (~0.3 ms each). Returns
+// false, changing nothing, when the parent holds programs vcrun did not put there.
+bool ensure_inherited_default_program(int parent_fd, const std::string& parent_path);
+
 // Loads the program and attaches it to the cgroup directory `cgroup_fd` (BPF_F_ALLOW_MULTI,
 // so programs of ancestors keep applying). Throws Error with the verifier log on failure.
 // The attachment lives as long as the cgroup: rmdir releases it.

@@ -99,3 +99,30 @@ TEST_CASE("the generated program decides like the rules", "[unit]") {
                 device_allowed(rules, type, major, minor, access));
         }
 }
+
+TEST_CASE("which rule lists are the default policy (inherited from the parent)", "[unit]") {
+  auto defaults = default_device_rules();
+  CHECK(is_default_device_policy(defaults));
+  ContainerSpec spec;
+  CHECK(is_default_device_policy(effective_device_rules(spec)));
+  // runc's usual prefix: deny-all first; the rules before the last deny-all never decide.
+  spec.linux.resources.emplace();
+  spec.linux.resources->devices = {DeviceRule{true, 'c', 10, 200, "rwm"},
+                                   DeviceRule{false, 'a', -1, -1, "rwm"}};
+  CHECK(is_default_device_policy(effective_device_rules(spec)));
+  // Anything that decides differently needs the container's own program.
+  spec.linux.resources->devices.push_back(DeviceRule{true, 'c', 10, 200, "rwm"});
+  CHECK_FALSE(is_default_device_policy(effective_device_rules(spec)));
+  spec.linux.resources->devices = {DeviceRule{false, 'a', -1, -1, "rw"}};  // keeps "m": not deny-all
+  CHECK_FALSE(is_default_device_policy(effective_device_rules(spec)));
+  ContainerSpec with_node;
+  DeviceNode fuse;
+  fuse.path = "/dev/fuse";
+  fuse.major = 10;
+  fuse.minor = 229;
+  with_node.linux.devices.push_back(fuse);
+  CHECK_FALSE(is_default_device_policy(effective_device_rules(with_node)));
+  auto reordered = defaults;
+  std::swap(reordered[2], reordered[3]);  // same decisions, different list: not recognised
+  CHECK_FALSE(is_default_device_policy(reordered));
+}
