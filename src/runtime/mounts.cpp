@@ -4,6 +4,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include "cgroup/hierarchy.hpp"
 #include "runtime/fd.hpp"
 #include "runtime/mount_api.hpp"
 #include "runtime/mount_options.hpp"
@@ -85,6 +86,36 @@ void bind_host_sys(const mounts::MountOptions& o, const Target& t) {
   apply_propagation(tree.get(), o);
 }
 
+// cgroup2 for a container without a cgroup namespace: a copy of the runtime's own cgroup2
+// mount (the same view a new mount would give), never a new superblock mount. In the
+// initial cgroup namespace a new cgroup2 mount re-applies its options (nsdelegate,
+// memory_recursiveprot, favordynmods...) to the whole hierarchy, so a container could turn
+// off the host's; and applying them write-locks the kernel's cgroup_threadgroup_rwsem,
+// which waits for an RCU grace period (measured 5-28 ms on an idle machine).
+bool bind_runtime_cgroup2(const mounts::MountOptions& o, const Target& t) {
+  std::string source;
+  try {
+    source = cgroup::cgroup2_mount().mount_point;
+  } catch (const Error&) {
+    return false;  // none mounted here: a new mount it is
+  }
+  UniqueFd tree;
+  try {
+    tree = mountapi::clone_tree(AT_FDCWD, source, false);
+    mountapi::set_attr(tree.get(), o.attr, false);
+    finish(tree.get(), o);
+  } catch (const Error& e) {
+    // In a user namespace the copy's flags are locked to the runtime's mount's (atime...).
+    spdlog::debug("{}: cannot use a copy of {} ({}): mounting cgroup2", t.label, source, e.what());
+    return false;
+  }
+  UniqueFd target = resolve_target(t, false);
+  mountapi::attach(tree.get(), target.get());
+  apply_propagation(tree.get(), o);
+  spdlog::debug("{}: cgroup2 without a cgroup namespace: bound {} (the whole hierarchy)", t.label, source);
+  return true;
+}
+
 void new_fs_mount(const ContainerSpec& spec, const Mount& m, const mounts::MountOptions& o,
                   const Target& t) {
   std::string type = m.type;
@@ -94,8 +125,8 @@ void new_fs_mount(const ContainerSpec& spec, const Mount& m, const mounts::Mount
     spdlog::debug("{}: mounting cgroup2 for type \"cgroup\"", t.label);
     type = "cgroup2";
   }
-  if (type == "cgroup2" && !spec.has_namespace(NamespaceType::cgroup))
-    spdlog::debug("{}: cgroup2 without a cgroup namespace shows the whole hierarchy", t.label);
+  if (type == "cgroup2" && !spec.has_namespace(NamespaceType::cgroup) && bind_runtime_cgroup2(o, t))
+    return;
   UniqueFd target = resolve_target(t, false);
   UniqueFd mnt = mountapi::new_filesystem(type, m.source, o.data, o.sb_flags,
                                           o.attr.set & kFsmountAttrs);
