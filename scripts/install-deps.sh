@@ -2,7 +2,7 @@
 # Installs what vcrun needs to build and test, from Debian's/Ubuntu's packages only.
 set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config
-  libseccomp-dev libcap-ng-dev libmnl-dev nlohmann-json3-dev libspdlog-dev libcli11-dev catch2
+  libseccomp-dev libcap-ng-dev nlohmann-json3-dev libspdlog-dev libcli11-dev catch2
   busybox-static
   qemu-system-x86 kmod cpio)
 missing=()

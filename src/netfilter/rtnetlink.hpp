@@ -1,4 +1,4 @@
-// rtnetlink over libmnl: link configuration without running `ip`.
+// rtnetlink: link configuration without running `ip`.
 #pragma once
 
 namespace vcrun::netlink {
