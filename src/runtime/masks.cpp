@@ -17,12 +17,7 @@ namespace {
 // Opens a path to protect; an absent path has nothing to protect (the OCI spec's default
 // lists cover files that exist only on some kernels), so it yields an empty fd.
 UniqueFd open_existing(int root_fd, const std::string& path) {
-  try {
-    return paths::open_in_root(root_fd, path, O_PATH);
-  } catch (const Error& e) {
-    if (e.code() == ENOENT) return UniqueFd();
-    throw;
-  }
+  return paths::open_in_root_if_exists(root_fd, path, O_PATH);
 }
 
 void mask_one(int root_fd, const std::string& path) {

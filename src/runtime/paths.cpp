@@ -112,7 +112,7 @@ UniqueFd walk_creating(int root_fd, const std::string& path, Leaf leaf, mode_t d
 
 }  // namespace
 
-UniqueFd open_in_root(int root_fd, const std::string& path, int flags, mode_t mode) {
+UniqueFd open_in_root_if_exists(int root_fd, const std::string& path, int flags, mode_t mode) {
   struct open_how how {};
   how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
   how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
@@ -121,9 +121,16 @@ UniqueFd open_in_root(int root_fd, const std::string& path, int flags, mode_t mo
   for (int attempt = 0;; ++attempt) {
     long fd = ::syscall(SYS_openat2, root_fd, path.c_str(), &how, sizeof how);
     if (fd >= 0) return UniqueFd(static_cast<int>(fd));
+    if (errno == ENOENT) return UniqueFd();
     if (errno == EAGAIN && attempt < 32) continue;
     throw_errno("open " + path + " in the container root");
   }
+}
+
+UniqueFd open_in_root(int root_fd, const std::string& path, int flags, mode_t mode) {
+  UniqueFd fd = open_in_root_if_exists(root_fd, path, flags, mode);
+  if (!fd) throw_errno("open " + path + " in the container root", ENOENT);
+  return fd;
 }
 
 UniqueFd mkdirs_in_root(int root_fd, const std::string& path, mode_t mode) {

@@ -14,6 +14,9 @@ namespace vcrun::paths {
 // (openat2 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS). Throws Error naming the path; the
 // Error's code() is the errno (ENOENT for a missing path, so callers can ignore it).
 UniqueFd open_in_root(int root_fd, const std::string& path, int flags, mode_t mode = 0);
+// The same, but an empty fd for a path that does not exist: optional paths (masked and
+// read-only lists) are looked up without the cost of an exception.
+UniqueFd open_in_root_if_exists(int root_fd, const std::string& path, int flags, mode_t mode = 0);
 
 // mkdir -p inside the root with the same guarantee; returns an O_PATH fd of the final dir.
 // Dangling symlinks on the way are followed (inside the root) and their targets created.
