@@ -21,8 +21,8 @@ struct GlobalOptions {
 using Setup = std::function<void(CLI::App& app, GlobalOptions& global)>;
 
 struct Registrar {
-  // `order` sorts verbs in --help.
-  Registrar(int order, Setup setup);
+  // `order` sorts verbs in --help; `verb` is the subcommand's name, which `setup` adds.
+  Registrar(int order, std::string verb, Setup setup);
 };
 
 void set_exit_status(int status);

@@ -6,7 +6,7 @@ namespace vcrun::cli {
 
 namespace {
 
-Registrar exec_verb(35, [](CLI::App& app, GlobalOptions& g) {
+Registrar exec_verb(35, "exec", [](CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand("exec", "run a command in a running container: exec ID -- CMD...");
   auto id = std::make_shared<std::string>();
   auto opts = std::make_shared<ExecOptions>();

@@ -28,7 +28,7 @@ int parse_signal(const std::string& text) {
   throw SpecError("signal", "unknown signal \"" + text + "\"");
 }
 
-Registrar create_verb(10, [](CLI::App& app, GlobalOptions& g) {
+Registrar create_verb(10, "create", [](CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand("create", "create a container from an OCI bundle");
   auto id = std::make_shared<std::string>();
   auto opts = std::make_shared<CreateOptions>();
@@ -43,21 +43,21 @@ Registrar create_verb(10, [](CLI::App& app, GlobalOptions& g) {
   });
 });
 
-Registrar start_verb(20, [](CLI::App& app, GlobalOptions& g) {
+Registrar start_verb(20, "start", [](CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand("start", "start a created container");
   auto id = std::make_shared<std::string>();
   cmd->add_option("id", *id, "container id")->required();
   cmd->callback([&g, id] { Runtime(g.root).start(*id); });
 });
 
-Registrar state_verb(40, [](CLI::App& app, GlobalOptions& g) {
+Registrar state_verb(40, "state", [](CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand("state", "print a container's OCI state");
   auto id = std::make_shared<std::string>();
   cmd->add_option("id", *id, "container id")->required();
   cmd->callback([&g, id] { std::cout << Runtime(g.root).state_json(*id) << "\n"; });
 });
 
-Registrar kill_verb(50, [](CLI::App& app, GlobalOptions& g) {
+Registrar kill_verb(50, "kill", [](CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand("kill", "send a signal to a container's init (or all)");
   auto id = std::make_shared<std::string>();
   auto sig = std::make_shared<std::string>("TERM");
@@ -68,7 +68,7 @@ Registrar kill_verb(50, [](CLI::App& app, GlobalOptions& g) {
   cmd->callback([&g, id, sig, all] { Runtime(g.root).kill(*id, parse_signal(*sig), *all); });
 });
 
-Registrar delete_verb(60, [](CLI::App& app, GlobalOptions& g) {
+Registrar delete_verb(60, "delete", [](CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand("delete", "delete a container and everything it holds");
   auto id = std::make_shared<std::string>();
   auto force = std::make_shared<bool>(false);

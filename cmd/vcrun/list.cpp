@@ -10,7 +10,7 @@ namespace vcrun::cli {
 
 namespace {
 
-Registrar list_verb(70, [](CLI::App& app, GlobalOptions& g) {
+Registrar list_verb(70, "list", [](CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand("list", "list containers");
   auto format = std::make_shared<std::string>("table");
   cmd->add_option("-f,--format", *format, "table or json")->check(CLI::IsMember({"table", "json"}));
@@ -31,7 +31,7 @@ Registrar list_verb(70, [](CLI::App& app, GlobalOptions& g) {
   });
 });
 
-Registrar ps_verb(75, [](CLI::App& app, GlobalOptions& g) {
+Registrar ps_verb(75, "ps", [](CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand("ps", "list the host pids of a container's processes");
   auto id = std::make_shared<std::string>();
   auto format = std::make_shared<std::string>("table");

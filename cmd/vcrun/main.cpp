@@ -14,9 +14,31 @@ namespace vcrun::cli {
 
 namespace {
 
-std::vector<std::pair<int, Setup>>& registry() {
-  static std::vector<std::pair<int, Setup>> r;
+struct Verb {
+  int order;
+  std::string name;
+  Setup setup;
+};
+
+std::vector<Verb>& registry() {
+  static std::vector<Verb> r;
   return r;
+}
+
+// The verb argv names: its first word that is neither a global option nor the value of
+// one. Only that verb's subcommand is built (building all of them was a fifth of a
+// `vcrun` process's user time); without a known verb all are, for --help and errors.
+std::string verb_of(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--") return "";
+    if (a == "--root" || a == "--log" || a == "--log-format") {
+      ++i;
+      continue;
+    }
+    if (!a.empty() && a[0] != '-') return std::string(a);
+  }
+  return "";
 }
 
 int g_exit_status = 0;
@@ -40,7 +62,9 @@ void setup_logging(const GlobalOptions& g) {
 
 }  // namespace
 
-Registrar::Registrar(int order, Setup setup) { registry().emplace_back(order, std::move(setup)); }
+Registrar::Registrar(int order, std::string verb, Setup setup) {
+  registry().push_back(Verb{order, std::move(verb), std::move(setup)});
+}
 
 void set_exit_status(int status) { g_exit_status = status; }
 
@@ -65,9 +89,11 @@ int main(int argc, char** argv) {
   app.add_flag("--systemd-cgroup", systemd_cgroup, "ignored (vcrun manages cgroupfs itself)");
 
   auto& verbs = registry();
-  std::sort(verbs.begin(), verbs.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (auto& [order, setup] : verbs) setup(app, global);
+  std::sort(verbs.begin(), verbs.end(), [](const auto& a, const auto& b) { return a.order < b.order; });
+  std::string verb = verb_of(argc, argv);
+  bool known = std::any_of(verbs.begin(), verbs.end(), [&](const auto& v) { return v.name == verb; });
+  for (auto& v : verbs)
+    if (!known || v.name == verb) v.setup(app, global);
   app.parse_complete_callback([&] { setup_logging(global); });
 
   try {

@@ -6,14 +6,14 @@ namespace vcrun::cli {
 
 namespace {
 
-Registrar pause_verb(82, [](CLI::App& app, GlobalOptions& g) {
+Registrar pause_verb(82, "pause", [](CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand("pause", "freeze every process of a container");
   auto id = std::make_shared<std::string>();
   cmd->add_option("id", *id, "container id")->required();
   cmd->callback([&g, id] { cgroup::pause_by_id(g.root, *id); });
 });
 
-Registrar resume_verb(83, [](CLI::App& app, GlobalOptions& g) {
+Registrar resume_verb(83, "resume", [](CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand("resume", "thaw a paused container");
   auto id = std::make_shared<std::string>();
   cmd->add_option("id", *id, "container id")->required();

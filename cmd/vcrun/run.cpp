@@ -28,7 +28,7 @@ struct RunFlags {
   QuickOptions quick;
 };
 
-Registrar run_verb(30, [](CLI::App& app, GlobalOptions& g) {
+Registrar run_verb(30, "run", [](CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand(
       "run", "run a container: `run ID --bundle DIR`, or quick mode `run --rm [flags] -- CMD...`");
   auto f = std::make_shared<RunFlags>();

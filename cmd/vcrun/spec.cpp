@@ -13,7 +13,7 @@ namespace vcrun::cli {
 
 namespace {
 
-Registrar spec_verb(5, [](CLI::App& app, GlobalOptions&) {
+Registrar spec_verb(5, "spec", [](CLI::App& app, GlobalOptions&) {
   auto* cmd = app.add_subcommand("spec", "write a default config.json into the bundle directory");
   auto bundle = std::make_shared<std::string>(".");
   auto to_stdout = std::make_shared<bool>(false);

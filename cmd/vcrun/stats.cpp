@@ -8,7 +8,7 @@ namespace vcrun::cli {
 
 namespace {
 
-Registrar stats_verb(77, [](CLI::App& app, GlobalOptions& g) {
+Registrar stats_verb(77, "stats", [](CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand("stats", "resource usage of containers (all when no id is given)");
   auto ids = std::make_shared<std::vector<std::string>>();
   auto format = std::make_shared<std::string>("table");

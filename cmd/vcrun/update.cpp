@@ -13,7 +13,7 @@ namespace vcrun::cli {
 
 namespace {
 
-Registrar update_verb(80, [](CLI::App& app, GlobalOptions& g) {
+Registrar update_verb(80, "update", [](CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand("update", "change the resource limits of a running container");
   auto id = std::make_shared<std::string>();
   auto flags = std::make_shared<cgroup::QuickResourceFlags>();
