@@ -25,6 +25,7 @@ struct Target {
   std::string label;  // "mounts[3]"
   std::string destination;
   int root_fd;
+  const std::string& root_path;  // paths::fd_path(root_fd)
 };
 
 // Resolves (creating as needed) the mount point inside the rootfs. A directory unless the
@@ -37,7 +38,7 @@ UniqueFd resolve_target(const Target& t, bool as_file) {
   } catch (const Error& e) {
     throw e.with_context(t.label + ".destination \"" + t.destination + "\"");
   }
-  if (!paths::is_inside(t.root_fd, fd.get()))
+  if (!paths::is_inside(t.root_path, fd.get()))
     throw Error(t.label + ".destination \"" + t.destination + "\": resolves outside the rootfs (" +
                 paths::fd_path(fd.get()) + ")", EXDEV);
   return fd;
@@ -167,9 +168,10 @@ bool spec_mounts_at(const ContainerSpec& spec, const std::string& destination) {
 }
 
 void mount_spec_mounts(const ContainerSpec& spec, int root_fd) {
+  const std::string root_path = paths::fd_path(root_fd);
   for (size_t i = 0; i < spec.mounts.size(); ++i) {
     const Mount& m = spec.mounts[i];
-    Target t{"mounts[" + std::to_string(i) + "]", paths::clean_path(m.destination), root_fd};
+    Target t{"mounts[" + std::to_string(i) + "]", paths::clean_path(m.destination), root_fd, root_path};
     if (t.destination == "/")
       throw Error(t.label + ".destination \"" + m.destination +
                   "\": cannot mount over the container's root", EINVAL);

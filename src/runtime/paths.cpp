@@ -112,7 +112,10 @@ UniqueFd walk_creating(int root_fd, const std::string& path, Leaf leaf, mode_t d
 
 }  // namespace
 
-UniqueFd open_in_root_if_exists(int root_fd, const std::string& path, int flags, mode_t mode) {
+namespace {
+
+// openat2 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS; an empty fd and errno on failure.
+UniqueFd try_open_in_root(int root_fd, const std::string& path, int flags, mode_t mode) {
   struct open_how how {};
   how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
   how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
@@ -121,10 +124,16 @@ UniqueFd open_in_root_if_exists(int root_fd, const std::string& path, int flags,
   for (int attempt = 0;; ++attempt) {
     long fd = ::syscall(SYS_openat2, root_fd, path.c_str(), &how, sizeof how);
     if (fd >= 0) return UniqueFd(static_cast<int>(fd));
-    if (errno == ENOENT) return UniqueFd();
-    if (errno == EAGAIN && attempt < 32) continue;
-    throw_errno("open " + path + " in the container root");
+    if (errno != EAGAIN || attempt >= 32) return UniqueFd();
   }
+}
+
+}  // namespace
+
+UniqueFd open_in_root_if_exists(int root_fd, const std::string& path, int flags, mode_t mode) {
+  UniqueFd fd = try_open_in_root(root_fd, path, flags, mode);
+  if (!fd && errno != ENOENT) throw_errno("open " + path + " in the container root");
+  return fd;
 }
 
 UniqueFd open_in_root(int root_fd, const std::string& path, int flags, mode_t mode) {
@@ -133,11 +142,16 @@ UniqueFd open_in_root(int root_fd, const std::string& path, int flags, mode_t mo
   return fd;
 }
 
+// Both creators first try the kernel's own resolution, which is the same walk in one call:
+// mount points mostly exist already. A missing component (or any error, which the walker
+// then reports naming the component) takes the walker.
 UniqueFd mkdirs_in_root(int root_fd, const std::string& path, mode_t mode) {
+  if (UniqueFd fd = try_open_in_root(root_fd, path, O_PATH | O_DIRECTORY, 0)) return fd;
   return walk_creating(root_fd, path, Leaf::directory, mode, 0);
 }
 
 UniqueFd create_file_in_root(int root_fd, const std::string& path, mode_t mode) {
+  if (UniqueFd fd = try_open_in_root(root_fd, path, O_PATH, 0)) return fd;
   return walk_creating(root_fd, path, Leaf::file, 0755, mode);
 }
 
@@ -164,8 +178,7 @@ std::string fd_path(int fd) {
   return std::string(buf, static_cast<size_t>(n));
 }
 
-bool is_inside(int root_fd, int fd) {
-  std::string root = fd_path(root_fd);
+bool is_inside(const std::string& root, int fd) {
   std::string p = fd_path(fd);
   if (root.empty() || p.empty() || root[0] != '/' || p[0] != '/') return true;
   if (root == "/") return true;

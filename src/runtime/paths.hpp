@@ -35,9 +35,9 @@ std::string clean_path(const std::string& path);
 // Empty when /proc is not available.
 std::string fd_path(int fd);
 
-// True when the object behind `fd` is `root_fd` itself or below it (compared through
-// fd_path); used as a last check before mounting. True as well when /proc is unavailable,
-// as the resolution itself already stayed inside the root.
-bool is_inside(int root_fd, int fd);
+// True when the object behind `fd` is the root whose fd_path is `root_path`, or below it;
+// used as a last check before mounting (callers resolve the root's path once). True as well
+// when /proc is unavailable, as the resolution itself already stayed inside the root.
+bool is_inside(const std::string& root_path, int fd);
 
 }  // namespace vcrun::paths
