@@ -2,6 +2,7 @@
 #include "cgroup/container_cgroup.hpp"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -170,7 +171,8 @@ ContainerCgroup::~ContainerCgroup() {
 
 void destroy(const std::string& state_root, const std::string& path) {
   if (path.empty()) return;
-  if (exists(path)) {
+  // The usual case after a container's init exited: an empty cgroup, removed at once.
+  if (::rmdir(path.c_str()) != 0 && errno != ENOENT) {
     // A frozen cgroup still dies: SIGKILL gets through the v2 freezer. Thawing first
     // lets a pre-5.14 kernel's plain kill() deliver as well.
     if (exists(path + "/cgroup.freeze")) {
