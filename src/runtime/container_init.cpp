@@ -39,6 +39,16 @@ void fail(int error_fd, const std::string& message) {
 
 namespace {
 
+// "go <pid>": the parent is done with maps and cgroup; <pid> is the init's pid as the host
+// (and the OCI state) knows it.
+pid_t expect_go(int fd) {
+  auto msg = sync::receive(fd);
+  if (!msg) ::_exit(127);  // the parent died: nothing to report to, nothing to leave
+  const std::string prefix = std::string(sync::kGo) + " ";
+  if (msg->rfind(prefix, 0) != 0) throw Error("unexpected sync message \"" + *msg + "\"");
+  return static_cast<pid_t>(std::stol(msg->substr(prefix.size())));
+}
+
 void expect(int fd, const char* what) {
   auto msg = sync::receive(fd);
   if (!msg) ::_exit(127);  // the parent died: nothing to report to, nothing to leave
@@ -149,7 +159,8 @@ void container_init(const InitContext& ctx) {
   // Until execve the init is the vcrun binary: see self_protect.hpp.
   security::protect_self_exe();
   try {
-    expect(ctx.sync_fd, sync::kGo);
+    state::ContainerState hook_state = *ctx.state;
+    hook_state.pid = expect_go(ctx.sync_fd);
     // In a new user namespace the init still carries the host's (unmapped) ids: become
     // the namespace's root so files it creates get mapped owners.
     if (spec.has_namespace(NamespaceType::user) && !spec.linux.uid_mappings.empty() &&
@@ -170,7 +181,11 @@ void container_init(const InitContext& ctx) {
     ContainerHooks create_hooks(spec.hooks.create_container, "hooks.createContainer");
     ContainerHooks start_hooks(spec.hooks.start_container, "hooks.startContainer");
     rootfs::setup(spec, ctx.rootfs_plan);
-    create_hooks.run(ctx.state_json);
+    const std::string state_json =
+        spec.hooks.create_container.empty() && spec.hooks.start_container.empty()
+            ? std::string()
+            : state::oci_state_json(hook_state, state::Status::creating);
+    create_hooks.run(state_json);
     if (spec.process.terminal) console::send_fd(ctx.sync_fd, console::open_in_container().get());
     if (!sync::send(ctx.sync_fd, sync::kReady)) ::_exit(127);
     if (ctx.exec_fifo_fd >= 0) {
@@ -179,7 +194,7 @@ void container_init(const InitContext& ctx) {
     } else {
       expect(ctx.sync_fd, sync::kStart);
     }
-    start_hooks.run(ctx.state_json);
+    start_hooks.run(state_json);
     enter_cwd(spec.process.cwd);
   } catch (const std::exception& e) {
     fail(ctx.sync_fd, e.what());

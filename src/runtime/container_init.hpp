@@ -6,6 +6,7 @@
 
 #include "runtime/rootfs.hpp"
 #include "runtime/seccomp.hpp"
+#include "runtime/state.hpp"
 #include "vcrun/spec.hpp"
 
 namespace vcrun {
@@ -18,7 +19,9 @@ struct InitContext {
   int exec_fifo_fd = -1;   // O_PATH fd of exec.fifo for create/start; -1 for run
   std::vector<int> join_fds;       // namespaces to setns into (user first), already open
   std::vector<int> join_types;     // their CLONE_NEW* flags
-  std::string state_json;          // OCI state for createContainer/startContainer hooks
+  // The container's state for the createContainer/startContainer hooks; its pid is filled
+  // in from the parent's "go" message (the host pid is not known before clone).
+  const state::ContainerState* state = nullptr;
 };
 
 // Never returns: execs the container process or _exits with status 127 after telling the

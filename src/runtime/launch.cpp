@@ -168,9 +168,6 @@ Launched launch(const state::Store& store, const std::string& id, const std::str
     if (joins.pid_ns && ::setns(joins.pid_ns.get(), CLONE_NEWPID) != 0)
       throw_errno("linux.namespaces: setns pid");
     auto [parent_end, child_end] = sync::make_pair();
-    // The state the in-container hooks see: the init's host pid is not known before clone.
-    const std::string init_state = state::oci_state_json(st, state::Status::creating);
-
     spdlog::debug("{}: cloning the init", id);
     child = clone_into(joins.new_flags, cg.dir_fd());
     if (child == 0) {
@@ -183,7 +180,7 @@ Launched launch(const state::Store& store, const std::string& id, const std::str
       ctx.exec_fifo_fd = fifo.get();
       for (auto& fd : joins.fds) ctx.join_fds.push_back(fd.get());
       ctx.join_types = joins.types;
-      ctx.state_json = init_state;
+      ctx.state = &st;
       container_init(ctx);
     }
     child_end.reset();
@@ -193,7 +190,8 @@ Launched launch(const state::Store& store, const std::string& id, const std::str
     if (spec.process.oom_score_adj)
       write_existing("/proc/" + std::to_string(child) + "/oom_score_adj",
                      std::to_string(*spec.process.oom_score_adj));
-    if (!sync::send(parent_end.get(), sync::kGo)) throw Error("container init died");
+    if (!sync::send(parent_end.get(), std::string(sync::kGo) + " " + std::to_string(child)))
+      throw Error("container init died");
     if (spec.process.terminal) {
       out.console = console::receive_fd(parent_end.get());
       if (!opts.console_socket.empty()) {

@@ -21,7 +21,8 @@ std::optional<std::string> receive(int fd);
 void throw_if_error(const std::optional<std::string>& msg);
 
 // Messages.
-inline constexpr const char* kGo = "go";        // parent -> init: maps/cgroup done
+inline constexpr const char* kGo = "go";        // parent -> init: "go <init's host pid>",
+                                                // maps/cgroup done
 inline constexpr const char* kReady = "ready";  // init -> parent: root built, waiting
 inline constexpr const char* kStart = "start";  // parent -> init: exec now (run only)
 inline constexpr const char* kErrorPrefix = "error:";  // init -> parent: setup failed

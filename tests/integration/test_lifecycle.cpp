@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <thread>
 
 #include "support/harness.hpp"
@@ -179,6 +180,10 @@ TEST_CASE("createContainer and startContainer hooks run inside the container",
   REQUIRE(start != std::string::npos);
   CHECK(create < start);
   CHECK(r.out.find("\"id\":\"" + id + "\"") != std::string::npos);
+  // The state names the init by its host pid (known to the parent only after clone).
+  std::smatch pid;
+  REQUIRE(std::regex_search(r.out, pid, std::regex("\"pid\":([0-9]+)")));
+  CHECK(std::stol(pid[1]) > 1);
   // Written inside the container's root, not the host's.
   CHECK(!std::filesystem::exists("/hooks.log"));
 }
