@@ -7,16 +7,21 @@ namespace vcrun::cli {
 namespace {
 
 Registrar exec_verb(35, "exec", [](CLI::App& app, GlobalOptions& g) {
-  auto* cmd = app.add_subcommand("exec", "run a command in a running container: exec ID -- CMD...");
+  auto* cmd = app.add_subcommand("exec", "run a command in a running container: exec ID -- CMD... or exec --process FILE ID");
   auto id = std::make_shared<std::string>();
   auto opts = std::make_shared<ExecOptions>();
   cmd->add_option("id", *id, "container id")->required();
+  cmd->add_option("-p,--process", opts->process_file,
+                  "an OCI process JSON file: the process to start (flags still apply on top)");
   cmd->add_option("-e,--env", opts->env, "environment KEY=VALUE")->allow_extra_args(false);
   cmd->add_option("--cwd", opts->cwd, "working directory inside the container");
+  cmd->add_option("-u,--user", opts->user, "UID[:GID] to run as");
   cmd->add_option("--pid-file", opts->pid_file, "write the process's pid here");
   cmd->add_flag("-d,--detach", opts->detach, "do not wait for the process");
   cmd->add_flag("-t,--tty", opts->tty, "give the process a new pseudo-terminal");
-  cmd->add_option("command", opts->args, "the command, after --")->required();
+  cmd->add_option("--console-socket", opts->console_socket,
+                  "send the terminal's master to this unix socket (with a terminal)");
+  cmd->add_option("command", opts->args, "the command, after -- (default with --process: its args)");
   cmd->callback([&g, id, opts] { set_exit_status(Runtime(g.root).exec(*id, *opts)); });
 });
 

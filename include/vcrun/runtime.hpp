@@ -23,12 +23,18 @@ struct CreateOptions {
 };
 
 struct ExecOptions {
-  std::vector<std::string> args;
-  std::vector<std::string> env;  // added to / overriding the container's process.env
-  std::string cwd;               // empty: the container's process.cwd
+  // The process to start: the container's own process with these changes, or, with
+  // `process_file` (an OCI process object, as runc/crun exec --process take), that file's
+  // process with these changes.
+  std::string process_file;
+  std::vector<std::string> args;  // empty: the process's args (needs process_file)
+  std::vector<std::string> env;   // added to / overriding the process's env
+  std::string cwd;                // empty: the process's cwd
+  std::string user;               // "UID[:GID]"; empty: the process's user
   std::string pid_file;
   bool detach = false;
-  bool tty = false;  // a new pty from the container's devpts (foreground only)
+  bool tty = false;  // a new pty from the container's devpts (also process.terminal)
+  std::string console_socket;  // where the pty's master goes instead of a proxy (needed with detach)
 };
 
 struct ContainerInfo {

@@ -218,6 +218,10 @@ ContainerSpec parse_spec(const std::string& json_text, const std::string& bundle
 // Reads <bundle>/config.json and parses it.
 ContainerSpec load_spec(const std::string& bundle);
 
+// Parses and validates an OCI process object on its own (`exec --process FILE`, as runc and
+// crun take it); errors name "process.<field>" like in a config.json.
+Process parse_process_json(const std::string& json_text);
+
 // The config.json that `vcrun spec` prints: a runnable default (busybox-style rootfs
 // "rootfs", `sh`, the default namespaces, mounts, masked/readonly paths, capabilities).
 std::string default_spec_json();
@@ -225,6 +229,7 @@ std::string default_spec_json();
 // Semantic checks shared by every way of building a spec (ids of namespaces, ranges,
 // absolute paths...). parse_spec calls it; quick mode calls it on its built spec.
 void validate_spec(const ContainerSpec& spec);
+void validate_process(const Process& process);  // the process part of validate_spec
 
 const char* namespace_name(NamespaceType t);  // "pid", "network", ...
 

@@ -26,32 +26,64 @@ namespace vcrun {
 
 namespace {
 
+// "UID" or "UID:GID", decimal.
+void apply_user(Process& p, const std::string& user) {
+  auto number = [&](const std::string& s) {
+    if (s.empty() || s.size() > 10 || s.find_first_not_of("0123456789") != std::string::npos)
+      throw SpecError("--user", "must be UID or UID:GID (numbers), got \"" + user + "\"");
+    unsigned long v = std::stoul(s);
+    if (v > 0xfffffffeUL) throw SpecError("--user", "id out of range in \"" + user + "\"");
+    return static_cast<uint32_t>(v);
+  };
+  auto colon = user.find(':');
+  p.user.uid = number(user.substr(0, colon));
+  if (colon != std::string::npos) p.user.gid = number(user.substr(colon + 1));
+}
+
+// Everything the options can get wrong is refused here, before anything is touched.
 Process exec_process_spec(const ContainerSpec& spec, const ExecOptions& opts) {
   Process p = spec.process;
-  p.args = opts.args;
+  p.terminal = false;  // the container's terminal is its own; exec asks for one with --tty
+  if (!opts.process_file.empty()) {
+    try {
+      p = parse_process_json(read_file(opts.process_file));
+    } catch (const Error& e) {
+      throw e.with_context("--process " + opts.process_file);
+    }
+  } else if (opts.args.empty()) {
+    throw SpecError("args", "must name a command (or give --process)");
+  }
+  if (!opts.args.empty()) p.args = opts.args;
   for (const auto& kv : opts.env) {
-    auto key = kv.substr(0, kv.find('=') + 1);
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) throw SpecError("env", "\"" + kv + "\" is not KEY=VALUE");
+    auto key = kv.substr(0, eq + 1);
     std::erase_if(p.env, [&](const std::string& e) { return e.rfind(key, 0) == 0; });
     p.env.push_back(kv);
   }
-  if (!opts.cwd.empty()) p.cwd = opts.cwd;
+  if (!opts.cwd.empty()) {
+    if (opts.cwd[0] != '/') throw SpecError("cwd", "must be an absolute path");
+    p.cwd = opts.cwd;
+  }
+  if (!opts.user.empty()) apply_user(p, opts.user);
+  if (opts.tty) p.terminal = true;
+  if (p.terminal && opts.detach && opts.console_socket.empty())
+    throw SpecError("--tty", "with --detach needs --console-socket (or nothing would hold the terminal)");
+  if (!opts.console_socket.empty() && !p.terminal)
+    throw SpecError("--console-socket", "needs a terminal (--tty or process.terminal)");
   return p;
 }
 
 }  // namespace
 
 int Runtime::exec(const std::string& id, const ExecOptions& opts) {
-  if (opts.args.empty()) throw SpecError("args", "must name a command");
-  for (const auto& kv : opts.env)
-    if (kv.find('=') == std::string::npos) throw SpecError("env", "\"" + kv + "\" is not KEY=VALUE");
-  if (!opts.cwd.empty() && opts.cwd[0] != '/') throw SpecError("cwd", "must be an absolute path");
-  if (opts.tty && opts.detach) throw SpecError("--tty", "cannot be combined with --detach");
   state::Store store(root_);
   auto st = store.load(id);
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, st.pid, 0)));
   if (!pidfd || !state::init_alive(st)) throw Error("container " + id + " is not running", ESRCH);
   ContainerSpec spec = parse_spec(read_file(store.dir(id) + "/config.json"), st.bundle);
   Process process = exec_process_spec(spec, opts);
+  const bool tty = process.terminal;
   auto seccomp = security::compile_for(spec);
 
   int join_flags = 0;
@@ -74,10 +106,13 @@ int Runtime::exec(const std::string& id, const ExecOptions& opts) {
     // Until execve this is the vcrun binary inside the container: see self_protect.hpp.
     security::protect_self_exe();
     try {
+      // Still in the runtime's mount namespace: /proc/self is this process.
+      if (process.oom_score_adj)
+        write_existing("/proc/self/oom_score_adj", std::to_string(*process.oom_score_adj));
       if (join_flags && ::setns(pidfd.get(), join_flags) != 0)
         throw_errno("setns namespaces of container " + id);
       enter_cwd(process.cwd);
-      if (opts.tty) console::send_fd(child_end.get(), console::open_in_container().get());
+      if (tty) console::send_fd(child_end.get(), console::open_in_container().get());
     } catch (const std::exception& e) {
       fail(child_end.get(), e.what());
     }
@@ -86,10 +121,15 @@ int Runtime::exec(const std::string& id, const ExecOptions& opts) {
   child_end.reset();
   UniqueFd master;
   try {
-    if (opts.tty) master = console::receive_fd(parent_end.get());
+    if (tty) master = console::receive_fd(parent_end.get());
     // EOF: the process exec'd (the channel is close-on-exec); a message: it failed.
     sync::throw_if_error(sync::receive(parent_end.get()));
+    if (!opts.console_socket.empty()) {
+      console::send_to_console_socket(opts.console_socket, master.get());
+      master.reset();
+    }
   } catch (...) {
+    if (!opts.console_socket.empty()) ::kill(child, SIGKILL);  // nobody holds its terminal
     ::waitpid(child, nullptr, 0);
     sigprocmask(SIG_SETMASK, &old, nullptr);
     throw;

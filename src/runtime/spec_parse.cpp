@@ -189,10 +189,13 @@ const char* namespace_name(NamespaceType t) {
   return "unknown";
 }
 
-ContainerSpec parse_spec(const std::string& json_text, const std::string& bundle) {
+namespace {
+
+// A JSON object from `text`; parse errors become SpecError(`what`, ...) with line/column.
+nlohmann::json parse_object(const std::string& text, const std::string& what) {
   nlohmann::json doc;
   try {
-    doc = nlohmann::json::parse(json_text);
+    doc = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     // Drop nlohmann's "[json.exception.parse_error.101] " prefix: users need line/column.
     std::string msg = e.what();
@@ -200,9 +203,23 @@ ContainerSpec parse_spec(const std::string& json_text, const std::string& bundle
       msg = msg.substr(pos + 2);
     // "last read" echoes the offending token, which can be an entire huge string.
     if (msg.size() > 300) msg = msg.substr(0, 300) + "...";
-    throw SpecError("config.json", "invalid JSON: " + msg);
+    throw SpecError(what, "invalid JSON: " + msg);
   }
-  if (!doc.is_object()) throw SpecError("config.json", "must be a JSON object");
+  if (!doc.is_object()) throw SpecError(what, "must be a JSON object");
+  return doc;
+}
+
+}  // namespace
+
+Process parse_process_json(const std::string& json_text) {
+  nlohmann::json doc = parse_object(json_text, "process");
+  Process p = parse_process(Node(doc, "process"));
+  validate_process(p);
+  return p;
+}
+
+ContainerSpec parse_spec(const std::string& json_text, const std::string& bundle) {
+  nlohmann::json doc = parse_object(json_text, "config.json");
   std::string base = std::filesystem::absolute(bundle.empty() ? "." : bundle).string();
 
   Node top(doc, "");

@@ -173,6 +173,8 @@ void check_sysctls(const Linux& l) {
 
 }  // namespace
 
+void validate_process(const Process& process) { check_process(process); }
+
 void validate_spec(const ContainerSpec& spec) {
   check_process(spec.process);
   if (spec.root.path.empty()) throw SpecError("root.path", "must not be empty");

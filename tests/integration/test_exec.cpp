@@ -1,0 +1,147 @@
+// Integration: exec's process options (--process FILE, --user, --console-socket) as OCI
+// tooling (containerd, podman) and people use them.
+#include <catch2/catch.hpp>
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include "support/harness.hpp"
+
+using namespace vcrun::test;
+using nlohmann::json;
+
+namespace {
+
+// A running container (sleep) that removes itself at scope exit.
+struct Running {
+  std::string id;
+  explicit Running(const std::string& tag) : id(unique_id(tag)) {
+    auto bundle = make_bundle(id, default_config({"sleep", "60"}));
+    auto r = run_vcrun_detached({"run", "--detach", id, "--bundle", bundle});
+    if (r.status != 0) throw std::runtime_error("run --detach failed: " + r.err);
+  }
+  ~Running() { run_vcrun({"delete", "--force", id}); }
+};
+
+std::string write_process(const std::string& name, const json& process) {
+  std::string path = work_dir() + "/" + name + ".json";
+  std::ofstream(path) << process.dump();
+  return path;
+}
+
+// Processes in the container besides its init: what an exec left running.
+std::string container_processes(const std::string& id) {
+  return run_vcrun({"exec", id, "--", "sh", "-c", "ls -d /proc/[0-9]* | wc -l"}).out;
+}
+
+}  // namespace
+
+TEST_CASE("exec --process runs the OCI process of a file, flags on top", "[integration]") {
+  Running c("execproc");
+  json process = {{"args", {"sh", "-c", "id -u; id -g; pwd; echo $FOO; grep CapEff /proc/self/status"}},
+                  {"env", {"PATH=/bin", "FOO=from-file"}},
+                  {"cwd", "/tmp"},
+                  {"user", {{"uid", 1000}, {"gid", 1001}}},
+                  {"noNewPrivileges", true}};
+  auto file = write_process(c.id, process);
+  auto r = run_vcrun({"exec", "--process", file, c.id});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  // No capabilities object: none at all, as in a config.json.
+  CHECK(r.out == "1000\n1001\n/tmp\nfrom-file\nCapEff:\t0000000000000000\n");
+  auto over = run_vcrun({"exec", "--process", file, "-e", "FOO=from-flag", "--user", "0:0", c.id});
+  INFO(over.err);
+  CHECK(over.out.rfind("0\n0\n/tmp\nfrom-flag\n", 0) == 0);
+}
+
+TEST_CASE("exec --user runs the command as UID:GID", "[integration]") {
+  Running c("execuser");
+  auto r = run_vcrun({"exec", "--user", "1234:5678", c.id, "--", "sh", "-c", "id -u; id -g"});
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK(r.out == "1234\n5678\n");
+  auto uid_only = run_vcrun({"exec", "-u", "42", c.id, "--", "id", "-u"});
+  CHECK(uid_only.out == "42\n");
+}
+
+TEST_CASE("exec: bad process options are refused, naming the field, and start nothing", "[integration]") {
+  Running c("execbad");
+  std::string before = container_processes(c.id);
+  auto check = [&](const std::vector<std::string>& args, const std::string& field) {
+    std::vector<std::string> argv = {"exec"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = run_vcrun(argv);
+    INFO(field << ": " << r.err);
+    CHECK(r.status != 0);
+    CHECK(r.err.find(field) != std::string::npos);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  };
+  auto empty_args = write_process(c.id + "-empty", {{"args", json::array()}, {"cwd", "/"}});
+  auto relative_cwd = write_process(c.id + "-cwd", {{"args", {"true"}}, {"cwd", "tmp"}});
+  std::string not_json = work_dir() + "/" + c.id + "-bad.json";
+  std::ofstream(not_json) << "{\"args\": [";
+  check({"--process", empty_args, c.id}, "process.args: must be a non-empty array");
+  check({"--process", relative_cwd, c.id}, "process.cwd: must be an absolute path");
+  check({"--process", not_json, c.id}, "process: invalid JSON");
+  check({"--process", work_dir() + "/no-such.json", c.id}, "no-such.json");
+  check({"--user", "root", c.id, "--", "true"}, "--user: must be UID or UID:GID");
+  check({"--user", "1:x", c.id, "--", "true"}, "--user: must be UID or UID:GID");
+  check({"-d", "-t", c.id, "--", "true"}, "--tty: with --detach needs --console-socket");
+  check({"--console-socket", "/nonexistent.sock", c.id, "--", "true"}, "--console-socket: needs a terminal");
+  check({c.id}, "args: must name a command");
+  CHECK(container_processes(c.id) == before);
+}
+
+TEST_CASE("exec --detach --tty hands the terminal to the console socket", "[integration]") {
+  Running c("execsock");
+  std::string sock_path = work_dir() + "/" + c.id + ".sock";
+  ::unlink(sock_path.c_str());
+  int srv = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(srv >= 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock_path.c_str());
+  REQUIRE(::bind(srv, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(srv, 1) == 0);
+  auto r = run_vcrun_detached({"exec", "-d", "-t", "--console-socket", sock_path, c.id, "--",
+                               "sh", "-c", "tty; sleep 2"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  int conn = ::accept4(srv, nullptr, nullptr, SOCK_CLOEXEC);
+  REQUIRE(conn >= 0);
+  char data[64];
+  char control[CMSG_SPACE(sizeof(int))] = {};
+  iovec iov{data, sizeof data};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  REQUIRE(::recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) >= 0);
+  cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+  REQUIRE(cm != nullptr);
+  REQUIRE(cm->cmsg_type == SCM_RIGHTS);
+  int master;
+  std::memcpy(&master, CMSG_DATA(cm), sizeof master);
+  // The process writes `tty` onto the terminal whose master we now hold.
+  std::string out;
+  for (int i = 0; i < 50 && out.find('\n') == std::string::npos; ++i) {
+    pollfd p{master, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    char buf[256];
+    ssize_t n = ::read(master, buf, sizeof buf);
+    if (n > 0) out.append(buf, static_cast<size_t>(n));
+  }
+  CHECK(out.find("/dev/pts/") != std::string::npos);
+  ::close(master);
+  ::close(conn);
+  ::close(srv);
+  ::unlink(sock_path.c_str());
+}
