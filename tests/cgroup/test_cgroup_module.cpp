@@ -23,7 +23,7 @@ std::string uid(const std::string& tag) {
 
 }  // namespace
 
-TEST_CASE("a container without limits gets a cgroup; destroy kills and removes it", "[vm]") {
+TEST_CASE("a container without limits gets a cgroup, and destroy kills and removes it", "[vm]") {
   if (!exists("/proc/self/cgroup") || ::geteuid() != 0) {
     WARN("SKIP: needs root");
     return;
@@ -236,7 +236,7 @@ TEST_CASE("admission control refuses an over-committed reservation and leaves no
   CHECK(wa / (wa + wb) == Approx(0.7).margin(0.01));
 }
 
-TEST_CASE("a default container joins a planned parent's plan; the parent's marker follows", "[vm]") {
+TEST_CASE("a default container joins a planned parent's plan, and the parent's marker follows", "[vm]") {
   REQUIRE_CONTROLLER("cpu");
   auto root = state_root_for_tests();
   const char* marker = "trusted.vcrun.cpu.active";

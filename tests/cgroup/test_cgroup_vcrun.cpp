@@ -82,7 +82,7 @@ TEST_CASE("vcrun: memory.max OOM-kills the allocating process inside the contain
   CHECK(!exists(cgroup_of(id)));
 }
 
-TEST_CASE("vcrun: pids.max contains a fork bomb; the host keeps forking", "[vm]") {
+TEST_CASE("vcrun: pids.max contains a fork bomb, and the host keeps forking", "[vm]") {
   REQUIRE_CONTROLLER("pids");
   REQUIRE_ROOT_AND_LIFECYCLE();
   auto id = t::unique_id("pids");

@@ -84,7 +84,7 @@ TEST_CASE("spec mounts, masked and readonly paths are in place", "[integration]"
   CHECK(r.out.find("from-host") != std::string::npos);
 }
 
-TEST_CASE("a readonly root refuses writes; a writable one accepts them", "[integration]") {
+TEST_CASE("a readonly root refuses writes, a writable one accepts them", "[integration]") {
   auto config = default_config({"sh", "-c", "touch /newfile && echo wrote || echo refused"});
   config["root"]["readonly"] = true;
   auto r = run_bundle("ro", config);
