@@ -1,5 +1,6 @@
 // vcrun's entry point: global flags, logging, verb dispatch, and the one place where an
 // error becomes a message and an exit status.
+#include <fcntl.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -45,12 +46,18 @@ int g_exit_status = 0;
 
 void setup_logging(const GlobalOptions& g) {
   std::shared_ptr<spdlog::logger> logger;
-  if (g.log.empty())
+  if (g.log.empty()) {
     logger = std::make_shared<spdlog::logger>("vcrun",
                                               std::make_shared<spdlog::sinks::stderr_sink_st>());
-  else
+  } else {
+    // spdlog opens the file without O_CLOEXEC; no fd of vcrun may outlive an exec.
+    spdlog::file_event_handlers handlers;
+    handlers.after_open = [](const spdlog::filename_t&, std::FILE* f) {
+      ::fcntl(::fileno(f), F_SETFD, FD_CLOEXEC);
+    };
     logger = std::make_shared<spdlog::logger>(
-        "vcrun", std::make_shared<spdlog::sinks::basic_file_sink_st>(g.log));
+        "vcrun", std::make_shared<spdlog::sinks::basic_file_sink_st>(g.log, false, handlers));
+  }
   if (g.log_format == "json")
     logger->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","msg":"%v"})",
                         spdlog::pattern_time_type::utc);
@@ -99,7 +106,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::cerr << "vcrun: " << e.what() << " (see --help)\n";
+    return e.get_exit_code();
   } catch (const vcrun::Error& e) {
     spdlog::debug("error: {}", e.what());
     std::cerr << "vcrun: " << e.what() << "\n";
