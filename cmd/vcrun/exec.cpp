@@ -21,6 +21,9 @@ Registrar exec_verb(35, "exec", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_flag("-t,--tty", opts->tty, "give the process a new pseudo-terminal");
   cmd->add_option("--console-socket", opts->console_socket,
                   "send the terminal's master to this unix socket (with a terminal)");
+  cmd->add_option("--preserve-fds", opts->preserve_fds,
+                  "pass the caller's fds 3 .. N+2 to the process");
+
   cmd->add_option("command", opts->args, "the command, after -- (default with --process: its args)");
   cmd->callback([&g, id, opts] { set_exit_status(Runtime(g.root).exec(*id, *opts)); });
 });

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "bundle.hpp"
+#include "create_flags.hpp"
 #include "cgroup/quick_flags_cli.hpp"
 #include "command.hpp"
 #include "runtime/fs_util.hpp"
@@ -26,6 +27,7 @@ struct RunFlags {
   std::string id, bundle, pid_file, console_socket;
   bool detach = false, rm = false;
   QuickOptions quick;
+  CreateOptions create;  // the options add_process_fd_options fills
 };
 
 Registrar run_verb(30, "run", [](CLI::App& app, GlobalOptions& g) {
@@ -51,8 +53,9 @@ Registrar run_verb(30, "run", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("-w,--cwd", f->quick.cwd, "working directory");
   cgroup::add_quick_flag_options(*cmd, f->quick.resources);
   cmd->add_flag("--init", f->quick.init, "run a minimal init as PID 1 (reaps, forwards signals)");
+  add_process_fd_options(*cmd, f->create);
   cmd->callback([&g, f] {
-    CreateOptions opts;
+    CreateOptions opts = f->create;
     opts.pid_file = f->pid_file;
     opts.console_socket = f->console_socket;
     std::string config;

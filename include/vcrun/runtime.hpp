@@ -20,6 +20,8 @@ struct CreateOptions {
   // process.terminal with create/run --detach: the unix socket that receives the pty
   // master (OCI console-socket protocol). A foreground run proxies the terminal itself.
   std::string console_socket;
+  unsigned preserve_fds = 0;  // the caller's fds 3 .. N+2 reach the container process
+  bool new_keyring = true;    // false: processes keep the caller's session keyring
 };
 
 struct ExecOptions {
@@ -35,6 +37,7 @@ struct ExecOptions {
   bool detach = false;
   bool tty = false;  // a new pty from the container's devpts (also process.terminal)
   std::string console_socket;  // where the pty's master goes instead of a proxy (needed with detach)
+  unsigned preserve_fds = 0;   // the caller's fds 3 .. N+2 reach the process
 };
 
 struct ContainerInfo {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "runtime/container_init.hpp"
+#include "runtime/preserved_fds.hpp"
 #include "runtime/self_protect.hpp"
 
 namespace vcrun {
@@ -17,7 +18,7 @@ void ignore_signal(int) {}
 }  // namespace
 
 void run_builtin_init(const Process& process, const security::SeccompProgram* seccomp,
-                      int error_fd) {
+                      int error_fd, unsigned preserved_fds) {
   try {
     apply_process_security(process, seccomp);
   } catch (const std::exception& e) {
@@ -38,10 +39,12 @@ void run_builtin_init(const Process& process, const security::SeccompProgram* se
   if (child == 0) {
     sigprocmask(SIG_SETMASK, &old, nullptr);
     ::setsid();
-    exec_prepared(process, error_fd);
+    exec_prepared(process, error_fd, preserved_fds);
   }
-  // Only the child may hold the sync channel now: its exec must read as EOF upstream.
+  // Only the child may hold the sync channel now (its exec must read as EOF upstream), and
+  // the caller's descriptors (a pipe's reader must see EOF when the process is done).
   if (error_fd >= 0) ::close(error_fd);
+  close_preserved_fds(preserved_fds);
   for (;;) {
     siginfo_t info;
     int sig = sigwaitinfo(&all, &info);

@@ -10,6 +10,7 @@ namespace vcrun {
 // forwards every catchable signal to it and reaps all children until it exits; exits with
 // its status (128+N for death by signal N).
 [[noreturn]] void run_builtin_init(const Process& process,
-                                   const security::SeccompProgram* seccomp, int error_fd);
+                                   const security::SeccompProgram* seccomp, int error_fd,
+                                   unsigned preserved_fds);
 
 }  // namespace vcrun

@@ -5,7 +5,6 @@
 #include "runtime/container_init.hpp"
 
 #include <fcntl.h>
-#include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -20,6 +19,8 @@
 #include "runtime/capabilities.hpp"
 #include "runtime/console.hpp"
 #include "runtime/fd.hpp"
+#include "runtime/keyring.hpp"
+#include "runtime/preserved_fds.hpp"
 #include "runtime/fs_util.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/paths.hpp"
@@ -119,13 +120,13 @@ std::string find_executable(const std::string& name, const std::vector<std::stri
 }
 
 void exec_process(const Process& process, const security::SeccompProgram* seccomp,
-                  int error_fd) {
+                  int error_fd, unsigned preserved_fds) {
   try {
     apply_process_security(process, seccomp);
   } catch (const std::exception& e) {
     fail(error_fd, e.what());
   }
-  exec_prepared(process, error_fd);
+  exec_prepared(process, error_fd, preserved_fds);
 }
 
 void apply_process_security(const Process& process, const security::SeccompProgram* seccomp) {
@@ -133,14 +134,13 @@ void apply_process_security(const Process& process, const security::SeccompProgr
   security::apply_identity_and_capabilities(process, seccomp);
 }
 
-void exec_prepared(const Process& process, int error_fd) {
+void exec_prepared(const Process& process, int error_fd, unsigned preserved_fds) {
   std::vector<char*> argv, envp;
   std::string exe;
   try {
     exe = find_executable(process.args[0], process.env);
     // No descriptor of the runtime reaches the container process (CVE-2024-21626 class).
-    if (::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
-      throw_errno("close_range");
+    close_unpreserved_fds_on_exec(preserved_fds);
   } catch (const std::exception& e) {
     fail(error_fd, e.what());
   }
@@ -169,6 +169,7 @@ void container_init(const InitContext& ctx) {
     for (size_t i = 0; i < ctx.join_fds.size(); ++i)
       if (::setns(ctx.join_fds[i], ctx.join_types[i]) != 0)
         throw_errno("linux.namespaces: setns");
+    if (ctx.new_keyring) join_new_session_keyring();
     if (spec.has_namespace(NamespaceType::uts)) {
       if (!spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()))
         throw_errno("hostname: sethostname");
@@ -201,8 +202,8 @@ void container_init(const InitContext& ctx) {
   }
   // After `start` of create/start the parent is gone: errors go to the container's stderr.
   int error_fd = ctx.exec_fifo_fd >= 0 ? -1 : ctx.sync_fd;
-  if (spec.vcrun.init) run_builtin_init(spec.process, ctx.seccomp, error_fd);
-  exec_process(spec.process, ctx.seccomp, error_fd);
+  if (spec.vcrun.init) run_builtin_init(spec.process, ctx.seccomp, error_fd, ctx.preserve_fds);
+  exec_process(spec.process, ctx.seccomp, error_fd, ctx.preserve_fds);
 }
 
 }  // namespace vcrun

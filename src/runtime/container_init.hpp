@@ -22,6 +22,8 @@ struct InitContext {
   // The container's state for the createContainer/startContainer hooks; its pid is filled
   // in from the parent's "go" message (the host pid is not known before clone).
   const state::ContainerState* state = nullptr;
+  unsigned preserve_fds = 0;  // the caller's fds 3 .. N+2 stay open for the process
+  bool new_keyring = true;    // join a new anonymous session keyring
 };
 
 // Never returns: execs the container process or _exits with status 127 after telling the
@@ -38,12 +40,13 @@ std::string find_executable(const std::string& name, const std::vector<std::stri
 // rlimits, identity, capabilities, no_new_privs and seccomp (see capabilities.hpp for
 // where the filter goes in that order).
 void apply_process_security(const Process& process, const security::SeccompProgram* seccomp);
-// Marks every fd above 2 close-on-exec and execs process.args; on failure reports through
-// error_fd (the sync channel, whose close-on-exec EOF means success) or stderr, exits 127.
-[[noreturn]] void exec_prepared(const Process& process, int error_fd);
+// Marks every fd above preserved_fds+2 close-on-exec and execs process.args; on failure
+// reports through error_fd (the sync channel, whose close-on-exec EOF means success) or
+// stderr, exits 127.
+[[noreturn]] void exec_prepared(const Process& process, int error_fd, unsigned preserved_fds);
 // Both of the above. Shared by the init and `exec`.
 [[noreturn]] void exec_process(const Process& process, const security::SeccompProgram* seccomp,
-                               int error_fd);
+                               int error_fd, unsigned preserved_fds);
 // Reports a setup failure to the parent through error_fd (or stderr) and exits 127.
 [[noreturn]] void fail(int error_fd, const std::string& message);
 

@@ -15,6 +15,8 @@
 #include "runtime/console.hpp"
 #include "runtime/forward.hpp"
 #include "runtime/fs_util.hpp"
+#include "runtime/keyring.hpp"
+#include "runtime/preserved_fds.hpp"
 #include "runtime/seccomp_select.hpp"
 #include "runtime/self_protect.hpp"
 #include "runtime/state.hpp"
@@ -77,6 +79,7 @@ Process exec_process_spec(const ContainerSpec& spec, const ExecOptions& opts) {
 }  // namespace
 
 int Runtime::exec(const std::string& id, const ExecOptions& opts) {
+  check_preserved_fds(opts.preserve_fds);
   state::Store store(root_);
   auto st = store.load(id);
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, st.pid, 0)));
@@ -111,12 +114,13 @@ int Runtime::exec(const std::string& id, const ExecOptions& opts) {
         write_existing("/proc/self/oom_score_adj", std::to_string(*process.oom_score_adj));
       if (join_flags && ::setns(pidfd.get(), join_flags) != 0)
         throw_errno("setns namespaces of container " + id);
+      if (st.new_keyring) join_new_session_keyring();
       enter_cwd(process.cwd);
       if (tty) console::send_fd(child_end.get(), console::open_in_container().get());
     } catch (const std::exception& e) {
       fail(child_end.get(), e.what());
     }
-    exec_process(process, seccomp ? &*seccomp : nullptr, child_end.get());
+    exec_process(process, seccomp ? &*seccomp : nullptr, child_end.get(), opts.preserve_fds);
   }
   child_end.reset();
   UniqueFd master;

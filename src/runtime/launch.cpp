@@ -24,6 +24,7 @@
 #include "runtime/container_init.hpp"
 #include "runtime/fs_util.hpp"
 #include "runtime/hooks.hpp"
+#include "runtime/preserved_fds.hpp"
 #include "runtime/seccomp_select.hpp"
 #include "runtime/sync.hpp"
 #include "vcrun/error.hpp"
@@ -123,6 +124,7 @@ void destroy_container(const state::Store& store, const state::ContainerState& s
 
 Launched launch(const state::Store& store, const std::string& id, const std::string& config_json,
                 const ContainerSpec& spec_in, const CreateOptions& opts, bool use_fifo) {
+  check_preserved_fds(opts.preserve_fds);
   store.create_dir(id);
   const std::string dir = store.dir(id);
   Launched out;
@@ -132,6 +134,7 @@ Launched launch(const state::Store& store, const std::string& id, const std::str
   st.oci_version = spec_in.oci_version;
   st.created = now_rfc3339();
   st.quick = opts.quick;
+  st.new_keyring = opts.new_keyring;
   st.annotations = spec_in.annotations;
   pid_t child = -1;
   try {
@@ -181,6 +184,8 @@ Launched launch(const state::Store& store, const std::string& id, const std::str
       for (auto& fd : joins.fds) ctx.join_fds.push_back(fd.get());
       ctx.join_types = joins.types;
       ctx.state = &st;
+      ctx.preserve_fds = opts.preserve_fds;
+      ctx.new_keyring = opts.new_keyring;
       container_init(ctx);
     }
     child_end.reset();

@@ -92,6 +92,7 @@ void Store::save(const ContainerState& st) const {
                       {"cgroupPath", st.cgroup_path},
                       {"created", st.created},
                       {"quick", st.quick},
+                      {"newKeyring", st.new_keyring},
                       {"annotations", st.annotations},
                       {"extra", st.extra}};
   write_file_atomic(dir(st.id) + "/state.json", j.dump(), 0600);
@@ -120,6 +121,7 @@ ContainerState Store::load(const std::string& id) const {
     st.cgroup_path = j.at("cgroupPath").get<std::string>();
     st.created = j.at("created").get<std::string>();
     st.quick = j.at("quick").get<bool>();
+    st.new_keyring = j.value("newKeyring", true);
     st.annotations = j.at("annotations").get<std::map<std::string, std::string>>();
     st.extra = j.at("extra").get<std::map<std::string, std::string>>();
     return st;

@@ -28,6 +28,7 @@ struct ContainerState {
   std::string cgroup_path;        // absolute cgroupfs directory, empty when none
   std::string created;            // RFC 3339
   bool quick = false;             // quick mode: the state dir is removed with --rm
+  bool new_keyring = true;        // processes get their own session keyring (exec too)
   std::map<std::string, std::string> annotations;
   std::map<std::string, std::string> extra;  // module-owned data (netfilter, ...)
 };

@@ -96,6 +96,7 @@ TEST_CASE("exec: bad process options are refused, naming the field, and start no
   check({"-d", "-t", c.id, "--", "true"}, "--tty: with --detach needs --console-socket");
   check({"--console-socket", "/nonexistent.sock", c.id, "--", "true"}, "--console-socket: needs a terminal");
   check({c.id}, "args: must name a command");
+  check({"--preserve-fds", "100", c.id, "--", "true"}, "--preserve-fds: fd ");
   CHECK(container_processes(c.id) == before);
 }
 
