@@ -23,7 +23,11 @@ Registrar exec_verb(35, "exec", [](CLI::App& app, GlobalOptions& g) {
                   "send the terminal's master to this unix socket (with a terminal)");
   cmd->add_option("--preserve-fds", opts->preserve_fds,
                   "pass the caller's fds 3 .. N+2 to the process");
-
+  cmd->add_option("-c,--cap", opts->caps, "add a capability (CAP_*) to the process")
+      ->allow_extra_args(false);
+  cmd->add_option("-g,--additional-gids", opts->additional_gids, "add a supplementary GID")
+      ->allow_extra_args(false);
+  cmd->add_flag("--no-new-privs", opts->no_new_privs, "set no_new_privs for the process");
   cmd->add_option("command", opts->args, "the command, after -- (default with --process: its args)");
   cmd->callback([&g, id, opts] { set_exit_status(Runtime(g.root).exec(*id, *opts)); });
 });

@@ -38,6 +38,9 @@ struct ExecOptions {
   bool tty = false;  // a new pty from the container's devpts (also process.terminal)
   std::string console_socket;  // where the pty's master goes instead of a proxy (needed with detach)
   unsigned preserve_fds = 0;   // the caller's fds 3 .. N+2 reach the process
+  std::vector<std::string> caps;  // "CAP_*" added to bounding, effective and permitted
+  std::vector<std::string> additional_gids;  // appended to the user's additional gids
+  bool no_new_privs = false;
 };
 
 struct ContainerInfo {

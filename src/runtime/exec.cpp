@@ -8,8 +8,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <optional>
 
+#include "runtime/capabilities.hpp"
 #include "runtime/clone.hpp"
 #include "runtime/container_init.hpp"
 #include "runtime/console.hpp"
@@ -28,18 +30,43 @@ namespace vcrun {
 
 namespace {
 
+// A decimal uid or gid that the option `field` gave in `text`.
+uint32_t parse_id(const std::string& s, const std::string& field, const std::string& text,
+                  const char* form) {
+  if (s.empty() || s.size() > 10 || s.find_first_not_of("0123456789") != std::string::npos)
+    throw SpecError(field, std::string("must be ") + form + " (numbers), got \"" + text + "\"");
+  unsigned long v = std::stoul(s);
+  if (v > 0xfffffffeUL) throw SpecError(field, "id out of range in \"" + text + "\"");
+  return static_cast<uint32_t>(v);
+}
+
 // "UID" or "UID:GID", decimal.
 void apply_user(Process& p, const std::string& user) {
-  auto number = [&](const std::string& s) {
-    if (s.empty() || s.size() > 10 || s.find_first_not_of("0123456789") != std::string::npos)
-      throw SpecError("--user", "must be UID or UID:GID (numbers), got \"" + user + "\"");
-    unsigned long v = std::stoul(s);
-    if (v > 0xfffffffeUL) throw SpecError("--user", "id out of range in \"" + user + "\"");
-    return static_cast<uint32_t>(v);
-  };
   auto colon = user.find(':');
-  p.user.uid = number(user.substr(0, colon));
-  if (colon != std::string::npos) p.user.gid = number(user.substr(colon + 1));
+  p.user.uid = parse_id(user.substr(0, colon), "--user", user, "UID or UID:GID");
+  if (colon != std::string::npos)
+    p.user.gid = parse_id(user.substr(colon + 1), "--user", user, "UID or UID:GID");
+}
+
+// --cap adds to the bounding, effective and permitted sets (runc's meaning); ambient too
+// when the process already has inheritable capabilities, as ambient needs them.
+void add_capabilities(Process& p, const std::vector<std::string>& caps) {
+  if (caps.empty()) return;
+  security::capability_mask(caps, "--cap");  // refuses unknown names
+  if (!p.capabilities) p.capabilities = Capabilities{};
+  Capabilities& c = *p.capabilities;
+  auto add = [](std::vector<std::string>& set, const std::string& name) {
+    if (std::find(set.begin(), set.end(), name) == set.end()) set.push_back(name);
+  };
+  for (const auto& name : caps) {
+    add(c.bounding, name);
+    add(c.effective, name);
+    add(c.permitted, name);
+    if (!c.inheritable.empty()) {
+      add(c.inheritable, name);
+      add(c.ambient, name);
+    }
+  }
 }
 
 // Everything the options can get wrong is refused here, before anything is touched.
@@ -68,6 +95,11 @@ Process exec_process_spec(const ContainerSpec& spec, const ExecOptions& opts) {
     p.cwd = opts.cwd;
   }
   if (!opts.user.empty()) apply_user(p, opts.user);
+  for (const auto& gid : opts.additional_gids)
+    p.user.additional_gids.push_back(parse_id(gid, "--additional-gids", gid, "a GID"));
+  add_capabilities(p, opts.caps);
+  security::check_capabilities(p);
+  if (opts.no_new_privs) p.no_new_privileges = true;
   if (opts.tty) p.terminal = true;
   if (p.terminal && opts.detach && opts.console_socket.empty())
     throw SpecError("--tty", "with --detach needs --console-socket (or nothing would hold the terminal)");

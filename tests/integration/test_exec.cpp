@@ -71,6 +71,32 @@ TEST_CASE("exec --user runs the command as UID:GID", "[integration]") {
   CHECK(uid_only.out == "42\n");
 }
 
+TEST_CASE("exec --cap, --additional-gids and --no-new-privs change the process", "[integration]") {
+  Running c("execcaps");
+  auto status = [&](const std::vector<std::string>& flags) {
+    std::vector<std::string> argv = {"exec"};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    for (const char* a : {"--", "sh", "-c", "grep -E '^(CapEff|CapBnd|Groups|NoNewPrivs)' /proc/self/status"})
+      argv.push_back(a);
+    argv.insert(argv.begin() + 1, c.id);
+    auto r = run_vcrun(argv);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    return r.out;
+  };
+  // CAP_SYS_ADMIN is bit 21 (0x200000); the default set lacks it.
+  auto plain = status({});
+  CHECK(plain.find("CapEff:\t00000000a80425fb") != std::string::npos);
+  auto added = status({"--cap", "CAP_SYS_ADMIN", "-c", "CAP_SYS_PTRACE"});
+  CHECK(added.find("CapEff:\t00000000a82c25fb") != std::string::npos);
+  CHECK(added.find("CapBnd:\t00000000a82c25fb") != std::string::npos);
+  CHECK(status({"-g", "10", "--additional-gids", "20"}).find("Groups:\t10 20") != std::string::npos);
+  // The default spec already sets noNewPrivileges: start from a process that does not.
+  auto file = write_process(c.id, {{"args", {"true"}}, {"cwd", "/"}, {"noNewPrivileges", false}});
+  CHECK(status({"--process", file}).find("NoNewPrivs:\t0") != std::string::npos);
+  CHECK(status({"--process", file, "--no-new-privs"}).find("NoNewPrivs:\t1") != std::string::npos);
+}
+
 TEST_CASE("exec: bad process options are refused, naming the field, and start nothing", "[integration]") {
   Running c("execbad");
   std::string before = container_processes(c.id);
@@ -96,6 +122,8 @@ TEST_CASE("exec: bad process options are refused, naming the field, and start no
   check({"-d", "-t", c.id, "--", "true"}, "--tty: with --detach needs --console-socket");
   check({"--console-socket", "/nonexistent.sock", c.id, "--", "true"}, "--console-socket: needs a terminal");
   check({c.id}, "args: must name a command");
+  check({"--cap", "CAP_BOGUS", c.id, "--", "true"}, "--cap[0]: unknown capability \"CAP_BOGUS\"");
+  check({"-g", "staff", c.id, "--", "true"}, "--additional-gids: must be a GID");
   check({"--preserve-fds", "100", c.id, "--", "true"}, "--preserve-fds: fd ");
   CHECK(container_processes(c.id) == before);
 }
