@@ -51,6 +51,10 @@ struct ContainerInfo {
   std::string created;
 };
 
+// The OCI runtime features document (runtime-spec features.md) of this build on this
+// kernel: what `vcrun features` prints and OCI tooling probes before using a runtime.
+std::string features_json();
+
 class Runtime {
  public:
   explicit Runtime(std::string root);

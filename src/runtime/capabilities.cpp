@@ -66,6 +66,13 @@ unsigned last_capability() {
   return last;
 }
 
+std::vector<std::string> known_capabilities() {
+  std::vector<std::string> names;
+  for (unsigned cap = 0; cap <= last_capability(); ++cap)
+    if (capng_capability_to_name(cap)) names.push_back(cap_name(cap));
+  return names;
+}
+
 uint64_t capability_mask(const std::vector<std::string>& names, const std::string& field) {
   uint64_t mask = 0;
   for (size_t i = 0; i < names.size(); ++i) {

@@ -43,5 +43,7 @@ uint64_t capability_mask(const std::vector<std::string>& names, const std::strin
 
 // Highest capability number the running kernel knows (/proc/sys/kernel/cap_last_cap).
 unsigned last_capability();
+// "CAP_*" names of the capabilities both this kernel and libcap-ng know (`vcrun features`).
+std::vector<std::string> known_capabilities();
 
 }  // namespace vcrun::security

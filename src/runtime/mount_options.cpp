@@ -149,6 +149,24 @@ MountOptions parse_mount_options(const std::vector<std::string>& words) {
   return o;
 }
 
+std::vector<std::string> known_mount_options() {
+  std::vector<std::string> words = {"bind", "rbind", "remount", "defaults"};
+  for (const auto& w : kAttrWords) {
+    words.emplace_back(w.word);
+    words.push_back(std::string("r") + w.word);
+  }
+  for (const auto& w : kAtimeWords) {
+    words.emplace_back(w.word);
+    words.push_back(std::string("r") + w.word);
+  }
+  for (const char* p : {"shared", "slave", "private", "unbindable"}) {
+    words.emplace_back(p);
+    words.push_back(std::string("r") + p);
+  }
+  for (const char* w : kSbWords) words.emplace_back(w);
+  return words;
+}
+
 std::string MountOptions::data_string() const {
   std::string out;
   for (const auto& d : data) {

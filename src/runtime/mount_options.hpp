@@ -41,6 +41,10 @@ struct MountOptions {
 // Never fails: unknown words become data for the filesystem, which judges them.
 MountOptions parse_mount_options(const std::vector<std::string>& words);
 
+// Every word parse_mount_options gives a meaning (not handed on as filesystem data), with
+// the "r" forms: what `vcrun features` reports as mountOptions.
+std::vector<std::string> known_mount_options();
+
 // Parses a propagation word ("private", "rslave", ...). Returns false when `word` is not one.
 bool parse_propagation(const std::string& word, unsigned long& flag, bool& recursive);
 

@@ -83,12 +83,17 @@ uint32_t resolve_arch(const std::string& name, const std::string& field) {
   return token;
 }
 
+constexpr std::pair<const char*, unsigned> kFlags[] = {
+    {"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC},
+    {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
+    {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
+    // Only meaningful with a notify listener, which vcrun refuses: accepted and ignored.
+    {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", 0},
+};
+
 unsigned resolve_flag(const std::string& name, const std::string& field) {
-  if (name == "SECCOMP_FILTER_FLAG_TSYNC") return SECCOMP_FILTER_FLAG_TSYNC;
-  if (name == "SECCOMP_FILTER_FLAG_LOG") return SECCOMP_FILTER_FLAG_LOG;
-  if (name == "SECCOMP_FILTER_FLAG_SPEC_ALLOW") return SECCOMP_FILTER_FLAG_SPEC_ALLOW;
-  // Only meaningful with a notify listener, which vcrun refuses: accepted and ignored.
-  if (name == "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") return 0;
+  for (const auto& [flag, value] : kFlags)
+    if (name == flag) return value;
   throw SpecError(field, "unknown seccomp flag " + quoted(name));
 }
 
@@ -244,6 +249,32 @@ void SeccompProgram::load() const {
   if (err == EINVAL && flags_ != 0)
     throw Error("seccomp: the kernel rejected the filter flags " + std::to_string(flags_), err);
   throw_errno("seccomp: loading the filter", err);
+}
+
+SeccompFeatures seccomp_features() {
+  SeccompFeatures f;
+  for (const auto& [flag, value] : kFlags) {
+    f.known_flags.emplace_back(flag);
+    if (value != 0 && ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, value, nullptr) != 0 &&
+        errno == EFAULT)
+      f.supported_flags.emplace_back(flag);
+  }
+  for (const char* arch : {"x86", "x86_64", "x32", "arm", "aarch64", "loongarch64", "m68k",
+                           "mips", "mips64", "mips64n32", "mipsel", "mipsel64", "mipsel64n32",
+                           "ppc", "ppc64", "ppc64le", "riscv64", "s390", "s390x", "parisc",
+                           "parisc64", "sh", "sheb"}) {
+    // Only those a filter of this machine can hold (libseccomp refuses to mix endianness).
+    uint32_t token = seccomp_arch_resolve_name(arch);
+    Filter ctx(seccomp_init(SCMP_ACT_ALLOW));
+    if (token == 0 || !ctx) continue;
+    int rc = seccomp_arch_add(ctx.get(), token);
+    if (rc < 0 && rc != -EEXIST) continue;
+    std::string name = std::string("SCMP_ARCH_") + arch;
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return std::toupper(c); });
+    f.archs.push_back(name);
+  }
+  return f;
 }
 
 }  // namespace vcrun::security

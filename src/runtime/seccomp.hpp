@@ -5,6 +5,7 @@
 #include <linux/filter.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "vcrun/spec.hpp"
@@ -40,5 +41,14 @@ Seccomp default_profile();
 
 // Names of SCMP_ACT_* actions for messages ("SCMP_ACT_ERRNO").
 const char* action_name(SeccompAction a);
+
+// For `vcrun features`: the linux.seccomp.flags vcrun accepts, those of them it applies and
+// this kernel supports (probed as runc does: seccomp(2) refuses an unknown flag with EINVAL
+// before it reads the program, EFAULT for a null one), and the architectures a filter on
+// this machine can hold, all in OCI spelling.
+struct SeccompFeatures {
+  std::vector<std::string> known_flags, supported_flags, archs;
+};
+SeccompFeatures seccomp_features();
 
 }  // namespace vcrun::security

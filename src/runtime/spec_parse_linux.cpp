@@ -35,6 +35,13 @@ constexpr std::pair<const char*, SeccompOp> kOps[] = {
     {"SCMP_CMP_MASKED_EQ", SeccompOp::masked_eq},
 };
 
+template <class T, size_t N>
+std::vector<std::string> names_of(const std::pair<const char*, T> (&table)[N]) {
+  std::vector<std::string> names;
+  for (const auto& entry : table) names.emplace_back(entry.first);
+  return names;
+}
+
 // Looks a string field up in one of the tables above; `what` names the kind for the error.
 template <class T, size_t N>
 T lookup(const Node& n, const std::pair<const char*, T> (&table)[N], const char* what) {
@@ -106,6 +113,16 @@ SeccompRule parse_seccomp_rule(const Node& n) {
 }
 
 }  // namespace
+
+std::vector<std::string> namespace_type_names() { return names_of(kNamespaces); }
+
+std::vector<std::string> seccomp_action_names() {
+  auto names = names_of(kActions);
+  std::erase(names, std::string("SCMP_ACT_NOTIFY"));
+  return names;
+}
+
+std::vector<std::string> seccomp_operator_names() { return names_of(kOps); }
 
 Seccomp parse_seccomp(const Node& n) {
   Seccomp s;

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -186,4 +187,15 @@ TEST_CASE("createContainer and startContainer hooks run inside the container",
   CHECK(std::stol(pid[1]) > 1);
   // Written inside the container's root, not the host's.
   CHECK(!std::filesystem::exists("/hooks.log"));
+}
+
+TEST_CASE("features prints the OCI features document", "[integration]") {
+  auto r = run_vcrun({"features"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  auto doc = nlohmann::json::parse(r.out);
+  CHECK(doc["ociVersionMax"] == "1.2.0");
+  // This kernel (5.x+) takes the flags vcrun applies: the probe found them.
+  auto flags = doc["linux"]["seccomp"]["supportedFlags"];
+  CHECK(std::find(flags.begin(), flags.end(), "SECCOMP_FILTER_FLAG_TSYNC") != flags.end());
 }
