@@ -10,8 +10,8 @@ namespace vcrun::cli {
 inline void add_process_fd_options(CLI::App& cmd, CreateOptions& opts) {
   cmd.add_option("--preserve-fds", opts.preserve_fds,
                  "pass the caller's fds 3 .. N+2 to the container process");
-  cmd.add_flag("--no-new-keyring{false}", opts.new_keyring,
-               "keep the caller's session keyring instead of a new empty one");
+  cmd.add_flag_callback("--no-new-keyring", [&opts] { opts.new_keyring = false; },
+                        "keep the caller's session keyring instead of a new empty one");
 }
 
 }  // namespace vcrun::cli
