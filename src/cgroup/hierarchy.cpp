@@ -2,11 +2,16 @@
 #include "cgroup/hierarchy.hpp"
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sched.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <cstdint>
+#include <cstring>
 #include <mutex>
 #include <sstream>
 
@@ -52,6 +57,28 @@ std::set<std::string> read_word_set(const std::string& path) {
   return out;
 }
 
+// statmount(2) (Linux 6.8), declared here because Debian 12's uapi headers predate it.
+constexpr long kSysStatmount = 457;
+constexpr unsigned kStatxMntIdUnique = 0x4000;
+constexpr uint64_t kStatmountMntRoot = 0x8, kStatmountMntPoint = 0x10;
+struct MntIdReq {  // MNT_ID_REQ_SIZE_VER0
+  uint32_t size, spare;
+  uint64_t mnt_id, param;
+};
+struct Statmount {  // the fixed part; the strings follow at offsets into str
+  uint32_t size, spare1;
+  uint64_t mask;
+  uint32_t sb_dev_major, sb_dev_minor;
+  uint64_t sb_magic;
+  uint32_t sb_flags, fs_type;
+  uint64_t mnt_id, mnt_parent_id;
+  uint32_t mnt_id_old, mnt_parent_id_old;
+  uint64_t mnt_attr, mnt_propagation, mnt_peer_group, mnt_master, propagate_from;
+  uint32_t mnt_root, mnt_point;
+  uint64_t spare2[50];
+};
+static_assert(sizeof(Statmount) == 512);
+
 bool is_dir(const std::string& p) {
   struct stat st {};
   return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
@@ -67,6 +94,29 @@ bool has_delegate_xattr(const std::string& dir) {
 }
 
 }  // namespace
+
+// Three syscalls instead of parsing all of /proc/self/mountinfo (42 us with 21 mounts
+// here, and linear in the mount count).
+std::optional<Mount2> statmount_cgroup2(const char* path) {
+  struct statfs fs {};
+  if (::statfs(path, &fs) != 0 || fs.f_type != CGROUP2_SUPER_MAGIC) return std::nullopt;
+  struct statx stx {};
+  if (::statx(AT_FDCWD, path, AT_NO_AUTOMOUNT, kStatxMntIdUnique, &stx) != 0 ||
+      !(stx.stx_mask & kStatxMntIdUnique) || !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+    return std::nullopt;
+  MntIdReq req{sizeof(MntIdReq), 0, stx.stx_mnt_id, kStatmountMntRoot | kStatmountMntPoint};
+  alignas(Statmount) char buf[sizeof(Statmount) + 2 * 4096];
+  if (::syscall(kSysStatmount, &req, buf, sizeof buf, 0) != 0) return std::nullopt;
+  Statmount sm;
+  std::memcpy(&sm, buf, sizeof sm);
+  if ((sm.mask & (kStatmountMntRoot | kStatmountMntPoint)) !=
+      (kStatmountMntRoot | kStatmountMntPoint))
+    return std::nullopt;
+  const char* str = buf + sizeof(Statmount);
+  Mount2 m{str + sm.mnt_point, str + sm.mnt_root};
+  if (m.mount_point != path) return std::nullopt;
+  return m;
+}
 
 std::optional<Mount2> find_cgroup2_mount(const std::string& mountinfo) {
   std::optional<Mount2> best;
@@ -103,7 +153,15 @@ std::optional<std::string> own_cgroup_v2_path(const std::string& text) {
 const Mount2& cgroup2_mount() {
   static std::once_flag once;
   static std::optional<Mount2> mount;
-  std::call_once(once, [] { mount = find_cgroup2_mount(read_file("/proc/self/mountinfo")); });
+  std::call_once(once, [] {
+    // The usual places first (pure v2, then a hybrid host's), each taken only when it is
+    // what the scan would prefer anyway: a mount of the hierarchy's root.
+    for (const char* path : {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"}) {
+      mount = statmount_cgroup2(path);
+      if (mount && mount->root == "/") return;
+    }
+    mount = find_cgroup2_mount(read_file("/proc/self/mountinfo"));
+  });
   if (!mount) throw Error("no cgroup2 hierarchy is mounted (looked in /proc/self/mountinfo)", ENOENT);
   return *mount;
 }

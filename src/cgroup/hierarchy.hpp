@@ -18,6 +18,10 @@ struct Mount2 {
 // Pure: the cgroup2 mount in a /proc/self/mountinfo text; nullopt when there is none.
 // Prefers a mount whose root is "/" and then the one at /sys/fs/cgroup.
 std::optional<Mount2> find_cgroup2_mount(const std::string& mountinfo);
+// The cgroup2 mount whose mount point is `path`, from statfs + statx + statmount(2) (Linux
+// 6.8+) rather than a scan of mountinfo. nullopt when `path` is not a cgroup2 mount point
+// or the kernel has no statmount.
+std::optional<Mount2> statmount_cgroup2(const char* path);
 // Pure: our cgroup v2 path ("0::<path>" line) from a /proc/self/cgroup text.
 std::optional<std::string> own_cgroup_v2_path(const std::string& proc_self_cgroup);
 

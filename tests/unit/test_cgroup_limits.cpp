@@ -3,6 +3,7 @@
 
 #include "cgroup/hierarchy.hpp"
 #include "cgroup/limits.hpp"
+#include "runtime/fs_util.hpp"
 #include "vcrun/error.hpp"
 
 using namespace vcrun;
@@ -172,6 +173,22 @@ TEST_CASE("cgroup2 mount is found in mountinfo, hybrid and pure", "[unit]") {
   auto spaced = find_cgroup2_mount("90 80 0:22 / /mnt/with\\040space rw - cgroup2 cgroup2 rw\n");
   REQUIRE(spaced);
   CHECK(spaced->mount_point == "/mnt/with space");
+}
+
+TEST_CASE("statmount finds the cgroup2 mount the mountinfo scan finds", "[unit]") {
+  auto scanned = find_cgroup2_mount(read_file("/proc/self/mountinfo"));
+  REQUIRE(scanned);
+  auto direct = statmount_cgroup2(scanned->mount_point.c_str());
+  if (!direct) {
+    WARN("SKIP: statmount(2) needs Linux 6.8 (the mountinfo scan is used instead)");
+    return;
+  }
+  CHECK(direct->mount_point == scanned->mount_point);
+  CHECK(direct->root == scanned->root);
+  CHECK(cgroup2_mount().mount_point == scanned->mount_point);
+  // Not cgroup2, or not a mount point: the caller falls back to the scan.
+  CHECK(!statmount_cgroup2("/proc"));
+  CHECK(!statmount_cgroup2((scanned->mount_point + "/..").c_str()));
 }
 
 TEST_CASE("own cgroup and cpu lists are parsed", "[unit]") {
