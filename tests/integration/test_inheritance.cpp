@@ -90,8 +90,8 @@ TEST_CASE("preserve-fds: create holds the fds until start, and exec passes them 
   INFO(slurp(err));
   REQUIRE(r.status == 0);
   REQUIRE(run_vcrun({"start", id}).status == 0);
-  std::string got;
-  for (int i = 0; i < 100 && got.empty(); ++i) {
+  std::string got;  // cat writes it in one write(2): it is there whole or not at all
+  for (int i = 0; i < 500 && got.empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     got = slurp(err);
   }
