@@ -4,8 +4,8 @@
 #include <iostream>
 
 #include "bundle.hpp"
-#include "create_flags.hpp"
 #include "command.hpp"
+#include "create_flags.hpp"
 #include "runtime/fs_util.hpp"
 #include "vcrun/error.hpp"
 #include "vcrun/runtime.hpp"

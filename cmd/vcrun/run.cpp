@@ -4,9 +4,9 @@
 #include <random>
 
 #include "bundle.hpp"
-#include "create_flags.hpp"
 #include "cgroup/quick_flags_cli.hpp"
 #include "command.hpp"
+#include "create_flags.hpp"
 #include "runtime/fs_util.hpp"
 #include "runtime/quick.hpp"
 #include "vcrun/error.hpp"
