@@ -18,6 +18,7 @@
 #include "runtime/forward.hpp"
 #include "runtime/fs_util.hpp"
 #include "runtime/keyring.hpp"
+#include "runtime/lsm.hpp"
 #include "runtime/preserved_fds.hpp"
 #include "runtime/seccomp_select.hpp"
 #include "runtime/self_protect.hpp"
@@ -118,6 +119,7 @@ int Runtime::exec(const std::string& id, const ExecOptions& opts) {
   if (!pidfd || !state::init_alive(st)) throw Error("container " + id + " is not running", ESRCH);
   ContainerSpec spec = parse_spec(read_file(store.dir(id) + "/config.json"), st.bundle);
   Process process = exec_process_spec(spec, opts);
+  security::warn_unapplied_labels(process);
   const bool tty = process.terminal;
   auto seccomp = security::compile_for(spec);
 

@@ -24,6 +24,7 @@
 #include "runtime/container_init.hpp"
 #include "runtime/fs_util.hpp"
 #include "runtime/hooks.hpp"
+#include "runtime/lsm.hpp"
 #include "runtime/preserved_fds.hpp"
 #include "runtime/seccomp_select.hpp"
 #include "runtime/sync.hpp"
@@ -158,6 +159,7 @@ Launched launch(const state::Store& store, const std::string& id, const std::str
     spdlog::debug("{}: cgroup {} ready", id, cg.path());
 
     security::check_capabilities(spec.process);
+    security::warn_unapplied_labels(spec.process, spec.linux.mount_label);
     auto seccomp = security::compile_for(spec);
 
     UniqueFd fifo;

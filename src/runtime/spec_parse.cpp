@@ -102,6 +102,8 @@ Process parse_process(const Node& n) {
   if (auto v = n.get("noNewPrivileges")) p.no_new_privileges = v->boolean();
   if (auto v = n.get("oomScoreAdj"))
     p.oom_score_adj = small_int(*v, "must be between -1000 and 1000");
+  if (auto v = n.get("apparmorProfile")) p.apparmor_profile = v->str();
+  if (auto v = n.get("selinuxLabel")) p.selinux_label = v->str();
   return p;
 }
 

@@ -152,6 +152,7 @@ Linux parse_linux(const Node& n) {
   if (auto r = n.get("readonlyPaths")) l.readonly_paths = r->strings();
   if (auto s = n.get("seccomp")) l.seccomp = parse_seccomp(*s);
   if (auto p = n.get("rootfsPropagation")) l.rootfs_propagation = p->str();
+  if (auto m = n.get("mountLabel")) l.mount_label = m->str();
   return l;
 }
 

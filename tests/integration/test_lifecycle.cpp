@@ -199,3 +199,18 @@ TEST_CASE("features prints the OCI features document", "[integration]") {
   auto flags = doc["linux"]["seccomp"]["supportedFlags"];
   CHECK(std::find(flags.begin(), flags.end(), "SECCOMP_FILTER_FLAG_TSYNC") != flags.end());
 }
+
+TEST_CASE("an AppArmor or SELinux label vcrun cannot apply is reported, not silently dropped", "[integration]") {
+  auto id = unique_id("lsm");
+  auto config = default_config({"true"});
+  config["process"]["apparmorProfile"] = "docker-default";
+  config["linux"]["mountLabel"] = "system_u:object_r:container_file_t:s0";
+  auto bundle = make_bundle(id, config);
+  auto r = run_vcrun({"run", id, "--bundle", bundle});
+  CHECK(r.status == 0);
+  CHECK(r.err.find("process.apparmorProfile: \"docker-default\" is NOT applied") != std::string::npos);
+  CHECK(r.err.find("linux.mountLabel: \"system_u:object_r:container_file_t:s0\" is NOT applied") !=
+        std::string::npos);
+  CHECK(r.err.find("selinuxLabel") == std::string::npos);
+  run_vcrun({"delete", "--force", id});
+}
