@@ -7,7 +7,7 @@
 
 namespace vcrun::cli {
 
-inline void add_process_fd_options(CLI::App& cmd, CreateOptions& opts) {
+inline void add_inheritance_options(CLI::App& cmd, CreateOptions& opts) {
   cmd.add_option("--preserve-fds", opts.preserve_fds,
                  "pass the caller's fds 3 .. N+2 to the container process");
   cmd.add_flag_callback("--no-new-keyring", [&opts] { opts.new_keyring = false; },

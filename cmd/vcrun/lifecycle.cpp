@@ -38,7 +38,7 @@ Registrar create_verb(10, "create", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--pid-file", opts->pid_file, "write the init's pid here");
   cmd->add_option("--console-socket", opts->console_socket,
                   "unix socket that receives the pty master (process.terminal)");
-  add_process_fd_options(*cmd, *opts);
+  add_inheritance_options(*cmd, *opts);
   cmd->callback([&g, id, opts] {
     opts->bundle = absolute_bundle(opts->bundle);
     Runtime(g.root).create(*id, read_file(opts->bundle + "/config.json"), *opts);

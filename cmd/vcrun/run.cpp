@@ -24,10 +24,10 @@ std::string random_id() {
 }
 
 struct RunFlags {
-  std::string id, bundle, pid_file, console_socket;
+  std::string id;
   bool detach = false, rm = false;
   QuickOptions quick;
-  CreateOptions create;  // the options add_process_fd_options fills
+  CreateOptions create;  // --bundle, --pid-file, --console-socket and the inheritance flags
 };
 
 Registrar run_verb(30, "run", [](CLI::App& app, GlobalOptions& g) {
@@ -36,10 +36,10 @@ Registrar run_verb(30, "run", [](CLI::App& app, GlobalOptions& g) {
   auto f = std::make_shared<RunFlags>();
   cmd->add_option("args", f->quick.args,
                   "bundle mode: the container id; quick mode: the command, after --");
-  cmd->add_option("-b,--bundle", f->bundle, "OCI bundle directory");
-  cmd->add_option("--pid-file", f->pid_file, "write the init's pid here");
+  cmd->add_option("-b,--bundle", f->create.bundle, "OCI bundle directory");
+  cmd->add_option("--pid-file", f->create.pid_file, "write the init's pid here");
   cmd->add_flag("-d,--detach", f->detach, "return once the container runs");
-  cmd->add_option("--console-socket", f->console_socket,
+  cmd->add_option("--console-socket", f->create.console_socket,
                   "unix socket that receives the pty master (process.terminal, --detach)");
   cmd->add_flag("-t,--tty", f->quick.terminal, "quick mode: give the command a pseudo-terminal");
   cmd->add_flag("--rm", f->rm, "delete the container when it exits");
@@ -53,20 +53,18 @@ Registrar run_verb(30, "run", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("-w,--cwd", f->quick.cwd, "working directory");
   cgroup::add_quick_flag_options(*cmd, f->quick.resources);
   cmd->add_flag("--init", f->quick.init, "run a minimal init as PID 1 (reaps, forwards signals)");
-  add_process_fd_options(*cmd, f->create);
+  add_inheritance_options(*cmd, f->create);
   cmd->callback([&g, f] {
-    CreateOptions opts = f->create;
-    opts.pid_file = f->pid_file;
-    opts.console_socket = f->console_socket;
+    CreateOptions& opts = f->create;
     std::string config;
     if (!g.double_dash) {
       if (f->quick.args.size() != 1)
         throw SpecError("id", "give one container id (or a command after --)");
       f->id = f->quick.args[0];
-      opts.bundle = absolute_bundle(f->bundle);
+      opts.bundle = absolute_bundle(opts.bundle);
       config = read_file(opts.bundle + "/config.json");
     } else {
-      if (!f->bundle.empty()) throw SpecError("--bundle", "cannot be combined with a command");
+      if (!opts.bundle.empty()) throw SpecError("--bundle", "cannot be combined with a command");
       if (f->id.empty()) f->id = random_id();
       opts.quick = true;
       opts.host_overlay = f->quick.rootfs.empty();
