@@ -169,7 +169,7 @@ void container_init(const InitContext& ctx) {
     for (size_t i = 0; i < ctx.join_fds.size(); ++i)
       if (::setns(ctx.join_fds[i], ctx.join_types[i]) != 0)
         throw_errno("linux.namespaces: setns");
-    if (ctx.new_keyring) join_new_session_keyring();
+    if (ctx.state->new_keyring) join_new_session_keyring();
     if (spec.has_namespace(NamespaceType::uts)) {
       if (!spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()))
         throw_errno("hostname: sethostname");

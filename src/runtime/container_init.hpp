@@ -19,11 +19,11 @@ struct InitContext {
   int exec_fifo_fd = -1;   // O_PATH fd of exec.fifo for create/start; -1 for run
   std::vector<int> join_fds;       // namespaces to setns into (user first), already open
   std::vector<int> join_types;     // their CLONE_NEW* flags
-  // The container's state for the createContainer/startContainer hooks; its pid is filled
-  // in from the parent's "go" message (the host pid is not known before clone).
+  // The container's state: new_keyring, and for the createContainer/startContainer hooks
+  // (their pid is filled in from the parent's "go" message: the host pid is not known
+  // before clone).
   const state::ContainerState* state = nullptr;
   unsigned preserve_fds = 0;  // the caller's fds 3 .. N+2 stay open for the process
-  bool new_keyring = true;    // join a new anonymous session keyring
 };
 
 // Never returns: execs the container process or _exits with status 127 after telling the

@@ -187,7 +187,6 @@ Launched launch(const state::Store& store, const std::string& id, const std::str
       ctx.join_types = joins.types;
       ctx.state = &st;
       ctx.preserve_fds = opts.preserve_fds;
-      ctx.new_keyring = opts.new_keyring;
       container_init(ctx);
     }
     child_end.reset();
