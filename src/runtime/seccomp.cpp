@@ -251,6 +251,11 @@ void SeccompProgram::load() const {
   throw_errno("seccomp: loading the filter", err);
 }
 
+bool known_seccomp_flag(const std::string& name) {
+  return std::any_of(std::begin(kFlags), std::end(kFlags),
+                     [&](const auto& entry) { return name == entry.first; });
+}
+
 SeccompFeatures seccomp_features() {
   SeccompFeatures f;
   for (const auto& [flag, value] : kFlags) {

@@ -42,6 +42,9 @@ Seccomp default_profile();
 // Names of SCMP_ACT_* actions for messages ("SCMP_ACT_ERRNO").
 const char* action_name(SeccompAction a);
 
+// Whether `name` is a linux.seccomp.flags value vcrun accepts ("SECCOMP_FILTER_FLAG_LOG").
+bool known_seccomp_flag(const std::string& name);
+
 // For `vcrun features`: the linux.seccomp.flags vcrun accepts, those of them it applies and
 // this kernel supports (probed as runc does: seccomp(2) refuses an unknown flag with EINVAL
 // before it reads the program, EFAULT for a null one), and the architectures a filter on

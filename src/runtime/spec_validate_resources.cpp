@@ -1,7 +1,7 @@
 // Semantic checks for linux.resources and linux.seccomp (ranges the kernel would reject
 // later with a less helpful EINVAL), each error naming the config.json field.
-#include <set>
 
+#include "runtime/seccomp.hpp"
 #include "runtime/spec_validate.hpp"
 #include "vcrun/error.hpp"
 
@@ -156,9 +156,6 @@ void validate_resources(const Resources& r) {
 }
 
 void validate_seccomp(const Seccomp& s) {
-  static const std::set<std::string> flags = {
-      "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
-      "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"};
   if (s.default_errno_ret && !takes_errno(s.default_action))
     throw SpecError("linux.seccomp.defaultErrnoRet",
                     "only allowed with SCMP_ACT_ERRNO or SCMP_ACT_TRACE");
@@ -167,7 +164,7 @@ void validate_seccomp(const Seccomp& s) {
       throw SpecError(at("linux.seccomp.architectures", i),
                       "unknown architecture " + quoted(s.architectures[i]));
   for (size_t i = 0; i < s.flags.size(); ++i)
-    if (!flags.count(s.flags[i]))
+    if (!security::known_seccomp_flag(s.flags[i]))
       throw SpecError(at("linux.seccomp.flags", i), "unknown seccomp flag " + quoted(s.flags[i]));
   for (size_t i = 0; i < s.syscalls.size(); ++i) {
     const SeccompRule& r = s.syscalls[i];
