@@ -102,7 +102,7 @@ std::optional<Mount2> statmount_cgroup2(const char* path) {
   if (::statfs(path, &fs) != 0 || fs.f_type != CGROUP2_SUPER_MAGIC) return std::nullopt;
   struct statx stx {};
   if (::statx(AT_FDCWD, path, AT_NO_AUTOMOUNT, kStatxMntIdUnique, &stx) != 0 ||
-      !(stx.stx_mask & kStatxMntIdUnique) || !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+      !(stx.stx_mask & kStatxMntIdUnique))
     return std::nullopt;
   MntIdReq req{sizeof(MntIdReq), 0, stx.stx_mnt_id, kStatmountMntRoot | kStatmountMntPoint};
   alignas(Statmount) char buf[sizeof(Statmount) + 2 * 4096];
@@ -114,7 +114,7 @@ std::optional<Mount2> statmount_cgroup2(const char* path) {
     return std::nullopt;
   const char* str = buf + sizeof(Statmount);
   Mount2 m{str + sm.mnt_point, str + sm.mnt_root};
-  if (m.mount_point != path) return std::nullopt;
+  if (m.mount_point != path) return std::nullopt;  // path is inside a mount, not its root
   return m;
 }
 
