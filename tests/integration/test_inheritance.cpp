@@ -11,6 +11,7 @@
 #include <fstream>
 #include <thread>
 
+#include "runtime/fs_util.hpp"
 #include "support/harness.hpp"
 
 using namespace vcrun::test;
@@ -30,11 +31,6 @@ std::string data_file(const std::string& name, const std::string& content) {
   std::string path = work_dir() + "/" + name;
   std::ofstream(path) << content;
   return path;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 // Puts this test process in a new session keyring holding a key only its possessors may
@@ -87,13 +83,13 @@ TEST_CASE("preserve-fds: create holds the fds until start, and exec passes them 
   auto r = run({"/bin/sh", "-c", "e=$1; shift; exec \"$@\" 3<\"$0\" 2>\"$e\" >/dev/null </dev/null", file, err,
                 vcrun_binary(), "--root", runtime_root(), "create", "--preserve-fds", "1", id,
                 "--bundle", bundle});
-  INFO(slurp(err));
+  INFO(vcrun::read_file_if_exists(err).value_or(""));
   REQUIRE(r.status == 0);
   REQUIRE(run_vcrun({"start", id}).status == 0);
   std::string got;  // cat writes it in one write(2): it is there whole or not at all
   for (int i = 0; i < 500 && got.empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    got = slurp(err);
+    got = vcrun::read_file(err);
   }
   CHECK(got == "held-across-start\n");
   run_vcrun({"delete", "--force", id});
@@ -136,7 +132,7 @@ TEST_CASE("preserve-fds: refuses a range the caller did not fill, creating nothi
 TEST_CASE("a container never possesses the caller's session keyring", "[integration]") {
   auto desc = caller_key();
   // The probe sees its own key, so /proc/keys does tell possession apart.
-  REQUIRE(slurp("/proc/keys").find(desc) != std::string::npos);
+  REQUIRE(vcrun::read_file("/proc/keys").find(desc) != std::string::npos);
 
   auto id = unique_id("keys");
   auto bundle = make_bundle(id, keys_config({"cat", "/proc/keys"}));
