@@ -19,8 +19,7 @@ std::string features_json() {
   json doc = {
       {"ociVersionMin", "1.0.0"},
       {"ociVersionMax", "1.2.0"},
-      {"hooks", {"prestart", "createRuntime", "createContainer", "startContainer", "poststart",
-                 "poststop"}},
+      {"hooks", spec_detail::hook_point_names()},
       {"mountOptions", mounts::known_mount_options()},
       {"linux",
        {{"namespaces", spec_detail::namespace_type_names()},

@@ -56,8 +56,9 @@ Seccomp parse_seccomp(const Node& n);
 // Resolves `p` against the absolute directory `base` unless already absolute, lexically.
 std::string resolve_path(const std::string& base, const std::string& p);
 
-// The names the parser accepts (for `vcrun features`): namespace types, and the seccomp
-// actions and operators it can apply (SCMP_ACT_NOTIFY is parsed but refused, so absent).
+// The names the parser accepts (for `vcrun features`): hook points, namespace types, and
+// the seccomp actions and operators it can apply (SCMP_ACT_NOTIFY is parsed but refused).
+std::vector<std::string> hook_point_names();
 std::vector<std::string> namespace_type_names();
 std::vector<std::string> seccomp_action_names();
 std::vector<std::string> seccomp_operator_names();

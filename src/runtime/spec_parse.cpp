@@ -135,18 +135,21 @@ Hook parse_hook(const Node& n) {
   return h;
 }
 
+// The OCI hook points, in the order the lifecycle runs them.
+constexpr std::pair<const char*, std::vector<Hook> Hooks::*> kHookPoints[] = {
+    {"prestart", &Hooks::prestart},
+    {"createRuntime", &Hooks::create_runtime},
+    {"createContainer", &Hooks::create_container},
+    {"startContainer", &Hooks::start_container},
+    {"poststart", &Hooks::poststart},
+    {"poststop", &Hooks::poststop},
+};
+
 Hooks parse_hooks(const Node& n) {
   Hooks h;
-  auto list = [&](const char* key, std::vector<Hook>& out) {
+  for (const auto& [key, member] : kHookPoints)
     if (auto l = n.get(key))
-      for (const auto& e : l->elements()) out.push_back(parse_hook(e));
-  };
-  list("prestart", h.prestart);
-  list("createRuntime", h.create_runtime);
-  list("createContainer", h.create_container);
-  list("startContainer", h.start_container);
-  list("poststart", h.poststart);
-  list("poststop", h.poststop);
+      for (const auto& e : l->elements()) (h.*member).push_back(parse_hook(e));
   return h;
 }
 
@@ -176,6 +179,12 @@ void check_version(const Node& n, const std::string& v) {
 }
 
 }  // namespace
+
+std::vector<std::string> spec_detail::hook_point_names() {
+  std::vector<std::string> names;
+  for (const auto& point : kHookPoints) names.emplace_back(point.first);
+  return names;
+}
 
 const char* namespace_name(NamespaceType t) {
   switch (t) {
