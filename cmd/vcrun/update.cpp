@@ -1,4 +1,6 @@
 // `vcrun update ID [flags] [--resources FILE]`: change a running container's limits.
+// Takes runc's flags (--cpu-share, --cpu-quota, --memory-swap, ...; podman runs
+// `update --resources FILE ID`) beside vcrun's own (--cpu-reserve, --cpu-fair-share, ...).
 #include <iostream>
 #include <iterator>
 
@@ -20,6 +22,7 @@ Registrar update_verb(80, "update", [](CLI::App& app, GlobalOptions& g) {
   auto resources = std::make_shared<std::string>();
   cmd->add_option("id", *id, "container id")->required();
   cgroup::add_quick_flag_options(*cmd, *flags);
+  cgroup::add_runc_update_options(*cmd, *flags);
   cmd->add_option("-r,--resources", *resources,
                   "OCI LinuxResources JSON file (\"-\": stdin), applied before the flags");
   cmd->callback([&g, id, flags, resources] {

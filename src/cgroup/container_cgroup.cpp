@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <sstream>
 #include <thread>
 
@@ -17,6 +18,7 @@
 #include "cgroup/apply.hpp"
 #include "cgroup/cpu_planner.hpp"
 #include "cgroup/device_bpf.hpp"
+#include "cgroup/freezer.hpp"
 #include "cgroup/hierarchy.hpp"
 #include "cgroup/limits.hpp"
 #include "runtime/fs_util.hpp"
@@ -107,7 +109,8 @@ void kill_all(const std::string& path) {
 }
 
 ContainerCgroup ContainerCgroup::create(const std::string& state_root, const std::string& id,
-                                        const ContainerSpec& spec) {
+                                        const ContainerSpec& spec,
+                                        const RecordMade& record_made) {
   // Everything that can be refused from the spec alone is refused before touching anything.
   std::string path = container_dir(spec.linux.cgroups_path, id);
   auto writes = plan_limits(spec);
@@ -122,7 +125,15 @@ ContainerCgroup ContainerCgroup::create(const std::string& state_root, const std
   std::string parent = parent_of(path);
   // prepare_path enables on every ancestor of its argument: pass the container dir so the
   // parent gets the controllers for its children. Controllers for stats are a bonus.
-  prepare_path(path, needs, {"cpu", "memory", "pids", "io"});
+  // A linux.cgroupsPath's missing directories are recorded before any is made.
+  const bool record = !spec.linux.cgroups_path.empty() && record_made;
+  std::vector<std::string> to_make;
+  if (record) {
+    to_make = missing_ancestors(path);
+    if (!exists(path)) to_make.push_back(path);
+    if (!to_make.empty()) record_made(to_make);
+  }
+  auto made = prepare_path(path, needs, {"cpu", "memory", "pids", "io"});
 
   if (inherit_devices) {
     UniqueFd parent_fd(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -130,16 +141,35 @@ ContainerCgroup ContainerCgroup::create(const std::string& state_root, const std
     inherit_devices = ensure_inherited_default_program(parent_fd.get(), parent);
   }
 
-  if (exists(path)) {
-    // A leftover of a crashed runtime: reuse is unsafe if it still has processes.
+  bool created = true;
+  if (exists(path) && !spec.linux.cgroups_path.empty()) {
+    // Someone made it for the container (a pod's or a manager's cgroup): used as it is and
+    // kept on delete. One with processes is refused, as runc 1.2 refuses it: they would
+    // share the container's limits and be killed with it. A frozen empty one is thawed
+    // (runc refuses that too): nothing in it to keep frozen, and the init would freeze.
+    if (populated(path))
+      throw SpecError("linux.cgroupsPath", "cgroup " + path + " already holds processes; vcrun "
+                                           "does not start a container in a cgroup it shares");
+    if (is_frozen(path)) {
+      spdlog::warn("cgroup: {} (linux.cgroupsPath) is frozen and empty: thawing it", path);
+      set_frozen(path, false);
+    }
+    created = false;
+  } else if (exists(path)) {
+    // A leftover of a crashed vcrun in its own parent: reuse is unsafe with processes.
     if (populated(path))
       throw Error("cgroup " + path + " already exists and has processes (container id in use?)", EEXIST);
     spdlog::warn("cgroup: removing stale empty cgroup {}", path);
     remove_tree(path);
   }
-  if (::mkdir(path.c_str(), 0755) != 0) throw_errno("create cgroup " + path);
+  bool made_it = created && ::mkdir(path.c_str(), 0755) == 0;
+  int mkdir_errno = errno;
+  if (made_it) made.push_back(path);
+  if (record && made != to_make) record_made(made);  // another process made some meanwhile
+  if (created && !made_it) throw_errno("create cgroup " + path, mkdir_errno);
 
-  ContainerCgroup cg(state_root, path);  // from here on, a throw removes the directory
+  ContainerCgroup cg(state_root, path);  // from here on, a throw removes what vcrun did
+  cg.created_ = created;
   cg.fd_.reset(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!cg.fd_) throw_errno("open cgroup " + path);
 
@@ -154,7 +184,8 @@ ContainerCgroup::ContainerCgroup(ContainerCgroup&& o) noexcept
     : state_root_(std::move(o.state_root_)),
       path_(std::move(o.path_)),
       fd_(std::move(o.fd_)),
-      released_(o.released_) {
+      released_(o.released_),
+      created_(o.created_) {
   o.released_ = true;
   o.path_.clear();
 }
@@ -163,14 +194,50 @@ ContainerCgroup::~ContainerCgroup() {
   if (released_ || path_.empty()) return;
   fd_.reset();
   try {
-    destroy(state_root_, path_);
+    destroy(state_root_, path_, created_);
   } catch (const std::exception& e) {
     spdlog::warn("cgroup: cleanup of {} failed: {}", path_, e.what());
   }
 }
 
-void destroy(const std::string& state_root, const std::string& path) {
+void remove_made_dirs(const std::vector<std::string>& dirs) {
+  if (dirs.empty()) return;
+  const std::string mp = cgroup2_mount().mount_point + "/";
+  for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) {
+    const std::string& dir = *it;
+    if (dir.rfind(mp, 0) != 0 || dir.find("/..") != std::string::npos) {
+      spdlog::warn("cgroup: not removing {}: not below {}", dir, mp);
+      continue;
+    }
+    for (int attempt = 0;; ++attempt) {
+      if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) break;
+      int err = errno;
+      // EBUSY without sub-cgroups: the last process below it has just exited.
+      if (err == EBUSY && attempt < 50 && subdirs(dir).empty()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        continue;
+      }
+      spdlog::debug("cgroup: keeping {}: {}", dir, std::strerror(err));
+      return;  // in use: so are the directories above it
+    }
+  }
+}
+
+void destroy(const std::string& state_root, const std::string& path, bool created) {
   if (path.empty()) return;
+  if (!created) {
+    // Not vcrun's: empty it of the container's processes, take back vcrun's device program
+    // (the next container's would apply on top of it), keep the directory.
+    if (exists(path)) {
+      if (is_frozen(path)) set_frozen(path, false);
+      kill_all(path);
+      UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      if (fd) detach_device_programs(fd.get(), path);
+      spdlog::debug("cgroup: kept {}: it existed before the container", path);
+    }
+    plan_store::remove(state_root, path);
+    return;
+  }
   // The usual case after a container's init exited: an empty cgroup, removed at once.
   if (::rmdir(path.c_str()) != 0 && errno != ENOENT) {
     // A frozen cgroup still dies: SIGKILL gets through the v2 freezer. Thawing first

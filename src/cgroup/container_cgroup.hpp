@@ -2,7 +2,9 @@
 // RAII removal on failure, and idempotent destruction. The lifecycle's entry point.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "runtime/fd.hpp"
 #include "vcrun/spec.hpp"
@@ -16,9 +18,16 @@ class ContainerCgroup {
   // applies every limit of spec.linux.resources and spec.vcrun, runs the CPU planner
   // (admission + sibling weights) under a lock in state_root and attaches the device BPF
   // program. Throws vcrun::Error / SpecError naming the field (and the missing controller)
-  // for any limit it cannot enforce; nothing is left behind then.
+  // for any limit it cannot enforce; nothing is left behind then. A linux.cgroupsPath
+  // cgroup that exists already is used in place (thawed if frozen) and kept by destroy();
+  // one holding processes is refused (SpecError "linux.cgroupsPath").
+  // The directories of a linux.cgroupsPath that do not exist yet (missing parents and the
+  // cgroup itself, outermost first) are given to `record_made` before any is made, and
+  // again if fewer were made: the caller keeps them where remove_made_dirs() finds them,
+  // also after a crash.
+  using RecordMade = std::function<void(const std::vector<std::string>&)>;
   static ContainerCgroup create(const std::string& state_root, const std::string& id,
-                                const ContainerSpec& spec);
+                                const ContainerSpec& spec, const RecordMade& record_made = {});
 
   ContainerCgroup(ContainerCgroup&& o) noexcept;
   ContainerCgroup& operator=(ContainerCgroup&&) = delete;
@@ -30,6 +39,8 @@ class ContainerCgroup {
   int dir_fd() const { return fd_.get(); }
   // The container exists now: keep the cgroup when this object dies.
   void release() { released_ = true; }
+  // false: linux.cgroupsPath named an existing (empty) cgroup, which destroy() keeps.
+  bool created() const { return created_; }
 
  private:
   ContainerCgroup(std::string state_root, std::string path)
@@ -39,12 +50,21 @@ class ContainerCgroup {
   std::string path_;
   UniqueFd fd_;
   bool released_ = false;
+  bool created_ = true;
 };
 
 // Idempotent removal: cgroup.kill (or SIGKILL to every pid where cgroup.kill is missing),
 // wait until the cgroup is empty, remove it and any sub-cgroups, re-plan the CPU weights of
 // its siblings. A missing directory is fine. The device program goes with the directory.
-void destroy(const std::string& state_root, const std::string& path);
+// `created` false (a linux.cgroupsPath cgroup that existed before the container): the
+// processes are killed and vcrun's device program detached, but the directory stays.
+void destroy(const std::string& state_root, const std::string& path, bool created = true);
+
+// Removes the directories vcrun made for a linux.cgroupsPath (as given to record_made,
+// outermost first), deepest first and each only while it is empty: one that holds another
+// cgroup by now stays, and so do those above it. Missing ones are fine; paths outside the
+// cgroup2 mount are ignored. Call after destroy(), which empties the cgroup itself.
+void remove_made_dirs(const std::vector<std::string>& dirs);
 
 // Kills every process in the cgroup (and below) with SIGKILL and waits until it is empty.
 void kill_all(const std::string& path);

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -105,10 +106,15 @@ std::vector<bpf_insn> generate_device_program(const std::vector<DeviceRule>& rul
       ldx_w(R2, R1, 0),  alu_k(BPF_AND, R2, 0xffff), ldx_w(R3, R1, 0),
       alu_k(BPF_RSH, R3, 16), ldx_w(R4, R1, 4),     ldx_w(R5, R1, 8),
   };
-  // Last rule wins: test from the end, return at the first match.
-  for (auto it = rules.rbegin(); it != rules.rend(); ++it) {
+  // Last rule wins: test from the end, return at the first match. A rule that matches every
+  // request (any type and number, all of "rwm") decides alone: the rules before it are dead
+  // code the verifier refuses ("unreachable insn"), and so is the final deny (runc's
+  // generator stops at such a wildcard too).
+  bool catch_all = false;
+  for (auto it = rules.rbegin(); it != rules.rend() && !catch_all; ++it) {
     const DeviceRule& r = *it;
     int mask = access_mask(r.access);
+    catch_all = r.type == 'a' && r.major < 0 && r.minor < 0 && (mask & kAllAccess) == kAllAccess;
     std::vector<bpf_insn> block;  // jumps use off = -1 as "to the end of this block"
     if (r.type == 'c' || r.type == 'b')
       block.push_back(jmp_k(BPF_JNE, R2, r.type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR, -1));
@@ -133,8 +139,10 @@ std::vector<bpf_insn> generate_device_program(const std::vector<DeviceRule>& rul
         block[i].off = static_cast<int16_t>(block.size() - 1 - i);
     prog.insert(prog.end(), block.begin(), block.end());
   }
-  prog.push_back(alu_k(BPF_MOV, R0, 0));
-  prog.push_back(exit_insn());
+  if (!catch_all) {  // no rule matched: deny
+    prog.push_back(alu_k(BPF_MOV, R0, 0));
+    prog.push_back(exit_insn());
+  }
   return prog;
 }
 
@@ -227,23 +235,38 @@ std::string program_name(uint32_t id) {
   return std::string(info.name, strnlen(info.name, sizeof info.name));
 }
 
-}  // namespace
-
-bool ensure_inherited_default_program(int parent_fd, const std::string& parent_path) {
-  uint32_t ids[4] = {};
+// The ids (at most `max`) of the device programs attached to the cgroup at fd, and the
+// attach flags; nullopt when the kernel cannot say.
+std::optional<std::vector<uint32_t>> query_device_programs(int fd, uint32_t max,
+                                                           uint32_t& flags) {
+  std::vector<uint32_t> ids(max);
   bpf_attr q;
   std::memset(&q, 0, sizeof q);
-  q.query.target_fd = static_cast<uint32_t>(parent_fd);
+  q.query.target_fd = static_cast<uint32_t>(fd);
   q.query.attach_type = BPF_CGROUP_DEVICE;
-  q.query.prog_ids = reinterpret_cast<uint64_t>(ids);
-  q.query.prog_cnt = 4;
-  if (sys_bpf(BPF_PROG_QUERY, &q) != 0) return false;
+  q.query.prog_ids = reinterpret_cast<uint64_t>(ids.data());
+  q.query.prog_cnt = max;
+  if (sys_bpf(BPF_PROG_QUERY, &q) != 0) return std::nullopt;
+  ids.resize(std::min(q.query.prog_cnt, max));
+  flags = q.query.attach_flags;
+  return ids;
+}
+
+}  // namespace
+
+UniqueFd load_device_program(const std::vector<bpf_insn>& program, const std::string& what) {
+  return load_program(program, "vcrun_dev", what);
+}
+
+bool ensure_inherited_default_program(int parent_fd, const std::string& parent_path) {
+  uint32_t flags = 0;
+  auto ids = query_device_programs(parent_fd, 4, flags);
+  if (!ids) return false;
   auto program = generate_device_program(default_device_rules());
   std::string name = default_program_name(program);
-  if (q.query.prog_cnt > 1 || (q.query.prog_cnt == 1 && q.query.attach_flags != BPF_F_ALLOW_OVERRIDE))
-    return false;
-  if (q.query.prog_cnt == 1) {
-    std::string current = program_name(ids[0]);
+  if (ids->size() > 1 || (ids->size() == 1 && flags != BPF_F_ALLOW_OVERRIDE)) return false;
+  if (ids->size() == 1) {
+    std::string current = program_name(ids->front());
     if (current == name) return true;
     if (current.rfind("vcrun_dev_", 0) != 0) return false;  // someone else's
   }
@@ -264,6 +287,26 @@ void attach_device_program(int cgroup_fd, const std::vector<bpf_insn>& program,
   if (attach(cgroup_fd, prog.get(), BPF_F_ALLOW_MULTI) != 0)
     throw_errno("linux.resources.devices: attaching the device BPF program to " + cgroup_path);
   spdlog::debug("cgroup: device program ({} instructions) attached to {}", program.size(), cgroup_path);
+}
+
+void detach_device_programs(int cgroup_fd, const std::string& cgroup_path) {
+  uint32_t flags = 0;
+  auto ids = query_device_programs(cgroup_fd, 64, flags);
+  if (!ids) return;
+  for (uint32_t id : *ids) {
+    if (program_name(id) != "vcrun_dev") continue;
+    bpf_attr attr;
+    std::memset(&attr, 0, sizeof attr);
+    attr.prog_id = id;
+    UniqueFd prog(static_cast<int>(sys_bpf(BPF_PROG_GET_FD_BY_ID, &attr)));
+    if (!prog) continue;
+    std::memset(&attr, 0, sizeof attr);
+    attr.target_fd = static_cast<uint32_t>(cgroup_fd);
+    attr.attach_bpf_fd = static_cast<uint32_t>(prog.get());
+    attr.attach_type = BPF_CGROUP_DEVICE;
+    if (sys_bpf(BPF_PROG_DETACH, &attr) != 0)
+      spdlog::debug("cgroup: detaching device program {} from {}: {}", id, cgroup_path, std::strerror(errno));
+  }
 }
 
 }  // namespace vcrun::cgroup

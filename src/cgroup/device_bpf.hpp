@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/fd.hpp"
 #include "vcrun/spec.hpp"
 
 namespace vcrun::cgroup {
@@ -22,7 +23,9 @@ std::vector<DeviceRule> default_device_rules();
 std::vector<DeviceRule> effective_device_rules(const ContainerSpec& spec);
 
 // Pure: the program for `rules`. An allow rule matches a request whose access bits are all
-// in the rule's access; a deny rule matches a request sharing any access bit with it.
+// in the rule's access; a deny rule matches a request sharing any access bit with it. The
+// last catch-all rule (type "a", no numbers, "rwm") decides every request the rules after
+// it do not, so nothing before it is emitted (the verifier refuses unreachable code).
 std::vector<bpf_insn> generate_device_program(const std::vector<DeviceRule>& rules);
 
 // Pure: what the generated program decides, evaluated in C++ (for tests and `vcrun` debug
@@ -43,10 +46,18 @@ bool is_default_device_policy(const std::vector<DeviceRule>& rules);
 // false, changing nothing, when the parent holds programs vcrun did not put there.
 bool ensure_inherited_default_program(int parent_fd, const std::string& parent_path);
 
+// Loads the program without attaching it: the kernel verifier's verdict (tests use it).
+// Throws Error with the verifier log on failure; `what` names the cgroup in the message.
+UniqueFd load_device_program(const std::vector<bpf_insn>& program, const std::string& what);
+
 // Loads the program and attaches it to the cgroup directory `cgroup_fd` (BPF_F_ALLOW_MULTI,
 // so programs of ancestors keep applying). Throws Error with the verifier log on failure.
 // The attachment lives as long as the cgroup: rmdir releases it.
 void attach_device_program(int cgroup_fd, const std::vector<bpf_insn>& program,
                            const std::string& cgroup_path);
+
+// Detaches the programs attach_device_program put on the cgroup directory `cgroup_fd`: for
+// a cgroup that outlives the container (one vcrun did not create). Best effort.
+void detach_device_programs(int cgroup_fd, const std::string& cgroup_path);
 
 }  // namespace vcrun::cgroup

@@ -219,8 +219,17 @@ std::string missing_controller_message(const std::string& field, const std::stri
          cgroup2_mount().mount_point;
 }
 
-void prepare_path(const std::string& dir, const std::vector<ControllerNeed>& required,
-                  const std::set<std::string>& wanted) {
+std::vector<std::string> missing_ancestors(const std::string& dir) {
+  const std::string& mp = cgroup2_mount().mount_point;
+  std::vector<std::string> out;
+  if (dir.rfind(mp + "/", 0) != 0) return out;
+  for (size_t pos = dir.find('/', mp.size() + 1); pos != std::string::npos; pos = dir.find('/', pos + 1))
+    if (!is_dir(dir.substr(0, pos))) out.push_back(dir.substr(0, pos));
+  return out;
+}
+
+std::vector<std::string> prepare_path(const std::string& dir, const std::vector<ControllerNeed>& required,
+                                      const std::set<std::string>& wanted) {
   const std::string& mp = cgroup2_mount().mount_point;
   if (dir.rfind(mp + "/", 0) != 0)
     throw Error("cgroup " + dir + " is not below the cgroup2 mount " + mp, EINVAL);
@@ -235,9 +244,14 @@ void prepare_path(const std::string& dir, const std::vector<ControllerNeed>& req
   for (size_t pos = mp.size(); pos != std::string::npos; pos = dir.find('/', pos + 1))
     ancestors.push_back(dir.substr(0, pos));
 
+  std::vector<std::string> made;
   for (const auto& a : ancestors) {
-    if (!is_dir(a) && ::mkdir(a.c_str(), 0755) != 0 && errno != EEXIST)
-      throw_errno("create cgroup " + a);
+    if (!is_dir(a)) {
+      if (::mkdir(a.c_str(), 0755) == 0)
+        made.push_back(a);
+      else if (errno != EEXIST)
+        throw_errno("create cgroup " + a);
+    }
     auto available = controllers_of(a);
     auto enabled = subtree_control_of(a);
     for (const auto& need : required) {
@@ -263,6 +277,7 @@ void prepare_path(const std::string& dir, const std::vector<ControllerNeed>& req
       }
     }
   }
+  return made;
 }
 
 unsigned count_cpu_list(const std::string& list) {

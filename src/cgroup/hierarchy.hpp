@@ -50,12 +50,17 @@ std::string container_dir(const std::string& cgroups_path, const std::string& id
 // controller in `required` is enabled in the subtree_control of every ancestor of dir.
 // `wanted` are enabled where possible (failures ignored). Throws Error naming `field` and
 // the controller when a required controller is not available in the hierarchy.
+// Returns the ancestors it created (outermost first); `dir` itself is not created.
 struct ControllerNeed {
   std::string controller;
   std::string field;  // the spec field that needs it, for the error message
 };
-void prepare_path(const std::string& dir, const std::vector<ControllerNeed>& required,
+std::vector<std::string> prepare_path(const std::string& dir, const std::vector<ControllerNeed>& required,
                   const std::set<std::string>& wanted);
+
+// The ancestors of `dir` below the cgroup2 mount that do not exist yet, outermost first:
+// what prepare_path(dir, ...) would create.
+std::vector<std::string> missing_ancestors(const std::string& dir);
 
 // Number of CPUs the containers under `parent_dir` may use (cpuset.cpus.effective when the
 // cpuset controller is there, else this process's affinity mask).

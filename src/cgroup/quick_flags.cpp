@@ -4,7 +4,10 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <tuple>
+#include <vector>
 
+#include "runtime/spec_validate.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::cgroup {
@@ -28,8 +31,11 @@ int64_t parse_int(const std::string& flag, const std::string& text, int64_t lo, 
 }  // namespace
 
 bool QuickResourceFlags::empty() const {
-  return cpu_reserve.empty() && cpu_share.empty() && cpus.empty() && cpuset.empty() && memory.empty() &&
-         memory_reserve.empty() && pids.empty() && io_weight.empty();
+  for (const std::string* s : {&cpu_reserve, &cpu_fair_share, &cpus, &cpuset, &memory, &memory_reserve, &pids,
+                                &io_weight, &cpu_shares, &cpu_quota, &cpu_period, &cpuset_cpus, &cpuset_mems,
+                                &memory_reservation, &memory_swap, &pids_limit, &blkio_weight})
+    if (!s->empty()) return false;
+  return true;
 }
 
 double parse_fraction(const std::string& flag, const std::string& text, double lo, double hi) {
@@ -80,6 +86,76 @@ int64_t parse_size(const std::string& flag, const std::string& text) {
   return static_cast<int64_t>(bytes);
 }
 
+namespace {
+
+CpuResources& cpu_of(Resources& r) {
+  if (!r.cpu) r.cpu = CpuResources{};
+  return *r.cpu;
+}
+
+MemoryResources& memory_of(Resources& r) {
+  if (!r.memory) r.memory = MemoryResources{};
+  return *r.memory;
+}
+
+void set_cpuset(const std::string& flag, const std::string& text, std::string& out) {
+  if (text.find_first_not_of("0123456789,-") != std::string::npos)
+    throw SpecError(flag, "expected a list like 0-1,3, got " + quoted(text));
+  out = text;
+}
+
+void set_io_weight(const std::string& flag, const std::string& text, Resources& r) {
+  if (!r.block_io) r.block_io = BlockIoResources{};
+  r.block_io->weight = static_cast<uint16_t>(parse_int(flag, text, 10, 1000));
+}
+
+void set_pids(const std::string& flag, const std::string& text, Resources& r) {
+  int64_t n = text == "max" ? -1 : parse_int(flag, text, -1, 4194304);
+  if (n == 0) throw SpecError(flag, "must be at least 1 (or max)");
+  r.pids_limit = n;
+}
+
+// The flags given, by the linux.resources field each one sets: validate_resources names
+// the field, the user typed the flag.
+std::vector<std::pair<std::string, std::string>> flag_fields(const QuickResourceFlags& f) {
+  const std::string R = "linux.resources.";
+  const std::tuple<const std::string*, const char*, const char*> table[] = {
+      {&f.cpus, "cpu.quota", "--cpus"},
+      {&f.cpu_quota, "cpu.quota", "--cpu-quota"},
+      {&f.cpu_period, "cpu.period", "--cpu-period"},
+      {&f.cpu_shares, "cpu.shares", "--cpu-share"},
+      {&f.cpuset, "cpu.cpus", "--cpuset"},
+      {&f.cpuset_cpus, "cpu.cpus", "--cpuset-cpus"},
+      {&f.cpuset_mems, "cpu.mems", "--cpuset-mems"},
+      {&f.memory, "memory.limit", "--memory"},
+      {&f.memory_reserve, "memory.reservation", "--memory-reserve"},
+      {&f.memory_reservation, "memory.reservation", "--memory-reservation"},
+      {&f.memory_swap, "memory.swap", "--memory-swap"},
+      {&f.pids, "pids.limit", "--pids"},
+      {&f.pids_limit, "pids.limit", "--pids-limit"},
+      {&f.io_weight, "blockIO.weight", "--io-weight"},
+      {&f.blkio_weight, "blockIO.weight", "--blkio-weight"},
+  };
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [text, field, flag] : table)
+    if (!text->empty()) out.emplace_back(R + field, flag);
+  return out;
+}
+
+// validate_resources with the flag's name in the message instead of the field's.
+void validate_as_flags(const Resources& r, const QuickResourceFlags& f) {
+  try {
+    spec_detail::validate_resources(r);
+  } catch (const SpecError& e) {
+    std::string msg = e.what();
+    for (const auto& [field, flag] : flag_fields(f))
+      if (msg.rfind(field + ": ", 0) == 0) throw SpecError(flag, msg.substr(field.size() + 2));
+    throw;
+  }
+}
+
+}  // namespace
+
 void apply_quick_flags(ContainerSpec& spec, const QuickResourceFlags& f) {
   auto& res = spec.linux.resources;
   auto resources = [&]() -> Resources& {
@@ -87,41 +163,39 @@ void apply_quick_flags(ContainerSpec& spec, const QuickResourceFlags& f) {
     return *res;
   };
   if (!f.cpu_reserve.empty()) spec.vcrun.cpu_reservation = parse_fraction("--cpu-reserve", f.cpu_reserve, 0, 1);
-  if (!f.cpu_share.empty())
-    spec.vcrun.cpu_share = parse_fraction("--cpu-share", f.cpu_share, 0, std::numeric_limits<double>::infinity());
+  if (!f.cpu_fair_share.empty())
+    spec.vcrun.cpu_share =
+        parse_fraction("--cpu-fair-share", f.cpu_fair_share, 0, std::numeric_limits<double>::infinity());
   if (!f.cpus.empty()) {
     double cpus = parse_fraction("--cpus", f.cpus, 0.01, 4096);
-    auto& cpu = resources().cpu;
-    if (!cpu) cpu = CpuResources{};
-    cpu->period = 100000;
-    cpu->quota = static_cast<int64_t>(std::llround(cpus * 100000));
+    auto& cpu = cpu_of(resources());
+    cpu.period = 100000;
+    cpu.quota = static_cast<int64_t>(std::llround(cpus * 100000));
   }
-  if (!f.cpuset.empty()) {
-    auto& cpu = resources().cpu;
-    if (!cpu) cpu = CpuResources{};
-    if (f.cpuset.find_first_not_of("0123456789,-") != std::string::npos)
-      throw SpecError("--cpuset", "expected a CPU list like 0-1,3, got " + quoted(f.cpuset));
-    cpu->cpus = f.cpuset;
+  if (!f.cpu_quota.empty())
+    cpu_of(resources()).quota = parse_int("--cpu-quota", f.cpu_quota, -1, std::numeric_limits<int64_t>::max());
+  if (!f.cpu_period.empty())
+    cpu_of(resources()).period = static_cast<uint64_t>(parse_int("--cpu-period", f.cpu_period, 0, 1000000));
+  if (!f.cpu_shares.empty())
+    cpu_of(resources()).shares = static_cast<uint64_t>(parse_int("--cpu-share", f.cpu_shares, 0, 262144));
+  if (!f.cpuset.empty()) set_cpuset("--cpuset", f.cpuset, cpu_of(resources()).cpus);
+  if (!f.cpuset_cpus.empty()) set_cpuset("--cpuset-cpus", f.cpuset_cpus, cpu_of(resources()).cpus);
+  if (!f.cpuset_mems.empty()) set_cpuset("--cpuset-mems", f.cpuset_mems, cpu_of(resources()).mems);
+  if (!f.memory.empty()) {
+    auto& mem = memory_of(resources());
+    mem.limit = parse_size("--memory", f.memory);
+    if (*mem.limit == 0) throw SpecError("--memory", "must be greater than 0 (or max)");
   }
-  if (!f.memory.empty() || !f.memory_reserve.empty()) {
-    auto& mem = resources().memory;
-    if (!mem) mem = MemoryResources{};
-    if (!f.memory.empty()) {
-      mem->limit = parse_size("--memory", f.memory);
-      if (*mem->limit == 0) throw SpecError("--memory", "must be greater than 0 (or max)");
-    }
-    if (!f.memory_reserve.empty()) mem->reservation = parse_size("--memory-reserve", f.memory_reserve);
-  }
-  if (!f.pids.empty()) {
-    int64_t n = f.pids == "max" ? -1 : parse_int("--pids", f.pids, -1, 4194304);
-    if (n == 0) throw SpecError("--pids", "must be at least 1 (or max)");
-    resources().pids_limit = n;
-  }
-  if (!f.io_weight.empty()) {
-    auto& io = resources().block_io;
-    if (!io) io = BlockIoResources{};
-    io->weight = static_cast<uint16_t>(parse_int("--io-weight", f.io_weight, 10, 1000));
-  }
+  if (!f.memory_reserve.empty())
+    memory_of(resources()).reservation = parse_size("--memory-reserve", f.memory_reserve);
+  if (!f.memory_reservation.empty())
+    memory_of(resources()).reservation = parse_size("--memory-reservation", f.memory_reservation);
+  if (!f.memory_swap.empty()) memory_of(resources()).swap = parse_size("--memory-swap", f.memory_swap);
+  if (!f.pids.empty()) set_pids("--pids", f.pids, resources());
+  if (!f.pids_limit.empty()) set_pids("--pids-limit", f.pids_limit, resources());
+  if (!f.io_weight.empty()) set_io_weight("--io-weight", f.io_weight, resources());
+  if (!f.blkio_weight.empty()) set_io_weight("--blkio-weight", f.blkio_weight, resources());
+  if (res) validate_as_flags(*res, f);
 }
 
 }  // namespace vcrun::cgroup

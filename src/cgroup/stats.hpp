@@ -42,6 +42,16 @@ Stats read_stats(const std::string& id, const std::string& path);
 std::vector<Stats> sample_stats(const std::vector<std::pair<std::string, std::string>>& containers,
                                 std::chrono::milliseconds interval = std::chrono::milliseconds(100));
 
+// `vcrun events`: runc's stats object (types.Stats in runc's events JSON) read from the
+// cgroup v2 files at `path`, with runc's field names and units (CPU times in ns; a limit
+// of "max" is 2^64-1). What cgroup v2 has no file for is absent or zero.
+nlohmann::json runc_stats(const std::string& path);
+// memory.events "oom_kill": processes the OOM killer killed in the cgroup; nullopt when
+// the file is gone (no memory controller, or the cgroup was removed).
+std::optional<uint64_t> oom_kill_count(const std::string& path);
+// "0-2,4" -> [0, 1, 2, 4]; malformed parts are skipped.
+std::vector<uint16_t> parse_cpu_list(const std::string& text);
+
 std::string format_stats_table(const std::vector<Stats>& stats);
 nlohmann::json stats_json(const std::vector<Stats>& stats);
 // "12.3MiB"

@@ -3,6 +3,10 @@
 
 #include <sys/stat.h>
 
+#include <cstdlib>
+#include <optional>
+#include <sstream>
+
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -11,17 +15,55 @@
 #include "cgroup/cpu_planner.hpp"
 #include "cgroup/hierarchy.hpp"
 #include "cgroup/limits.hpp"
+#include "runtime/fs_util.hpp"
 #include "runtime/spec_json.hpp"
 #include "runtime/spec_validate.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::cgroup {
 
+namespace {
+
+std::optional<std::string> read_current(const std::string& file) {
+  try {
+    return read_file(file);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
+// As runc does, a lone quota or period keeps the other half of cpu.max, and a swap limit
+// without a memory limit counts against the current memory.max (OCI swap is memory plus
+// swap). Fields the caller set win.
+void merge_current(const std::string& path, ContainerSpec& changes) {
+  if (!changes.linux.resources) return;
+  auto& r = *changes.linux.resources;
+  if (r.cpu && (r.cpu->quota.has_value() != r.cpu->period.has_value())) {
+    if (auto text = read_current(path + "/cpu.max")) {
+      std::istringstream in(*text);
+      std::string quota;
+      uint64_t period = 0;
+      if (in >> quota >> period) {
+        if (!r.cpu->period) r.cpu->period = period;
+        if (!r.cpu->quota) r.cpu->quota = quota == "max" ? -1 : std::strtoll(quota.c_str(), nullptr, 10);
+      }
+    }
+  }
+  if (r.memory && r.memory->swap && *r.memory->swap > 0 && !r.memory->limit) {
+    if (auto text = read_current(path + "/memory.max"); text && text->rfind("max", 0) != 0)
+      r.memory->limit = std::strtoll(text->c_str(), nullptr, 10);
+  }
+}
+
+}  // namespace
+
 void update_container(const std::string& state_root, const std::string& id, const std::string& path,
-                      const ContainerSpec& changes) {
+                      const ContainerSpec& requested) {
   struct stat st {};
   if (path.empty() || ::stat(path.c_str(), &st) != 0)
     throw Error("container " + id + " has no cgroup (" + (path.empty() ? "none recorded" : path) + ")", ENOENT);
+  ContainerSpec changes = requested;
+  merge_current(path, changes);
 
   auto writes = plan_limits(changes);
   bool planner = uses_cpu_planner(changes);

@@ -121,6 +121,37 @@ bool takes_errno(SeccompAction a) {
   return a == SeccompAction::errno_ret || a == SeccompAction::trace;
 }
 
+// SCMP_ACT_NOTIFY: the init loads the filter, then hands the listener fd to the runtime
+// with sendmsg, and the runtime hands it to the agent at listenerPath. A notification
+// before that handover would wait for an agent that never gets the fd (runc refuses the
+// same: notify as the default action, and on its own handover call, write).
+void validate_seccomp_notify(const Seccomp& s) {
+  if (s.default_action == SeccompAction::notify)
+    throw SpecError("linux.seccomp.defaultAction",
+                    "SCMP_ACT_NOTIFY cannot be the default action (the listener fd could not "
+                    "reach the agent)");
+  std::string first_notify;
+  for (size_t i = 0; i < s.syscalls.size(); ++i) {
+    const SeccompRule& r = s.syscalls[i];
+    if (r.action != SeccompAction::notify) continue;
+    if (first_notify.empty()) first_notify = at("linux.seccomp.syscalls", i);
+    for (size_t j = 0; j < r.names.size(); ++j)
+      if (r.names[j] == "sendmsg")
+        throw SpecError(at(at("linux.seccomp.syscalls", i) + ".names", j),
+                        "SCMP_ACT_NOTIFY cannot trap sendmsg: the listener fd is handed over "
+                        "with it");
+  }
+  const std::string field = "linux.seccomp.listenerPath";
+  if (!first_notify.empty() && s.listener_path.empty())
+    throw SpecError(field, "is required by SCMP_ACT_NOTIFY in " + first_notify +
+                               " (the seccomp agent that receives the listener fd)");
+  if (s.listener_path.empty()) return;
+  if (s.listener_path[0] != '/') throw SpecError(field, "must be an absolute path");
+  // sockaddr_un.sun_path holds 108 bytes with the terminating NUL.
+  if (s.listener_path.size() > 107)
+    throw SpecError(field, "is longer than a unix socket path can be (107 bytes)");
+}
+
 }  // namespace
 
 void validate_resources(const Resources& r) {
@@ -178,6 +209,7 @@ void validate_seccomp(const Seccomp& s) {
       if (r.args[j].index > 5)
         throw SpecError(at(field + ".args", j) + ".index", "must be between 0 and 5");
   }
+  validate_seccomp_notify(s);
 }
 
 }  // namespace vcrun::spec_detail

@@ -105,4 +105,11 @@ inline std::string state_root_for_tests() {
   return root;
 }
 
+// Detached containers inherit vcrun's stdio; the harness reads until EOF, so a detached
+// container's process lets go of it first.
+inline const std::string kQuiet = "exec </dev/null >/dev/null 2>&1; ";
+
+// The cgroup vcrun makes for container `id` without a linux.cgroupsPath.
+inline std::string cgroup_of(const std::string& id) { return cgroup::container_dir("", id); }
+
 }  // namespace vcrun::cgtest

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <fstream>
+#include <future>
 #include <regex>
 
 #include "cgroup/hierarchy.hpp"
@@ -16,12 +17,6 @@ namespace t = vcrun::test;
 
 namespace {
 
-// Detached containers inherit vcrun's stdio; the harness reads until EOF, so a detached
-// container's process lets go of it first.
-const std::string kQuiet = "exec </dev/null >/dev/null 2>&1; ";
-
-std::string cgroup_of(const std::string& id) { return cgroup::container_dir("", id); }
-
 // A bundle whose process is `sh -c script`, with `resources` (linux.resources) and `ext`
 // (the top-level "vcrun" object) merged in.
 std::string bundle(const std::string& id, const std::string& script, const json& resources = json(),
@@ -33,7 +28,8 @@ std::string bundle(const std::string& id, const std::string& script, const json&
 }
 
 t::Result run_bundle(const std::string& id, const std::string& b, bool detach = false) {
-  std::vector<std::string> args = {"run", "--bundle", b};
+  // --keep: the cases read the cgroup after the process exited (run deletes, as runc's).
+  std::vector<std::string> args = {"run", "--keep", "--bundle", b};
   if (detach) args.push_back("--detach");
   args.push_back(id);
   return t::run_vcrun(args);
@@ -182,6 +178,39 @@ TEST_CASE("vcrun: pause stops progress, resume restarts it", "[vm]") {
   CHECK(!exists(cg));
 }
 
+TEST_CASE("vcrun: exec into a paused container is refused, or waits for resume with --ignore-paused",
+          "[vm]") {
+  REQUIRE_CONTROLLER("cpu");  // only for a pure v2 host; the freezer itself needs none
+  REQUIRE_ROOT_AND_LIFECYCLE();
+  auto id = t::unique_id("execpause");
+  REQUIRE(run_bundle(id, bundle(id, kQuiet + "sleep 1000"), true).status == 0);
+  REQUIRE(t::run_vcrun({"pause", id}).status == 0);
+  // `timeout`: the exec used to hang in the frozen cgroup (exit 124 then).
+  auto vcrun_exec = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {"/usr/bin/timeout", "60", t::vcrun_binary(), "--root", t::runtime_root(), "exec"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return t::run(argv);
+  };
+  auto attempt = std::async(std::launch::async, [&] { return vcrun_exec({id, "--", "/bin/echo", "hi"}); });
+  bool returned = attempt.wait_for(std::chrono::seconds(30)) == std::future_status::ready;
+  if (!returned) t::run_vcrun({"resume", id});  // the frozen process holds our pipes: let it end
+  REQUIRE(returned);
+  auto refused = attempt.get();
+  INFO(refused.out << refused.err);
+  CHECK(refused.status == 1);
+  CHECK(refused.err.find("container " + id + " is paused: resume it or pass --ignore-paused") != std::string::npos);
+  CHECK(refused.out.empty());
+  // --ignore-paused goes on: the process runs once the container is resumed (runc's way).
+  auto pending = std::async(std::launch::async, [&] { return vcrun_exec({"--ignore-paused", id, "--", "/bin/echo", "hi"}); });
+  CHECK(pending.wait_for(std::chrono::seconds(2)) == std::future_status::timeout);
+  REQUIRE(t::run_vcrun({"resume", id}).status == 0);
+  auto ran = pending.get();
+  INFO(ran.out << ran.err);
+  CHECK(ran.status == 0);
+  CHECK(ran.out == "hi\n");
+  remove(id);
+}
+
 TEST_CASE("vcrun: stats reports cpu, memory and pids", "[vm]") {
   REQUIRE_CONTROLLER("memory");
   REQUIRE_ROOT_AND_LIFECYCLE();
@@ -223,10 +252,10 @@ TEST_CASE("vcrun: device BPF denies a disk node and allows /dev/null", "[vm]") {
   remove(id);
 }
 
-TEST_CASE("vcrun: a memory limit on a host without the memory controller is refused", "[vm]") {
+TEST_CASE("vcrun: a memory limit on a host without the memory controller is refused", "[hybrid]") {
   REQUIRE_ROOT_AND_LIFECYCLE();
   if (have_controller("memory")) {
-    WARN("SKIP: the memory controller is available here (hybrid-host refusal not applicable)");
+    WARN("SKIP: the memory controller is available here (it runs on the v1/v2 hybrid host)");
     return;
   }
   auto id = t::unique_id("nomem");

@@ -1,6 +1,9 @@
 // Unit tests: device rules -> BPF program (structure) and the rule semantics it encodes.
 #include <catch2/catch.hpp>
 
+#include <deque>
+
+#include "../support/device_rules.hpp"
 #include "cgroup/device_bpf.hpp"
 
 using namespace vcrun;
@@ -37,6 +40,27 @@ int run_program(const std::vector<bpf_insn>& prog, uint32_t access_type, uint32_
   }
   FAIL("program fell off the end");
   return -1;
+}
+
+// What the verifier's first pass (check_cfg) refuses: an instruction no path reaches, a
+// jump out of the program, or a path running off its end. "" when the program is fine.
+std::string cfg_problem(const std::vector<bpf_insn>& prog) {
+  std::vector<bool> seen(prog.size(), false);
+  std::deque<size_t> todo = {0};
+  while (!todo.empty()) {
+    size_t pc = todo.front();
+    todo.pop_front();
+    if (pc >= prog.size()) return "a path leaves the program at " + std::to_string(pc);
+    if (seen[pc]) continue;
+    seen[pc] = true;
+    const bpf_insn& i = prog[pc];
+    if (BPF_CLASS(i.code) == BPF_JMP && BPF_OP(i.code) == BPF_EXIT) continue;
+    if (BPF_CLASS(i.code) == BPF_JMP) todo.push_back(pc + 1 + static_cast<size_t>(static_cast<long>(i.off)));
+    if (!(BPF_CLASS(i.code) == BPF_JMP && BPF_OP(i.code) == BPF_JA)) todo.push_back(pc + 1);
+  }
+  for (size_t pc = 0; pc < prog.size(); ++pc)
+    if (!seen[pc]) return "unreachable insn " + std::to_string(pc);
+  return "";
 }
 
 uint32_t ctx_type(char type, const std::string& access) {
@@ -125,4 +149,57 @@ TEST_CASE("which rule lists are the default policy (inherited from the parent)",
   auto reordered = defaults;
   std::swap(reordered[2], reordered[3]);  // same decisions, different list: not recognised
   CHECK_FALSE(is_default_device_policy(reordered));
+}
+
+TEST_CASE("rules before a catch-all rule are not emitted (the verifier refuses dead code)", "[unit]") {
+  // podman's list starts with deny-all; with it the final "no match: deny" was dead code.
+  auto podman = test::podman_device_rules();
+  CHECK(cfg_problem(generate_device_program(podman)) == "");
+  ContainerSpec spec;
+  spec.linux.resources.emplace();
+  spec.linux.resources->devices = podman;
+  spec.linux.resources->devices.push_back(DeviceRule{true, 'c', 10, 229, "rwm"});  // --device-cgroup-rule
+  auto rules = effective_device_rules(spec);
+  auto prog = generate_device_program(rules);
+  CHECK(cfg_problem(prog) == "");
+  CHECK(run_program(prog, ctx_type('c', "rw"), 10, 229) == 1);
+  CHECK(run_program(prog, ctx_type('c', "rw"), 10, 230) == 0);
+  CHECK(run_program(prog, ctx_type('b', "m"), 8, 0) == 1);
+  // An allow-all in the middle decides alone for everything the later rules do not match.
+  std::vector<DeviceRule> mid = {DeviceRule{false, 'c', 1, 3, "rwm"}, DeviceRule{true, 'a', -1, -1, "rwm"},
+                                 DeviceRule{false, 'b', 8, -1, "r"}};
+  auto p2 = generate_device_program(mid);
+  CHECK(cfg_problem(p2) == "");
+  CHECK(run_program(p2, ctx_type('c', "rw"), 1, 3) == 1);
+  CHECK(run_program(p2, ctx_type('b', "r"), 8, 0) == 0);
+  CHECK(run_program(p2, ctx_type('b', "w"), 8, 0) == 1);
+}
+
+TEST_CASE("property: random rule lists give verifiable programs deciding like the rules", "[unit]") {
+  for (uint32_t seed = 1; seed <= 2000; ++seed) {
+    auto rules = test::random_device_rules(seed);
+    // Half of them as a container would have them: the spec's rules, then the defaults.
+    if (seed % 2 == 0) {
+      ContainerSpec spec;
+      spec.linux.resources.emplace();
+      spec.linux.resources->devices = rules;
+      rules = effective_device_rules(spec);
+    }
+    auto prog = generate_device_program(rules);
+    INFO("seed " << seed << ", " << rules.size() << " rules");
+    REQUIRE(cfg_problem(prog) == "");
+    REQUIRE(prog.size() < 4096);
+    for (char type : {'c', 'b'})
+      for (int64_t major : test::rule_majors())
+        for (int64_t minor : test::rule_minors())
+          for (const char* access : {"r", "w", "m", "rw", "rwm"}) {
+            if (major < 0 || minor < 0) continue;  // the kernel asks about real numbers only
+            bool interpreted = run_program(prog, ctx_type(type, access), static_cast<uint32_t>(major),
+                                           static_cast<uint32_t>(minor)) == 1;
+            if (interpreted != device_allowed(rules, type, major, minor, access)) {
+              INFO(type << " " << major << ":" << minor << " " << access);
+              REQUIRE(interpreted == device_allowed(rules, type, major, minor, access));
+            }
+          }
+  }
 }

@@ -26,7 +26,7 @@ TEST_CASE("sizes parse with binary units and clear errors", "[unit]") {
 TEST_CASE("quick flags fill the spec", "[unit]") {
   QuickResourceFlags f;
   f.cpu_reserve = "0.25";
-  f.cpu_share = "2";
+  f.cpu_fair_share = "2";
   f.cpus = "1.5";
   f.cpuset = "0-1";
   f.memory = "512M";
@@ -49,6 +49,42 @@ TEST_CASE("quick flags fill the spec", "[unit]") {
   CHECK(QuickResourceFlags{}.empty());
 }
 
+TEST_CASE("runc's update flags fill the spec with runc's meanings", "[unit]") {
+  QuickResourceFlags f;
+  f.cpu_shares = "512";
+  f.cpu_quota = "20000";
+  f.cpu_period = "50000";
+  f.cpuset_cpus = "0";
+  f.cpuset_mems = "0";
+  f.memory = "64M";
+  f.memory_reservation = "32M";
+  f.memory_swap = "96M";
+  f.pids_limit = "40";
+  f.blkio_weight = "300";
+  ContainerSpec s;
+  apply_quick_flags(s, f);
+  REQUIRE(s.linux.resources);
+  const auto& r = *s.linux.resources;
+  CHECK(*r.cpu->shares == 512);
+  CHECK(*r.cpu->quota == 20000);
+  CHECK(*r.cpu->period == 50000);
+  CHECK(r.cpu->cpus == "0");
+  CHECK(r.cpu->mems == "0");
+  CHECK(*r.memory->limit == 64LL << 20);
+  CHECK(*r.memory->reservation == 32LL << 20);
+  CHECK(*r.memory->swap == 96LL << 20);
+  CHECK(*r.pids_limit == 40);
+  CHECK(*r.block_io->weight == 300);
+  CHECK_FALSE(s.vcrun.cpu_share);  // runc's --cpu-share is not vcrun's fair share
+  QuickResourceFlags unlimited;
+  unlimited.cpu_quota = "-1";
+  unlimited.memory_swap = "-1";
+  ContainerSpec u;
+  apply_quick_flags(u, unlimited);
+  CHECK(*u.linux.resources->cpu->quota == -1);
+  CHECK(*u.linux.resources->memory->swap == -1);
+}
+
 TEST_CASE("quick flags refuse bad values naming the flag", "[unit]") {
   auto fails = [](auto set, const char* flag) {
     QuickResourceFlags f;
@@ -58,7 +94,19 @@ TEST_CASE("quick flags refuse bad values naming the flag", "[unit]") {
   };
   fails([](auto& f) { f.cpu_reserve = "1.5"; }, "--cpu-reserve");
   fails([](auto& f) { f.cpu_reserve = "abc"; }, "--cpu-reserve");
-  fails([](auto& f) { f.cpu_share = "-1"; }, "--cpu-share");
+  fails([](auto& f) { f.cpu_fair_share = "-1"; }, "--cpu-fair-share");
+  // Create's range checks (validate_resources), named by the flag.
+  fails([](auto& f) { f.cpuset = "3-1"; }, "--cpuset");
+  fails([](auto& f) { f.cpuset_cpus = "1-"; }, "--cpuset-cpus");
+  fails([](auto& f) { f.cpuset_mems = "0,,1"; }, "--cpuset-mems");
+  fails([](auto& f) { f.memory = "64M", f.memory_reserve = "128M"; }, "--memory-reserve");
+  fails([](auto& f) { f.memory = "64M", f.memory_swap = "32M"; }, "--memory-swap");
+  fails([](auto& f) { f.cpu_shares = "1"; }, "--cpu-share");
+  fails([](auto& f) { f.cpu_shares = "300000"; }, "--cpu-share");
+  fails([](auto& f) { f.cpu_quota = "500"; }, "--cpu-quota");
+  fails([](auto& f) { f.cpu_period = "100"; }, "--cpu-period");
+  fails([](auto& f) { f.pids_limit = "-5"; }, "--pids-limit");
+  fails([](auto& f) { f.blkio_weight = "1001"; }, "--blkio-weight");
   fails([](auto& f) { f.cpus = "0"; }, "--cpus");
   fails([](auto& f) { f.cpuset = "0;1"; }, "--cpuset");
   fails([](auto& f) { f.memory = "0"; }, "--memory");
@@ -105,4 +153,11 @@ TEST_CASE("the monitor's controller raises a starved weight and winds down", "[u
   CHECK(controller_step(0.5, integral2) <= MonitorGains{}.max_offset);  // bounded
   double back = controller_step(-0.5, integral2);
   CHECK(back < MonitorGains{}.max_offset);  // anti-windup: reacts at once
+}
+
+TEST_CASE("cpuset lists expand for runc's stats", "[unit]") {
+  CHECK(parse_cpu_list("0-2,4\n") == std::vector<uint16_t>{0, 1, 2, 4});
+  CHECK(parse_cpu_list("3") == std::vector<uint16_t>{3});
+  CHECK(parse_cpu_list("").empty());
+  CHECK(parse_cpu_list("2-1,x,5") == std::vector<uint16_t>{5});
 }
