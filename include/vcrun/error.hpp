@@ -31,6 +31,20 @@ class SpecError : public Error {
       : Error(field + ": " + reason, EINVAL) {}
 };
 
+// The container's process could not be executed: its command is missing (exit status
+// 127) or not executable (126), the statuses shells, podman and docker use. The message
+// keeps runc's wording ("executable file not found in $PATH", strerror text), which
+// podman matches to choose the same statuses.
+class ExecError : public Error {
+ public:
+  ExecError(const std::string& message, int exit_status)
+      : Error(message), exit_status_(exit_status) {}
+  int exit_status() const noexcept { return exit_status_; }
+
+ private:
+  int exit_status_;
+};
+
 // Throws Error("<what>: <strerror(errno)>", errno) using the current errno.
 [[noreturn]] void throw_errno(const std::string& what);
 // Same with an explicit error number.

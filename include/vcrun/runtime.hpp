@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,7 @@ struct CreateOptions {
   std::string console_socket;
   unsigned preserve_fds = 0;  // the caller's fds 3 .. N+2 reach the container process
   bool new_keyring = true;    // false: processes keep the caller's session keyring
+  bool no_pivot = false;      // --no-pivot: MS_MOVE + chroot instead of pivot_root
 };
 
 struct ExecOptions {
@@ -41,6 +43,12 @@ struct ExecOptions {
   std::vector<std::string> caps;  // "CAP_*" added to bounding, effective and permitted
   std::vector<std::string> additional_gids;  // appended to the user's additional gids
   bool no_new_privs = false;
+  // runc's `exec --cgroup [CONTROLLER:]PATH` (repeatable): an existing cgroup below the
+  // container's own that the process starts in. On cgroup v2 all must name one path.
+  std::vector<std::string> cgroup;
+  // Override process.apparmorProfile / process.selinuxLabel (treated as the spec's are).
+  std::string apparmor_profile, process_label;
+  bool ignore_paused = false;  // exec into a paused container: the process runs once resumed
 };
 
 struct ContainerInfo {
@@ -49,6 +57,11 @@ struct ContainerInfo {
   std::string status;
   std::string bundle;
   std::string created;
+  // runc's `list` fields beside the above.
+  std::string oci_version;
+  std::string rootfs;
+  std::string owner;  // user name owning the state ("#UID" without one), as runc
+  std::map<std::string, std::string> annotations;
 };
 
 // The OCI runtime features document (runtime-spec features.md) of this build on this
@@ -72,6 +85,8 @@ class Runtime {
   void remove(const std::string& id, bool force);
   std::string state_json(const std::string& id);
   std::vector<ContainerInfo> list();
+  // The host pids of the container's processes: every process in its cgroup and the
+  // cgroups below (just the init when it has no cgroup); empty once it stopped.
   std::vector<pid_t> processes(const std::string& id);
   int exec(const std::string& id, const ExecOptions& opts);
 

@@ -11,6 +11,10 @@
 
 namespace vcrun {
 
+// The runtime-spec version vcrun implements: `vcrun spec` writes it, `features` reports it
+// as ociVersionMax, and the seccomp agent's message carries it.
+inline constexpr const char* kOciVersion = "1.2.0";
+
 struct User {
   uint32_t uid = 0;
   uint32_t gid = 0;
@@ -30,8 +34,13 @@ struct Capabilities {
   std::vector<std::string> bounding, effective, inheritable, permitted, ambient;
 };
 
+struct ConsoleSize {
+  uint32_t height = 0, width = 0;  // rows, columns
+};
+
 struct Process {
   bool terminal = false;
+  std::optional<ConsoleSize> console_size;  // the pty's initial size (process.consoleSize)
   std::vector<std::string> args;
   std::vector<std::string> env;  // "KEY=VALUE"
   std::string cwd = "/";
@@ -169,6 +178,11 @@ struct Seccomp {
   std::vector<std::string> architectures;  // "SCMP_ARCH_X86_64", ...
   std::vector<std::string> flags;          // "SECCOMP_FILTER_FLAG_LOG", ...
   std::vector<SeccompRule> syscalls;
+  // SCMP_ACT_NOTIFY: the unix socket of the seccomp agent that receives the listener fd
+  // with the container process state (OCI ContainerProcessState), and an opaque string
+  // passed on to it as "metadata".
+  std::string listener_path;
+  std::string listener_metadata;
 };
 
 struct Linux {
@@ -225,9 +239,12 @@ ContainerSpec load_spec(const std::string& bundle);
 // crun take it); errors name "process.<field>" like in a config.json.
 Process parse_process_json(const std::string& json_text);
 
-// The config.json that `vcrun spec` prints: a runnable default (busybox-style rootfs
-// "rootfs", `sh`, the default namespaces, mounts, masked/readonly paths, capabilities).
+// vcrun's stricter config.json (`vcrun spec --secure`, and quick mode's base): a runnable
+// default (busybox-style rootfs "rootfs", `sh`, the default namespaces, mounts,
+// masked/readonly paths, capabilities, vcrun's seccomp profile).
 std::string default_spec_json();
+// What `runc spec` (`--rootless`: `runc spec --rootless`) writes, which `vcrun spec` prints.
+std::string runc_spec_json(bool rootless);
 
 // Semantic checks shared by every way of building a spec (ids of namespaces, ranges,
 // absolute paths...). parse_spec calls it; quick mode calls it on its built spec.

@@ -18,7 +18,7 @@ std::string features_json() {
   const scmp_version* lib = seccomp_version();
   json doc = {
       {"ociVersionMin", "1.0.0"},
-      {"ociVersionMax", "1.2.0"},
+      {"ociVersionMax", kOciVersion},
       {"hooks", spec_detail::hook_point_names()},
       {"mountOptions", mounts::known_mount_options()},
       {"linux",

@@ -57,7 +57,7 @@ Seccomp parse_seccomp(const Node& n);
 std::string resolve_path(const std::string& base, const std::string& p);
 
 // The names the parser accepts (for `vcrun features`): hook points, namespace types, and
-// the seccomp actions and operators it can apply (SCMP_ACT_NOTIFY is parsed but refused).
+// the seccomp actions and operators it can apply.
 std::vector<std::string> hook_point_names();
 std::vector<std::string> namespace_type_names();
 std::vector<std::string> seccomp_action_names();

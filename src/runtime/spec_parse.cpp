@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "runtime/fs_util.hpp"
+#include "runtime/json_overflow.hpp"
 #include "runtime/spec_json.hpp"
 #include "vcrun/spec.hpp"
 
@@ -93,6 +94,13 @@ Process parse_process(const Node& n) {
     throw SpecError(n.path() + ".args", "must be a non-empty array");
   p.args = args->strings();
   if (auto t = n.get("terminal")) p.terminal = t->boolean();
+  if (auto c = n.get("consoleSize")) {
+    constexpr uint32_t kMax = 0xffff;  // struct winsize holds unsigned shorts
+    ConsoleSize size{c->require("height").u32(), c->require("width").u32()};
+    if (size.height > kMax) c->require("height").fail("must be at most 65535");
+    if (size.width > kMax) c->require("width").fail("must be at most 65535");
+    p.console_size = size;
+  }
   if (auto e = n.get("env")) p.env = e->strings();
   p.cwd = n.require("cwd").str();
   if (auto u = n.get("user")) p.user = parse_user(*u);
@@ -215,6 +223,12 @@ nlohmann::json parse_object(const std::string& text, const std::string& what) {
     // "last read" echoes the offending token, which can be an entire huge string.
     if (msg.size() > 300) msg = msg.substr(0, 300) + "...";
     throw SpecError(what, "invalid JSON: " + msg);
+  } catch (const nlohmann::json::out_of_range& e) {
+    // A number beyond a double ("uid": 1e999): named by its field.
+    auto at = find_json_overflow(text, what == "config.json" ? "" : what);
+    if (!at) throw SpecError(what, "invalid JSON: a number is out of range");
+    throw SpecError(at->field.empty() ? what : at->field,
+                    "the number " + at->token.substr(0, 40) + " is out of range");
   }
   if (!doc.is_object()) throw SpecError(what, "must be a JSON object");
   return doc;

@@ -116,11 +116,7 @@ SeccompRule parse_seccomp_rule(const Node& n) {
 
 std::vector<std::string> namespace_type_names() { return names_of(kNamespaces); }
 
-std::vector<std::string> seccomp_action_names() {
-  auto names = names_of(kActions);
-  std::erase(names, std::string("SCMP_ACT_NOTIFY"));
-  return names;
-}
+std::vector<std::string> seccomp_action_names() { return names_of(kActions); }
 
 std::vector<std::string> seccomp_operator_names() { return names_of(kOps); }
 
@@ -132,6 +128,8 @@ Seccomp parse_seccomp(const Node& n) {
   if (auto f = n.get("flags")) s.flags = f->strings();
   if (auto l = n.get("syscalls"))
     for (const auto& e : l->elements()) s.syscalls.push_back(parse_seccomp_rule(e));
+  if (auto p = n.get("listenerPath")) s.listener_path = p->str();
+  if (auto m = n.get("listenerMetadata")) s.listener_metadata = m->str();
   return s;
 }
 

@@ -90,6 +90,8 @@ void Store::save(const ContainerState& st) const {
                       {"started", st.started},
                       {"rootfs", st.rootfs},
                       {"cgroupPath", st.cgroup_path},
+                      {"cgroupCreated", st.cgroup_created},
+                      {"cgroupDirsMade", st.cgroup_dirs_made},
                       {"created", st.created},
                       {"quick", st.quick},
                       {"newKeyring", st.new_keyring},
@@ -119,6 +121,8 @@ ContainerState Store::load(const std::string& id) const {
     st.started = j.at("started").get<bool>();
     st.rootfs = j.at("rootfs").get<std::string>();
     st.cgroup_path = j.at("cgroupPath").get<std::string>();
+    st.cgroup_created = j.value("cgroupCreated", true);
+    st.cgroup_dirs_made = j.value("cgroupDirsMade", std::vector<std::string>{});
     st.created = j.at("created").get<std::string>();
     st.quick = j.at("quick").get<bool>();
     st.new_keyring = j.value("newKeyring", true);
@@ -146,6 +150,36 @@ void Store::remove(const std::string& id) const {
   std::error_code ec;
   std::filesystem::remove_all(dir(id), ec);
   if (ec) throw Error("remove " + dir(id) + ": " + ec.message(), ec.value());
+}
+
+std::string Store::owner(const std::string& id) const {
+  struct stat st;
+  if (::stat(dir(id).c_str(), &st) != 0) throw_errno("stat " + dir(id));
+  return user_name(st.st_uid);
+}
+
+std::string user_name(uid_t uid) {
+  std::string passwd;
+  try {
+    passwd = read_file("/etc/passwd");
+  } catch (const Error&) {
+  }
+  // name:password:uid:...
+  for (size_t pos = 0; pos < passwd.size();) {
+    size_t end = passwd.find('\n', pos);
+    if (end == std::string::npos) end = passwd.size();
+    std::string_view line(passwd.data() + pos, end - pos);
+    pos = end + 1;
+    auto c1 = line.find(':');
+    auto c2 = c1 == std::string_view::npos ? c1 : line.find(':', c1 + 1);
+    auto c3 = c2 == std::string_view::npos ? c2 : line.find(':', c2 + 1);
+    if (c3 == std::string_view::npos || c1 == 0) continue;
+    if (line.substr(c2 + 1, c3 - c2 - 1) == std::to_string(uid)) return std::string(line.substr(0, c1));
+  }
+  // Appended, not "#" + std::to_string(): GCC 12 -O3 warns falsely on that (GCC bug 105329).
+  std::string unknown = "#";
+  unknown += std::to_string(uid);
+  return unknown;
 }
 
 std::optional<uint64_t> process_start_time(pid_t pid) {
@@ -176,15 +210,18 @@ bool init_alive(const ContainerState& st) {
   return t && *t == st.pid_start_time;
 }
 
-std::string oci_state_json(const ContainerState& st, Status status) {
-  nlohmann::json j = {{"ociVersion", st.oci_version},
-                      {"id", st.id},
-                      {"status", status_name(status)},
-                      {"bundle", st.bundle},
-                      {"rootfs", st.rootfs},
-                      {"created", st.created}};
+std::string oci_state_json(const ContainerState& st, Status status,
+                           const std::optional<std::string>& owner) {
+  // runc's field order. The pid is left out once the container stopped (the OCI state
+  // requires it only while created or running; runc prints 0).
+  nlohmann::ordered_json j = {{"ociVersion", st.oci_version}, {"id", st.id}};
   if (status != Status::stopped && st.pid > 0) j["pid"] = st.pid;
+  j["status"] = status_name(status);
+  j["bundle"] = st.bundle;
+  j["rootfs"] = st.rootfs;
+  j["created"] = st.created;
   if (!st.annotations.empty()) j["annotations"] = st.annotations;
+  if (owner) j["owner"] = *owner;
   return j.dump(2);
 }
 

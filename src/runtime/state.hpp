@@ -26,6 +26,10 @@ struct ContainerState {
   bool started = false;           // `start` released the init
   std::string rootfs;             // absolute host path of the root as given
   std::string cgroup_path;        // absolute cgroupfs directory, empty when none
+  bool cgroup_created = true;     // vcrun made that directory (else it is kept on delete)
+  // Directories vcrun made for a linux.cgroupsPath (missing parents and the cgroup),
+  // outermost first; recorded before they are made, removed (when empty) with the container.
+  std::vector<std::string> cgroup_dirs_made;
   std::string created;            // RFC 3339
   bool quick = false;             // quick mode: the state dir is removed with --rm
   bool new_keyring = true;        // processes get their own session keyring (exec too)
@@ -67,13 +71,21 @@ class Store {
   std::vector<std::string> list() const;
   // Removes the state directory and lock file (after everything else is gone).
   void remove(const std::string& id) const;
+  // The user name owning the container's state directory, as runc's `owner`: the
+  // /etc/passwd name of its uid, "#UID" when it has none.
+  std::string owner(const std::string& id) const;
 
  private:
   std::string root_;
 };
 
-// The OCI state document ({ociVersion, id, status, pid, bundle, annotations}).
-std::string oci_state_json(const ContainerState& st, Status status);
+// The OCI state document ({ociVersion, id, status, pid, bundle, annotations}) plus runc's
+// rootfs and created, and its owner when given (`vcrun state`, not the hooks' stdin).
+std::string oci_state_json(const ContainerState& st, Status status,
+                           const std::optional<std::string>& owner = std::nullopt);
+// The user name of `uid` in /etc/passwd, "#UID" when there is none (runc's form). Read
+// directly: a static binary's getpwuid would need the NSS modules of the host's glibc.
+std::string user_name(uid_t uid);
 
 // The live status of a container from its saved state and the kernel.
 Status current_status(const ContainerState& st);

@@ -70,6 +70,7 @@ TEST_CASE("features: every namespace and capability listed is accepted", "[unit]
 
 TEST_CASE("features: every seccomp action, operator, arch and supported flag compiles", "[unit]") {
   auto s = features()["linux"]["seccomp"];
+  CHECK(std::count(s["actions"].begin(), s["actions"].end(), "SCMP_ACT_NOTIFY") == 1);
   json args = json::array();
   for (const auto& op : s["operators"]) args.push_back({{"index", 0}, {"value", 1}, {"op", op}});
   // One syscall per action: libseccomp refuses two actions for the same syscall and args.
@@ -82,6 +83,7 @@ TEST_CASE("features: every seccomp action, operator, arch and supported flag com
   for (const auto& arch : s["archs"]) {
     INFO(arch);
     json seccomp = {{"defaultAction", "SCMP_ACT_ALLOW"},
+                    {"listenerPath", "/run/seccomp-agent.sock"},  // for SCMP_ACT_NOTIFY
                     {"architectures", {arch}},
                     {"flags", s["supportedFlags"]},
                     {"syscalls", syscalls}};
