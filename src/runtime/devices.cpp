@@ -10,8 +10,12 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "runtime/fd.hpp"
+#include "runtime/fs_util.hpp"
 #include "runtime/mount_api.hpp"
 #include "runtime/paths.hpp"
 #include "runtime/rootfs_steps.hpp"
@@ -117,6 +121,16 @@ void create_node(int root_fd, const DeviceNode& d, const std::string& label, boo
   throw Error(what, err);
 }
 
+constexpr unsigned kTtyGid = 5;
+
+// Whether `gid` has a mapping in this process's user namespace.
+bool gid_mapped(unsigned gid) {
+  std::istringstream map(read_file("/proc/self/gid_map"));
+  for (unsigned long inside, outside, count; map >> inside >> outside >> count;)
+    if (gid >= inside && gid - inside < count) return true;
+  return false;
+}
+
 void mount_new_fs(int root_fd, const std::string& path, const std::string& type,
                   const std::vector<std::string>& data, uint64_t attr) {
   try {
@@ -141,9 +155,13 @@ void populate_dev(const ContainerSpec& spec, int root_fd) {
     spdlog::debug("/dev is a bind mount from the spec: no device nodes created");
     return;
   }
-  if (!spec_mounts_at(spec, "/dev/pts"))
-    mount_new_fs(root_fd, "/dev/pts", "devpts", {"newinstance", "ptmxmode=0666", "mode=0620"},
-                 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+  if (!spec_mounts_at(spec, "/dev/pts")) {
+    // New ptys belong to the tty group (gid 5), as runc's default spec asks, unless a user
+    // namespace leaves gid 5 unmapped (the mount would fail).
+    std::vector<std::string> opts = {"newinstance", "ptmxmode=0666", "mode=0620"};
+    if (gid_mapped(kTtyGid)) opts.push_back("gid=" + std::to_string(kTtyGid));
+    mount_new_fs(root_fd, "/dev/pts", "devpts", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+  }
   if (!spec_mounts_at(spec, "/dev/shm"))
     mount_new_fs(root_fd, "/dev/shm", "tmpfs", {"mode=1777", "size=65536k"},
                  MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);

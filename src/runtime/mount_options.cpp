@@ -122,9 +122,13 @@ MountOptions parse_mount_options(const std::vector<std::string>& words) {
       o.remount = true;
       continue;
     }
-    // tmpcopyup (copy the image's content into a new tmpfs) is a podman/crun extension;
+    // tmpcopyup (copy the image's content into a new tmpfs) is a podman/crun extension.
+    if (word == "tmpcopyup") {
+      o.tmpcopyup = true;
+      continue;
+    }
     // "defaults" is mount(8)'s placeholder for "no options".
-    if (word == "tmpcopyup" || word == "defaults") {
+    if (word == "defaults") {
       o.ignored.push_back(word);
       continue;
     }

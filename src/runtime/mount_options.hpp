@@ -28,10 +28,11 @@ struct MountOptions {
   bool bind = false;       // "bind" or "rbind"
   bool recursive = false;  // "rbind"
   bool remount = false;    // change an existing mount instead of creating one
+  bool tmpcopyup = false;  // a new tmpfs starts with a copy of what the mount point held
   // MS_SHARED / MS_SLAVE / MS_PRIVATE / MS_UNBINDABLE, 0 = leave as is.
   unsigned long propagation = 0;
   bool propagation_recursive = false;  // the r-form: rshared, rslave, ...
-  std::vector<std::string> ignored;    // recognised but without effect here (tmpcopyup)
+  std::vector<std::string> ignored;    // recognised but without effect here (defaults)
 
   // "mode=755,size=65536k": the data words joined, as mount(2) would take them.
   std::string data_string() const;

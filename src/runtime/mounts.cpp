@@ -4,12 +4,16 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <string>
+
 #include "cgroup/hierarchy.hpp"
 #include "runtime/fd.hpp"
 #include "runtime/mount_api.hpp"
 #include "runtime/mount_options.hpp"
 #include "runtime/paths.hpp"
 #include "runtime/rootfs_steps.hpp"
+#include "runtime/tree_copy.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::rootfs {
@@ -53,14 +57,17 @@ void apply_propagation(int mnt_fd, const mounts::MountOptions& o) {
   mountapi::set_propagation(mnt_fd, o.propagation, o.propagation_recursive);
 }
 
-void bind_mount(const Mount& m, const mounts::MountOptions& o, const Target& t) {
+// `cloned`: the runtime's copy of the source (user namespaces), or -1.
+void bind_mount(const Mount& m, const mounts::MountOptions& o, const Target& t, int cloned) {
   struct stat st {};
-  if (::stat(m.source.c_str(), &st) != 0)
+  if (cloned >= 0 ? ::fstat(cloned, &st) != 0 : ::stat(m.source.c_str(), &st) != 0)
     throw_errno(t.label + ".source \"" + m.source + "\"");
   UniqueFd target = resolve_target(t, !S_ISDIR(st.st_mode));
   if (!o.data.empty())
     spdlog::warn("{}: options {} have no effect on a bind mount", t.label, o.data_string());
-  UniqueFd tree = mountapi::clone_tree(AT_FDCWD, m.source, o.recursive);
+  UniqueFd tree = cloned >= 0 ? UniqueFd(::fcntl(cloned, F_DUPFD_CLOEXEC, 0))
+                              : mountapi::clone_tree(AT_FDCWD, m.source, o.recursive);
+  if (!tree) throw_errno(t.label + ".source \"" + m.source + "\": dup");
   // "ro" on an rbind affects only the top mount, as mount(8) and runc do; "rro" is the
   // recursive form. Flags are changed on the detached copy, so the writable state is never
   // visible in the container.
@@ -117,6 +124,28 @@ bool bind_runtime_cgroup2(const mounts::MountOptions& o, const Target& t) {
   return true;
 }
 
+// A new tmpfs takes the mode of the directory it covers, setuid/setgid/sticky bits included
+// (unless "mode=" says otherwise), and with tmpcopyup a copy of what that directory holds.
+void fill_tmpfs(int mnt_fd, int target_fd, const mounts::MountOptions& o, const Target& t) {
+  struct stat st;
+  if (::fstat(target_fd, &st) != 0) throw_errno(t.label + ": stat " + t.destination);
+  bool has_mode = std::any_of(o.data.begin(), o.data.end(),
+                              [](const std::string& w) { return w.rfind("mode=", 0) == 0; });
+  // The detached mount's fd is O_PATH: its root is reached through /proc/self/fd.
+  std::string root = "/proc/self/fd/" + std::to_string(mnt_fd);
+  if (!has_mode && ::chmod(root.c_str(), st.st_mode & 07777) != 0)
+    throw_errno(t.label + ": chmod the tmpfs on " + t.destination);
+  if (!o.tmpcopyup) return;
+  UniqueFd from(::openat(target_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd to(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!from || !to) throw_errno(t.label + ": tmpcopyup: open " + t.destination);
+  try {
+    copy_tree(from.get(), to.get());
+  } catch (const Error& e) {
+    throw e.with_context(t.label + ": tmpcopyup of " + t.destination);
+  }
+}
+
 void new_fs_mount(const ContainerSpec& spec, const Mount& m, const mounts::MountOptions& o,
                   const Target& t) {
   std::string type = m.type;
@@ -129,8 +158,19 @@ void new_fs_mount(const ContainerSpec& spec, const Mount& m, const mounts::Mount
   if (type == "cgroup2" && !spec.has_namespace(NamespaceType::cgroup) && bind_runtime_cgroup2(o, t))
     return;
   UniqueFd target = resolve_target(t, false);
-  UniqueFd mnt = mountapi::new_filesystem(type, m.source, o.data, o.sb_flags,
-                                          o.attr.set & kFsmountAttrs);
+  uint64_t attr = o.attr.set & kFsmountAttrs;
+  const bool tmpfs = type == "tmpfs";
+  // A read-only tmpfs is filled first: with tmpcopyup, and at /dev (populate_dev makes
+  // its nodes; setup() turns it read-only afterwards, as runc does).
+  const bool ro_later = tmpfs && (attr & MOUNT_ATTR_RDONLY);
+  if (ro_later) attr &= ~static_cast<uint64_t>(MOUNT_ATTR_RDONLY);
+  UniqueFd mnt = mountapi::new_filesystem(type, m.source, o.data, o.sb_flags, attr);
+  if (tmpfs) fill_tmpfs(mnt.get(), target.get(), o, t);
+  if (ro_later && t.destination != "/dev") {
+    mounts::AttrChange ro;
+    ro.set = MOUNT_ATTR_RDONLY;
+    mountapi::set_attr(mnt.get(), ro, false);
+  }
   finish(mnt.get(), o);
   mountapi::attach(mnt.get(), target.get());
   apply_propagation(mnt.get(), o);
@@ -149,11 +189,13 @@ void remount(const mounts::MountOptions& o, const Target& t) {
   apply_propagation(target.get(), o);
 }
 
-void mount_one(const ContainerSpec& spec, const Mount& m, const Target& t) {
+bool is_bind(const Mount& m, const mounts::MountOptions& o) { return m.type == "bind" || o.bind; }
+
+void mount_one(const ContainerSpec& spec, const Mount& m, const Target& t, int cloned) {
   mounts::MountOptions o = mounts::parse_mount_options(m.options);
   for (const auto& word : o.ignored) spdlog::debug("{}: ignoring option \"{}\"", t.label, word);
   if (o.remount) return remount(o, t);
-  if (m.type == "bind" || o.bind) return bind_mount(m, o, t);
+  if (is_bind(m, o)) return bind_mount(m, o, t, cloned);
   if (m.type == "sysfs" && !spec.has_namespace(NamespaceType::network)) return bind_host_sys(o, t);
   new_fs_mount(spec, m, o, t);
 }
@@ -167,7 +209,22 @@ bool spec_mounts_at(const ContainerSpec& spec, const std::string& destination) {
   return false;
 }
 
-void mount_spec_mounts(const ContainerSpec& spec, int root_fd) {
+std::vector<UniqueFd> clone_bind_sources(const ContainerSpec& spec) {
+  std::vector<UniqueFd> trees(spec.mounts.size());
+  for (size_t i = 0; i < spec.mounts.size(); ++i) {
+    const Mount& m = spec.mounts[i];
+    mounts::MountOptions o = mounts::parse_mount_options(m.options);
+    if (o.remount || !is_bind(m, o)) continue;
+    try {
+      trees[i] = mountapi::clone_tree(AT_FDCWD, m.source, o.recursive);
+    } catch (const Error& e) {
+      throw e.with_context("mounts[" + std::to_string(i) + "].source \"" + m.source + "\"");
+    }
+  }
+  return trees;
+}
+
+void mount_spec_mounts(const ContainerSpec& spec, int root_fd, const std::vector<int>& bind_trees) {
   const std::string root_path = paths::fd_path(root_fd);
   for (size_t i = 0; i < spec.mounts.size(); ++i) {
     const Mount& m = spec.mounts[i];
@@ -176,7 +233,7 @@ void mount_spec_mounts(const ContainerSpec& spec, int root_fd) {
       throw Error(t.label + ".destination \"" + m.destination +
                   "\": cannot mount over the container's root", EINVAL);
     try {
-      mount_one(spec, m, t);
+      mount_one(spec, m, t, i < bind_trees.size() ? bind_trees[i] : -1);
     } catch (const Error& e) {
       std::string what = e.what();
       if (what.rfind(t.label, 0) == 0) throw;  // already names the field

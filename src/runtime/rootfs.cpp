@@ -2,16 +2,23 @@
 #include "runtime/rootfs.hpp"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <spdlog/spdlog.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <sstream>
+#include <vector>
+
 #include "runtime/fd.hpp"
 #include "runtime/fs_util.hpp"
 #include "runtime/mount_api.hpp"
 #include "runtime/mount_options.hpp"
+#include "runtime/paths.hpp"
 #include "runtime/rootfs_steps.hpp"
 #include "vcrun/error.hpp"
 
@@ -73,11 +80,36 @@ void mount_host_overlay(const ContainerSpec& spec, const Plan& plan) {
   mountapi::attach(overlay.get(), target.get());
 }
 
-// Step 2, bundle mode: pivot_root needs the new root to be a mount point.
+// Step 2, bundle mode: pivot_root needs the new root to be a mount point. The root's
+// flags are the spec's (only root.readonly, applied in step 7), not those of the host
+// mount the bundle sits on: an image unpacked on a nosuid,nodev /tmp or /var keeps its
+// setuid binaries and device nodes working, as with crun (podman's default runtime; runc
+// keeps the host mount's flags). In a user namespace the kernel locks them: kept then.
 void bind_root_onto_itself(const ContainerSpec& spec) {
   UniqueFd target = open_dir(spec.root.path, "root.path");
   UniqueFd tree = mountapi::clone_tree(target.get(), "", true);
+  mounts::AttrChange plain;
+  plain.clr = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+  try {
+    mountapi::set_attr(tree.get(), plain, false);
+  } catch (const Error& e) {
+    if (e.code() != EPERM) throw e.with_context("root.path: clear the host mount's nosuid/nodev/noexec");
+    spdlog::debug("root.path: the host mount's nosuid/nodev/noexec are locked, kept");
+  }
   mountapi::attach(tree.get(), target.get());
+}
+
+// A read-only /dev tmpfs from the spec was mounted writable so populate_dev could fill it.
+void make_dev_readonly_if_asked(const ContainerSpec& spec, int root_fd) {
+  for (const auto& m : spec.mounts) {
+    if (paths::clean_path(m.destination) != "/dev" || m.type != "tmpfs") continue;
+    auto o = mounts::parse_mount_options(m.options);
+    if (!(o.attr.set & MOUNT_ATTR_RDONLY)) continue;
+    UniqueFd dev = paths::open_in_root(root_fd, "/dev", O_PATH | O_DIRECTORY);
+    mounts::AttrChange ro;
+    ro.set = MOUNT_ATTR_RDONLY;
+    mountapi::set_attr(dev.get(), ro, false);
+  }
 }
 
 // Step 5. pivot_root(".", ".") stacks the old root on top of the new one at "."; detaching
@@ -87,6 +119,67 @@ void enter_root(int root_fd) {
   if (::fchdir(root_fd) != 0) throw_errno("chdir into the new root");
   if (::syscall(SYS_pivot_root, ".", ".") != 0) throw_errno("pivot_root");
   if (::umount2(".", MNT_DETACH) != 0) throw_errno("detach the old root");
+  if (::chdir("/") != 0) throw_errno("chdir /");
+}
+
+// Mount points from /proc/self/mountinfo (field 5, octal escapes such as \040 undone).
+std::vector<std::string> mount_points() {
+  std::vector<std::string> out;
+  std::istringstream in(read_file("/proc/self/mountinfo"));
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string id, parent, dev, root, point;
+    if (!(f >> id >> parent >> dev >> root >> point)) continue;
+    std::string plain;
+    for (size_t i = 0; i < point.size(); ++i) {
+      if (point[i] == '\\' && i + 3 < point.size()) {
+        plain += static_cast<char>(std::stoi(point.substr(i + 1, 3), nullptr, 8));
+        i += 3;
+      } else {
+        plain += point[i];
+      }
+    }
+    out.push_back(plain);
+  }
+  return out;
+}
+
+bool is_under(const std::string& path, const std::string& dir) {
+  if (dir == "/") return true;
+  return path == dir || (path.rfind(dir, 0) == 0 && path.size() > dir.size() && path[dir.size()] == '/');
+}
+
+// Step 5 with --no-pivot (runc's msMoveRoot): for a root on an initramfs, which
+// pivot_root refuses. The trade-off: the old root is never detached, only covered by the
+// container's root, which is a chroot. ".." cannot lead there (stepping onto the covered
+// "/" descends back into the container's root: the escape probe's chroot walk-out stays
+// inside), but anything that reaches the mount namespace's own root does see it: setns
+// into the namespace (CAP_SYS_ADMIN), an fd leaked from outside. To leave as little there
+// as possible, every other mount of this private namespace is detached first (the host's
+// /proc, /sys, /dev, /home...; runc only detaches proc and sysfs); mounts the kernel
+// keeps locked (in a user namespace) are covered with an empty read-only tmpfs. Only the
+// mounts that hold the root (its ancestors) stay. pivot_root stays the default.
+void enter_root_without_pivot(int root_fd) {
+  // Where the root is mounted, as mountinfo spells it (symlinks in root.path resolved).
+  char buf[PATH_MAX + 1];
+  std::string fd_link = "/proc/self/fd/" + std::to_string(root_fd);
+  ssize_t n = ::readlink(fd_link.c_str(), buf, PATH_MAX);
+  if (n <= 0) throw_errno("--no-pivot: locate the new root");
+  const std::string root_path(buf, static_cast<size_t>(n));
+  auto points = mount_points();
+  // Deepest first, so a parent's detach does not hide a child that still needs one.
+  std::sort(points.begin(), points.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  for (const auto& p : points) {
+    if (p == "/" || is_under(p, root_path) || is_under(root_path, p)) continue;
+    if (::umount2(p.c_str(), MNT_DETACH) == 0 || errno == EINVAL || errno == ENOENT) continue;
+    if (errno != EPERM ||
+        ::mount("tmpfs", p.c_str(), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") != 0)
+      throw_errno("--no-pivot: detach \"" + p + "\"");
+  }
+  if (::fchdir(root_fd) != 0) throw_errno("chdir into the new root");
+  if (::mount(".", "/", nullptr, MS_MOVE, nullptr) != 0) throw_errno("--no-pivot: move the root onto /");
+  if (::chroot(".") != 0) throw_errno("--no-pivot: chroot into the new root");
   if (::chdir("/") != 0) throw_errno("chdir /");
 }
 
@@ -123,7 +216,8 @@ bool in_initial_user_namespace() {
   }
 }
 
-void setup(const ContainerSpec& spec, const Plan& plan) {
+void setup(const ContainerSpec& spec, const Plan& plan,
+           const std::function<void()>& before_pivot) {
   require_own_mount_namespace();
   isolate_from_host(spec);
 
@@ -135,10 +229,15 @@ void setup(const ContainerSpec& spec, const Plan& plan) {
   UniqueFd root = open_dir(spec.root.path, "root.path");
 
   mount_dev_tmpfs(spec, root.get());
-  mount_spec_mounts(spec, root.get());
+  mount_spec_mounts(spec, root.get(), plan.bind_trees);
   populate_dev(spec, root.get());
+  make_dev_readonly_if_asked(spec, root.get());
+  if (before_pivot) before_pivot();
 
-  enter_root(root.get());
+  if (plan.no_pivot)
+    enter_root_without_pivot(root.get());
+  else
+    enter_root(root.get());
   root = open_dir("/", "new root");
 
   mask_paths(spec, root.get());

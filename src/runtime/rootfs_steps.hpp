@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "vcrun/spec.hpp"
 
@@ -14,8 +15,9 @@ bool in_initial_user_namespace();
 // True when the spec mounts something exactly at `destination` (compared cleaned).
 bool spec_mounts_at(const ContainerSpec& spec, const std::string& destination);
 
-// mounts.cpp: every spec mount, in order, each target resolved inside root_fd.
-void mount_spec_mounts(const ContainerSpec& spec, int root_fd);
+// mounts.cpp: every spec mount, in order, each target resolved inside root_fd; a bind
+// whose bind_trees entry is >= 0 attaches that tree instead of resolving its source.
+void mount_spec_mounts(const ContainerSpec& spec, int root_fd, const std::vector<int>& bind_trees);
 
 // devices.cpp: a tmpfs on /dev unless the spec mounts /dev itself. Runs before the spec
 // mounts so that spec mounts below /dev (/dev/mqueue, /dev/pts) land on it, not under it.
