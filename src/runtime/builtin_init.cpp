@@ -17,8 +17,9 @@ namespace {
 void ignore_signal(int) {}
 }  // namespace
 
-void run_builtin_init(const Process& process, const security::SeccompProgram* seccomp,
-                      int error_fd, unsigned preserved_fds) {
+void run_builtin_init(const Process& process, const std::string& exe,
+                      const security::SeccompProgram* seccomp, int error_fd,
+                      unsigned preserved_fds) {
   try {
     apply_process_security(process, seccomp);
   } catch (const std::exception& e) {
@@ -39,7 +40,7 @@ void run_builtin_init(const Process& process, const security::SeccompProgram* se
   if (child == 0) {
     sigprocmask(SIG_SETMASK, &old, nullptr);
     ::setsid();
-    exec_prepared(process, error_fd, preserved_fds);
+    exec_prepared(process, exe, error_fd);
   }
   // Only the child may hold the sync channel now (its exec must read as EOF upstream), and
   // the caller's descriptors (a pipe's reader must see EOF when the process is done).

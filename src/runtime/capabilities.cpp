@@ -100,6 +100,9 @@ CapabilitySets resolve_capabilities(const Process& process) {
   s.permitted = capability_mask(c.permitted, "process.capabilities.permitted");
   s.inheritable = capability_mask(c.inheritable, "process.capabilities.inheritable");
   s.ambient = capability_mask(c.ambient, "process.capabilities.ambient");
+  // The kernel raises an ambient capability only when it is permitted and inheritable;
+  // the others are skipped, as runc and crun do (check_capabilities warns about them).
+  s.ambient &= s.permitted & s.inheritable;
   return s;
 }
 
@@ -113,9 +116,15 @@ void check_capabilities(const Process& process) {
   if (uint64_t bad = s.inheritable & ~s.bounding)
     throw SpecError("process.capabilities.inheritable",
                     first_name(bad) + " is not in the bounding set");
-  if (uint64_t bad = s.ambient & ~(s.permitted & s.inheritable))
-    throw SpecError("process.capabilities.ambient",
-                    first_name(bad) + " must be in both the permitted and inheritable sets");
+  // `runc spec` and `crun spec` write ambient capabilities that are not inheritable;
+  // runc and crun run such specs, so vcrun warns instead of refusing.
+  uint64_t asked = process.capabilities ? capability_mask(process.capabilities->ambient,
+                                                          "process.capabilities.ambient")
+                                         : 0;
+  for (unsigned cap = 0; cap < 64; ++cap)
+    if (asked & ~s.ambient & (1ULL << cap))
+      spdlog::warn("process.capabilities.ambient: {} is not in both the permitted and "
+                   "inheritable sets: not raised", cap_name(cap));
 }
 
 uint64_t current_permitted() {

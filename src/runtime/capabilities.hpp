@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "runtime/fd.hpp"
 #include "runtime/seccomp.hpp"
 #include "vcrun/spec.hpp"
 
@@ -20,9 +21,10 @@ void check_capabilities(const Process& process);
 // if requested. When `seccomp` is given it is loaded here at the only point that works:
 // with noNewPrivileges, last (after no_new_privs); without, after the user switch but
 // before capabilities are dropped (loading needs CAP_SYS_ADMIN then). Call it as the last
-// step before execve. On return the calling thread has exactly the requested sets.
-void apply_identity_and_capabilities(const Process& process,
-                                     const SeccompProgram* seccomp = nullptr);
+// step before execve. On return the calling thread has exactly the requested sets; the
+// result is the filter's notify listener fd (empty without SCMP_ACT_NOTIFY).
+UniqueFd apply_identity_and_capabilities(const Process& process,
+                                         const SeccompProgram* seccomp = nullptr);
 
 // setrlimit for each process.rlimits[i]; errors name the entry. Call before the user
 // switch (raising a hard limit needs CAP_SYS_RESOURCE).

@@ -13,11 +13,13 @@
 
 namespace vcrun {
 
-pid_t clone_into(uint64_t namespace_flags, int cgroup_fd) {
+namespace {
+
+pid_t clone3_into(uint64_t flags, uint64_t exit_signal, int cgroup_fd) {
   struct clone_args args;
   std::memset(&args, 0, sizeof args);
-  args.flags = namespace_flags;
-  args.exit_signal = SIGCHLD;
+  args.flags = flags;
+  args.exit_signal = exit_signal;
   if (cgroup_fd >= 0) {
     args.flags |= CLONE_INTO_CGROUP;
     args.cgroup = static_cast<uint64_t>(cgroup_fd);
@@ -25,6 +27,17 @@ pid_t clone_into(uint64_t namespace_flags, int cgroup_fd) {
   long pid = ::syscall(SYS_clone3, &args, sizeof args);
   if (pid < 0) throw_errno("clone3");
   return static_cast<pid_t>(pid);
+}
+
+}  // namespace
+
+pid_t clone_into(uint64_t namespace_flags, int cgroup_fd) {
+  return clone3_into(namespace_flags, SIGCHLD, cgroup_fd);
+}
+
+pid_t clone_sibling_into(uint64_t namespace_flags, int cgroup_fd) {
+  // clone3 refuses an exit signal with CLONE_PARENT: the child takes the caller's.
+  return clone3_into(namespace_flags | CLONE_PARENT, 0, cgroup_fd);
 }
 
 uint64_t namespace_flag(NamespaceType type) {

@@ -1,4 +1,5 @@
-// process.terminal: pty creation in the container, fd passing, and the foreground proxy.
+// process.terminal: pty creation in the container, the console socket, and the foreground
+// proxy.
 #include "runtime/console.hpp"
 
 #include <fcntl.h>
@@ -14,68 +15,36 @@
 
 #include <cstring>
 
+#include "runtime/fd_passing.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::console {
 
-UniqueFd open_in_container() {
+UniqueFd open_in_container(const Process& process) {
   UniqueFd master(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
   if (!master) throw_errno("process.terminal: open /dev/ptmx");
   if (::unlockpt(master.get()) != 0) throw_errno("process.terminal: unlockpt");
   // TIOCGPTPEER opens the slave through the master: no path lookup in /dev/pts.
   UniqueFd slave(::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY));
   if (!slave) throw_errno("process.terminal: open pty slave");
+  if (::fchown(slave.get(), process.user.uid, static_cast<gid_t>(-1)) != 0)
+    throw_errno("process.terminal: chown the pty to process.user.uid");
+  termios tio;
+  if (::tcgetattr(slave.get(), &tio) != 0) throw_errno("process.terminal: tcgetattr");
+  tio.c_oflag &= ~static_cast<tcflag_t>(ONLCR);
+  if (::tcsetattr(slave.get(), TCSANOW, &tio) != 0) throw_errno("process.terminal: tcsetattr");
+  if (process.console_size) {
+    winsize ws{};
+    ws.ws_row = static_cast<unsigned short>(process.console_size->height);
+    ws.ws_col = static_cast<unsigned short>(process.console_size->width);
+    if (::ioctl(slave.get(), TIOCSWINSZ, &ws) != 0)
+      throw_errno("process.consoleSize: TIOCSWINSZ");
+  }
   if (::setsid() < 0) throw_errno("process.terminal: setsid");
   if (::ioctl(slave.get(), TIOCSCTTY, 0) != 0) throw_errno("process.terminal: TIOCSCTTY");
   for (int fd = 0; fd < 3; ++fd)
     if (::dup2(slave.get(), fd) < 0) throw_errno("process.terminal: dup2");
   return master;
-}
-
-namespace {
-
-// One-fd SCM_RIGHTS message over `iov`.
-struct FdMessage {
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  explicit FdMessage(iovec* iov) {
-    msg.msg_iov = iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-  }
-};
-
-}  // namespace
-
-void send_fd(int sock, int fd) {
-  char byte = 'c';
-  iovec iov{&byte, 1};
-  FdMessage m(&iov);
-  cmsghdr* c = CMSG_FIRSTHDR(&m.msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
-  if (::sendmsg(sock, &m.msg, MSG_NOSIGNAL) < 0) throw_errno("send terminal fd");
-}
-
-UniqueFd receive_fd(int sock) {
-  char text[4096];
-  iovec iov{text, sizeof text};
-  FdMessage m(&iov);
-  ssize_t n = ::recvmsg(sock, &m.msg, MSG_CMSG_CLOEXEC);
-  if (n <= 0) throw Error("the container process died before handing over its terminal");
-  cmsghdr* c = CMSG_FIRSTHDR(&m.msg);
-  if (!c || c->cmsg_type != SCM_RIGHTS) {
-    // No fd: the peer reported why (sync::kErrorPrefix + message).
-    std::string reply(text, static_cast<size_t>(n));
-    auto colon = reply.find(':');
-    throw Error(colon == std::string::npos ? reply : reply.substr(colon + 1));
-  }
-  int fd;
-  std::memcpy(&fd, CMSG_DATA(c), sizeof(int));
-  return UniqueFd(fd);
 }
 
 void send_to_console_socket(const std::string& path, int master) {
@@ -87,7 +56,7 @@ void send_to_console_socket(const std::string& path, int master) {
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
     throw_errno("--console-socket: connect " + path);
-  send_fd(sock.get(), master);
+  fdpass::send_fd(sock.get(), master, "terminal fd");
 }
 
 namespace {
@@ -99,6 +68,8 @@ class RawMode {
     if (!::isatty(STDIN_FILENO) || ::tcgetattr(STDIN_FILENO, &saved_) != 0) return;
     termios raw = saved_;
     ::cfmakeraw(&raw);
+    // The container's pty sends "\n" alone (ONLCR off): this terminal adds the "\r".
+    raw.c_oflag = saved_.c_oflag;
     active_ = ::tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
   }
   ~RawMode() {

@@ -8,18 +8,16 @@
 #include <string>
 
 #include "runtime/fd.hpp"
+#include "vcrun/spec.hpp"
 
 namespace vcrun::console {
 
-// In the container (after its /dev/pts is mounted and the root entered): opens a new pty
-// pair, makes the slave the controlling terminal and stdin/stdout/stderr of this process
-// in a new session, and returns the master.
-UniqueFd open_in_container();
-
-// SCM_RIGHTS over a unix socket. receive_fd throws the peer's error report when a message
-// without an fd arrives instead (the init failed before it had a terminal).
-void send_fd(int sock, int fd);
-UniqueFd receive_fd(int sock);
+// In the container (after its /dev/pts is mounted and the root entered), before the user
+// switch: opens a new pty pair, gives the slave to the process's uid (its group stays
+// devpts' gid=, tty), turns ONLCR off (output arrives as written, as runc does), applies
+// process.consoleSize, makes the slave the controlling terminal and stdin/stdout/stderr of
+// this process in a new session, and returns the master.
+UniqueFd open_in_container(const Process& process);
 
 // Hands the master to the unix socket at `path` (OCI console-socket protocol).
 void send_to_console_socket(const std::string& path, int master);

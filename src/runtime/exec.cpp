@@ -15,11 +15,14 @@
 #include "runtime/clone.hpp"
 #include "runtime/container_init.hpp"
 #include "runtime/console.hpp"
+#include "runtime/exec_cgroup.hpp"
 #include "runtime/forward.hpp"
+#include "runtime/fd_passing.hpp"
 #include "runtime/fs_util.hpp"
 #include "runtime/keyring.hpp"
 #include "runtime/lsm.hpp"
 #include "runtime/preserved_fds.hpp"
+#include "runtime/seccomp_listener.hpp"
 #include "runtime/seccomp_select.hpp"
 #include "runtime/self_protect.hpp"
 #include "runtime/state.hpp"
@@ -101,6 +104,8 @@ Process exec_process_spec(const ContainerSpec& spec, const ExecOptions& opts) {
   add_capabilities(p, opts.caps);
   security::check_capabilities(p);
   if (opts.no_new_privs) p.no_new_privileges = true;
+  if (!opts.apparmor_profile.empty()) p.apparmor_profile = opts.apparmor_profile;
+  if (!opts.process_label.empty()) p.selinux_label = opts.process_label;
   if (opts.tty) p.terminal = true;
   if (p.terminal && opts.detach && opts.console_socket.empty())
     throw SpecError("--tty", "with --detach needs --console-socket (or nothing would hold the terminal)");
@@ -117,8 +122,15 @@ int Runtime::exec(const std::string& id, const ExecOptions& opts) {
   auto st = store.load(id);
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, st.pid, 0)));
   if (!pidfd || !state::init_alive(st)) throw Error("container " + id + " is not running", ESRCH);
+  // A frozen cgroup freezes the new process too, before it execs: exec would hang until a
+  // resume. Refused unless asked for, as runc does.
+  if (!opts.ignore_paused && state::current_status(st) == state::Status::paused)
+    throw Error("container " + id + " is paused: resume it or pass --ignore-paused", EBUSY);
   ContainerSpec spec = parse_spec(read_file(store.dir(id) + "/config.json"), st.bundle);
   Process process = exec_process_spec(spec, opts);
+  std::string sub_cgroup = exec_cgroup_path(opts.cgroup);
+  UniqueFd cgroup;
+  if (!sub_cgroup.empty()) cgroup = open_exec_cgroup(st.cgroup_path, sub_cgroup);
   security::warn_unapplied_labels(process);
   const bool tty = process.terminal;
   auto seccomp = security::compile_for(spec);
@@ -128,8 +140,7 @@ int Runtime::exec(const std::string& id, const ExecOptions& opts) {
     if (ns.type != NamespaceType::pid) join_flags |= static_cast<int>(namespace_flag(ns.type));
   if (spec.has_namespace(NamespaceType::pid) && ::setns(pidfd.get(), CLONE_NEWPID) != 0)
     throw_errno("setns pid namespace of container " + id);
-  UniqueFd cgroup;
-  if (!st.cgroup_path.empty()) {
+  if (!cgroup && !st.cgroup_path.empty()) {
     cgroup.reset(::open(st.cgroup_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!cgroup) throw_errno("open " + st.cgroup_path);
   }
@@ -150,7 +161,8 @@ int Runtime::exec(const std::string& id, const ExecOptions& opts) {
         throw_errno("setns namespaces of container " + id);
       if (st.new_keyring) join_new_session_keyring();
       enter_cwd(process.cwd);
-      if (tty) console::send_fd(child_end.get(), console::open_in_container().get());
+      if (tty) fdpass::send_fd(child_end.get(), console::open_in_container(process).get(),
+                                 "terminal fd");
     } catch (const std::exception& e) {
       fail(child_end.get(), e.what());
     }
@@ -158,8 +170,15 @@ int Runtime::exec(const std::string& id, const ExecOptions& opts) {
   }
   child_end.reset();
   UniqueFd master;
+  const bool notify = seccomp && seccomp->notifies() && spec.linux.seccomp;
   try {
-    if (tty) master = console::receive_fd(parent_end.get());
+    if (tty) master = fdpass::receive_fd(parent_end.get(), "terminal");
+    if (notify) {
+      // As runc: the process's own pid, the container's state (its init's pid).
+      UniqueFd listener = fdpass::receive_fd(parent_end.get(), "seccomp listener fd");
+      security::send_to_seccomp_agent(*spec.linux.seccomp, listener.get(), child,
+                                      state::oci_state_json(st, state::current_status(st)));
+    }
     // EOF: the process exec'd (the channel is close-on-exec); a message: it failed.
     sync::throw_if_error(sync::receive(parent_end.get()));
     if (!opts.console_socket.empty()) {
@@ -167,7 +186,8 @@ int Runtime::exec(const std::string& id, const ExecOptions& opts) {
       master.reset();
     }
   } catch (...) {
-    if (!opts.console_socket.empty()) ::kill(child, SIGKILL);  // nobody holds its terminal
+    // Nobody holds its terminal, or its notifications would never be answered.
+    if (!opts.console_socket.empty() || notify) ::kill(child, SIGKILL);
     ::waitpid(child, nullptr, 0);
     sigprocmask(SIG_SETMASK, &old, nullptr);
     throw;

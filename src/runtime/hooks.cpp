@@ -10,6 +10,8 @@
 
 #include <chrono>
 
+#include <spdlog/spdlog.h>
+
 #include "runtime/fd.hpp"
 #include "vcrun/error.hpp"
 
@@ -54,6 +56,10 @@ void run_hook(const Hook& hook, const std::string& what, const std::string& stat
   pid_t pid = ::fork();
   if (pid < 0) throw_errno(what + ": fork");
   if (pid == 0) {
+    // `run` blocks the signals it forwards: the hook (and what it starts) must not inherit that.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
     ::dup2(rd.get(), STDIN_FILENO);
     if (exe_fd >= 0)
       ::execveat(exe_fd, "", argv.data(), envp.data(), AT_EMPTY_PATH);
@@ -83,6 +89,19 @@ void run_hooks(const std::vector<Hook>& hooks, const std::string& field,
   std::string json = state::oci_state_json(st, status);
   for (size_t i = 0; i < hooks.size(); ++i)
     run_hook(hooks[i], field + "[" + std::to_string(i) + "]", json, -1);
+}
+
+void run_hooks_warning(const std::vector<Hook>& hooks, const std::string& field,
+                       const state::ContainerState& st, state::Status status) {
+  if (hooks.empty()) return;
+  std::string json = state::oci_state_json(st, status);
+  for (size_t i = 0; i < hooks.size(); ++i) {
+    try {
+      run_hook(hooks[i], field + "[" + std::to_string(i) + "]", json, -1);
+    } catch (const Error& e) {
+      spdlog::warn("{}", e.what());
+    }
+  }
 }
 
 ContainerHooks::ContainerHooks(const std::vector<Hook>& hooks, const std::string& field)

@@ -15,6 +15,12 @@ namespace vcrun {
 void run_hooks(const std::vector<Hook>& hooks, const std::string& field,
                const state::ContainerState& st);
 
+// poststart and poststop (OCI: a failure is a warning; the remaining hooks and the
+// lifecycle go on). The state says `status` (running, stopped), whatever a short-lived
+// process has done by the time the hook reads it.
+void run_hooks_warning(const std::vector<Hook>& hooks, const std::string& field,
+                       const state::ContainerState& st, state::Status status);
+
 // Hooks that run in the container's namespaces (createContainer, startContainer). OCI
 // resolves their paths in the runtime's namespace: the binaries are opened (O_PATH) at
 // construction, before pivot_root, and executed from those fds later.

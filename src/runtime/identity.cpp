@@ -54,18 +54,20 @@ void switch_user(const User& u) {
 
 }  // namespace
 
-void apply_identity_and_capabilities(const Process& process, const SeccompProgram* seccomp) {
+UniqueFd apply_identity_and_capabilities(const Process& process, const SeccompProgram* seccomp) {
+  UniqueFd listener;
   CapabilitySets sets = resolve_capabilities(process);
   switch_user(process.user);
   // After 0 -> non-0 the effective set is empty; the steps below need CAP_SETPCAP (and
   // CAP_SYS_ADMIN for a filter without no_new_privs) from the kept permitted set.
   raise_effective_to_permitted();
-  if (seccomp && !process.no_new_privileges) seccomp->load();
+  if (seccomp && !process.no_new_privileges) listener = seccomp->load();
   apply_capability_sets(sets);
   if (process.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
     throw_errno("process.noNewPrivileges: prctl(PR_SET_NO_NEW_PRIVS)");
   // With no_new_privs the filter goes last, so it also covers everything above.
-  if (seccomp && process.no_new_privileges) seccomp->load();
+  if (seccomp && process.no_new_privileges) listener = seccomp->load();
+  return listener;
 }
 
 }  // namespace vcrun::security

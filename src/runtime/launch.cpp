@@ -8,10 +8,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <optional>
+#include <tuple>
 
 #include <spdlog/spdlog.h>
 
@@ -22,12 +22,16 @@
 #include "runtime/clone.hpp"
 #include "runtime/console.hpp"
 #include "runtime/container_init.hpp"
+#include "runtime/fd_passing.hpp"
 #include "runtime/fs_util.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/lsm.hpp"
+#include "runtime/namespace_path.hpp"
 #include "runtime/preserved_fds.hpp"
+#include "runtime/seccomp_listener.hpp"
 #include "runtime/seccomp_select.hpp"
 #include "runtime/sync.hpp"
+#include "runtime/userns_join.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun {
@@ -69,31 +73,43 @@ void write_id_maps(pid_t pid, const ContainerSpec& spec) {
   }
 }
 
+// The init opens the exec fifo as the container's root: with a user namespace that is a
+// mapped host id, which the fifo (0600, host root) would refuse.
+void give_fifo_to_container_root(const std::string& path, const std::vector<IdMapping>& uid_maps,
+                                 const std::vector<IdMapping>& gid_maps) {
+  auto host_id = [](const std::vector<IdMapping>& maps, uint32_t fallback) {
+    for (const auto& m : maps)
+      if (m.container_id == 0) return m.host_id;
+    return fallback;
+  };
+  uid_t uid = host_id(uid_maps, ::geteuid());
+  gid_t gid = host_id(gid_maps, ::getegid());
+  if (::chown(path.c_str(), uid, gid) != 0) throw_errno("chown " + path);
+}
+
 // Namespaces the spec asks to join: opened now, in the runtime's mount namespace.
 struct Joins {
   uint64_t new_flags = 0;
   std::vector<UniqueFd> fds;
   std::vector<int> types;
   UniqueFd pid_ns;
+  UniqueFd user_ns;  // joined before the others are created: see userns_join.hpp
 };
 
 Joins open_namespaces(const ContainerSpec& spec) {
   Joins j;
-  // The user namespace is joined first so the others are joined with its privileges.
-  auto ordered = spec.linux.namespaces;
-  std::stable_partition(ordered.begin(), ordered.end(),
-                        [](const Namespace& n) { return n.type == NamespaceType::user; });
-  for (const auto& ns : ordered) {
+  for (size_t i = 0; i < spec.linux.namespaces.size(); ++i) {
+    const auto& ns = spec.linux.namespaces[i];
     uint64_t flag = namespace_flag(ns.type);
     if (ns.path.empty()) {
       j.new_flags |= flag;
       continue;
     }
-    UniqueFd fd(::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) throw_errno(std::string("linux.namespaces: open ") + namespace_name(ns.type) +
-                         " namespace " + ns.path);
+    UniqueFd fd = open_namespace_path(ns, i);
     if (ns.type == NamespaceType::pid) {
       j.pid_ns = std::move(fd);
+    } else if (ns.type == NamespaceType::user) {
+      j.user_ns = std::move(fd);
     } else {
       j.types.push_back(static_cast<int>(flag));
       j.fds.push_back(std::move(fd));
@@ -114,17 +130,19 @@ void await_ready(int sync_fd) {
 
 void destroy_container(const state::Store& store, const state::ContainerState& st) {
   if (!st.cgroup_path.empty()) {
-    cgroup::destroy(store.root(), st.cgroup_path);
+    cgroup::destroy(store.root(), st.cgroup_path, st.cgroup_created);
   } else if (st.pid > 0 && state::init_alive(st)) {
     ::kill(st.pid, SIGKILL);
   }
+  cgroup::remove_made_dirs(st.cgroup_dirs_made);
   // The init is our child only when this process launched it: reap it if so.
   if (st.pid > 0) ::waitpid(st.pid, nullptr, WNOHANG);
   store.remove(st.id);
 }
 
 Launched launch(const state::Store& store, const std::string& id, const std::string& config_json,
-                const ContainerSpec& spec_in, const CreateOptions& opts, bool use_fifo) {
+                const ContainerSpec& spec_in, const CreateOptions& opts, bool use_fifo,
+                const std::function<void()>& before_clone) {
   check_preserved_fds(opts.preserve_fds);
   store.create_dir(id);
   const std::string dir = store.dir(id);
@@ -141,6 +159,7 @@ Launched launch(const state::Store& store, const std::string& id, const std::str
   try {
     ContainerSpec spec = spec_in;
     rootfs::Plan plan;
+    plan.no_pivot = opts.no_pivot;
     if (opts.host_overlay) {
       plan.host_overlay = true;
       plan.scratch_dir = dir + "/scratch";
@@ -150,12 +169,23 @@ Launched launch(const state::Store& store, const std::string& id, const std::str
     }
     st.rootfs = spec.root.path;
     // The cgroup's path is recorded before the cgroup exists: from here on `delete
-    // --force` finds everything to remove, whenever this process is killed.
-    st.cgroup_path = cgroup::container_dir(spec.linux.cgroups_path, id);
+    // --force` finds everything to remove, whenever this process is killed. A
+    // linux.cgroupsPath cgroup may be someone else's: recorded once create() has checked it.
+    const bool own_parent = spec.linux.cgroups_path.empty();
+    if (own_parent) st.cgroup_path = cgroup::container_dir(spec.linux.cgroups_path, id);
     write_file_atomic(dir + "/config.json", config_json, 0600);
     store.save(st);
     spdlog::debug("{}: state dir written", id);
-    auto cg = cgroup::ContainerCgroup::create(store.root(), id, spec);
+    auto cg = cgroup::ContainerCgroup::create(store.root(), id, spec,
+                                              [&](const std::vector<std::string>& dirs) {
+                                                st.cgroup_dirs_made = dirs;
+                                                store.save(st);
+                                              });
+    if (!own_parent) {
+      st.cgroup_path = cg.path();
+      st.cgroup_created = cg.created();
+      store.save(st);
+    }
     spdlog::debug("{}: cgroup {} ready", id, cg.path());
 
     security::check_capabilities(spec.process);
@@ -170,12 +200,25 @@ Launched launch(const state::Store& store, const std::string& id, const std::str
       if (!fifo) throw_errno("open " + fifo_path);
     }
     Joins joins = open_namespaces(spec);
-    if (joins.pid_ns && ::setns(joins.pid_ns.get(), CLONE_NEWPID) != 0)
-      throw_errno("linux.namespaces: setns pid");
-    auto [parent_end, child_end] = sync::make_pair();
-    spdlog::debug("{}: cloning the init", id);
-    child = clone_into(joins.new_flags, cg.dir_fd());
-    if (child == 0) {
+    // The container's root is a mapped host uid: what it cannot reach, the runtime opens.
+    const bool userns = spec.has_namespace(NamespaceType::user);
+    std::vector<UniqueFd> bind_trees;
+    if (userns) {
+      bind_trees = rootfs::clone_bind_sources(spec);
+      for (const auto& fd : bind_trees) plan.bind_trees.push_back(fd.get());
+      // A joined namespace's maps are read once the init is in it.
+      if (fifo && !joins.user_ns)
+        give_fifo_to_container_root(dir + "/exec.fifo", spec.linux.uid_mappings,
+                                    spec.linux.gid_mappings);
+    }
+    // With a joined user namespace, the process that joins it joins the pid namespace.
+    if (joins.pid_ns && !joins.user_ns && ::setns(joins.pid_ns.get(), CLONE_NEWPID) != 0)
+      throw_errno(namespace_field(spec, NamespaceType::pid) + ": setns pid");
+    // Named, not a structured binding: the init lambda captures them (clang 14 refuses to
+    // capture bindings).
+    UniqueFd parent_end, child_end;
+    std::tie(parent_end, child_end) = sync::make_pair();
+    auto run_init = [&] {
       parent_end.reset();
       InitContext ctx;
       ctx.spec = &spec;
@@ -188,24 +231,46 @@ Launched launch(const state::Store& store, const std::string& id, const std::str
       ctx.state = &st;
       ctx.preserve_fds = opts.preserve_fds;
       container_init(ctx);
+    };
+    if (before_clone) before_clone();
+    spdlog::debug("{}: cloning the init", id);
+    if (joins.user_ns) {
+      child = userns::clone_init(joins.user_ns.get(), joins.pid_ns.get(), joins.new_flags,
+                                 cg.dir_fd(), run_init);
+    } else {
+      child = clone_into(joins.new_flags, cg.dir_fd());
+      if (child == 0) run_init();
     }
     child_end.reset();
     st.pid = child;
-    if (spec.has_namespace(NamespaceType::user) && !spec.linux.uid_mappings.empty())
+    if (joins.user_ns) {
+      if (fifo)
+        give_fifo_to_container_root(dir + "/exec.fifo", userns::uid_map_of(child),
+                                    userns::gid_map_of(child));
+    } else if (userns && !spec.linux.uid_mappings.empty()) {
       write_id_maps(child, spec);
+    }
     if (spec.process.oom_score_adj)
       write_existing("/proc/" + std::to_string(child) + "/oom_score_adj",
                      std::to_string(*spec.process.oom_score_adj));
     if (!sync::send(parent_end.get(), std::string(sync::kGo) + " " + std::to_string(child)))
       throw Error("container init died");
     if (spec.process.terminal) {
-      out.console = console::receive_fd(parent_end.get());
+      out.console = fdpass::receive_fd(parent_end.get(), "terminal");
       if (!opts.console_socket.empty()) {
         console::send_to_console_socket(opts.console_socket, out.console.get());
         out.console.reset();
       } else if (use_fifo) {
         throw SpecError("process.terminal", "create needs --console-socket for a terminal");
       }
+    }
+    if (seccomp && seccomp->notifies() && spec.linux.seccomp) {
+      // The init loaded its notify filter before ready: the agent gets the listener now,
+      // with the state of a container still being created (runc's order).
+      UniqueFd listener = fdpass::receive_fd(parent_end.get(), "seccomp listener fd");
+      security::send_to_seccomp_agent(*spec.linux.seccomp, listener.get(), child,
+                                      state::oci_state_json(st, state::Status::creating));
+      spdlog::debug("{}: seccomp listener handed to {}", id, spec.linux.seccomp->listener_path);
     }
     await_ready(parent_end.get());
     spdlog::debug("{}: init {} ready", id, child);

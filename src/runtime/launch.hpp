@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 
 #include "runtime/fd.hpp"
@@ -24,8 +25,10 @@ struct Launched {
 // With process.terminal the pty master goes to opts.console_socket when given, else it
 // is returned in Launched::console (foreground run only).
 // On failure everything created so far is removed again and the error is rethrown.
+// `before_clone` runs right before the init is cloned (run blocks its signals there).
 Launched launch(const state::Store& store, const std::string& id, const std::string& config_json,
-                const ContainerSpec& spec, const CreateOptions& opts, bool use_fifo);
+                const ContainerSpec& spec, const CreateOptions& opts, bool use_fifo,
+                const std::function<void()>& before_clone = {});
 
 // Removes whatever a container has left (processes, cgroup, state dir). Idempotent.
 void destroy_container(const state::Store& store, const state::ContainerState& st);

@@ -1,12 +1,15 @@
 #include "runtime/preserved_fds.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <climits>
+#include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "vcrun/error.hpp"
 
@@ -30,13 +33,30 @@ void check_preserved_fds(unsigned count) {
   }
 }
 
+void close_inherited_fds(unsigned count) {
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (!dir) throw_errno("open /proc/self/fd");
+  std::vector<int> inherited;
+  while (const dirent* e = ::readdir(dir)) {
+    char* end = nullptr;
+    long fd = std::strtol(e->d_name, &end, 10);
+    if (*end || end == e->d_name || fd < static_cast<long>(kFirst + count) || fd == ::dirfd(dir))
+      continue;
+    int flags = ::fcntl(static_cast<int>(fd), F_GETFD);
+    if (flags >= 0 && !(flags & FD_CLOEXEC)) inherited.push_back(static_cast<int>(fd));
+  }
+  ::closedir(dir);
+  for (int fd : inherited) ::close(fd);
+}
+
 void close_unpreserved_fds_on_exec(unsigned count) {
   if (::syscall(SYS_close_range, kFirst + count, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
     throw_errno("close_range");
 }
 
 void close_preserved_fds(unsigned count) {
-  if (count > 0) ::syscall(SYS_close_range, kFirst, kFirst + count - 1, 0U);
+  // close(2), not close_range: this runs under the container's seccomp filter.
+  for (unsigned fd = kFirst; fd < kFirst + count; ++fd) ::close(static_cast<int>(fd));
 }
 
 }  // namespace vcrun

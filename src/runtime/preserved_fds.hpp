@@ -10,12 +10,17 @@ namespace vcrun {
 // created. Throws SpecError("--preserve-fds", ...).
 void check_preserved_fds(unsigned count);
 
+// In the container's init right after clone: closes every descriptor above count+2 that
+// is not close-on-exec. Those are the caller's (vcrun's own are all close-on-exec): a
+// client's lock or pipe must not stay held by a created-but-not-started container.
+void close_inherited_fds(unsigned count);
 // In the process about to execve: every fd above count+2 close-on-exec (the checked range
 // is inheritable already). Throws on failure.
 void close_unpreserved_fds_on_exec(unsigned count);
 
 // In a process that keeps running beside the container process (the built-in init):
-// closes 3 .. count+2, so only the container process holds the caller's descriptors.
+// closes 3 .. count+2, so only the container process holds the caller's descriptors. Uses
+// only close(2): the caller runs under the container's seccomp filter.
 void close_preserved_fds(unsigned count);
 
 }  // namespace vcrun

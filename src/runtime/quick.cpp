@@ -58,6 +58,29 @@ void add_resource_flags(nlohmann::json& config, const cgroup::QuickResourceFlags
   if (x.cpu_share) config["vcrun"]["cpu"]["share"] = *x.cpu_share;
 }
 
+// podman's default capabilities (containers/common pkg/config DefaultCapabilities):
+// Docker's set without NET_RAW, MKNOD and AUDIT_WRITE. A job container rarely needs raw
+// sockets, device nodes or audit records; ping works without NET_RAW through ICMP
+// datagram sockets, opened by ping_group_range below.
+const char* const kQuickCapabilities[] = {
+    "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",       "CAP_NET_BIND_SERVICE",
+    "CAP_SETFCAP", "CAP_SETGID",      "CAP_SETPCAP", "CAP_SETUID", "CAP_SYS_CHROOT",
+};
+
+void set_quick_security(nlohmann::json& config) {
+  auto caps = nlohmann::json::array();
+  for (const char* c : kQuickCapabilities) caps.push_back(c);
+  config["process"]["capabilities"] = {{"bounding", caps}, {"effective", caps}, {"permitted", caps}};
+  // Every group may open ICMP datagram ("unprivileged ping") sockets in the container's
+  // own network namespace: Docker's value (podman/buildah open it to group 0 only, "0 0";
+  // the wider range also lets a quick job run as a non-root user ping). The sysctl is per
+  // network namespace: never written when the container shares one.
+  bool own_netns = false;
+  for (const auto& ns : config["linux"]["namespaces"])
+    if (ns.value("type", "") == "network" && ns.value("path", "").empty()) own_netns = true;
+  if (own_netns) config["linux"]["sysctl"]["net.ipv4.ping_group_range"] = "0 2147483647";
+}
+
 }  // namespace
 
 std::string quick_config(const std::string& id, const QuickOptions& q,
@@ -78,6 +101,7 @@ std::string quick_config(const std::string& id, const QuickOptions& q,
   config["hostname"] = q.hostname.empty() ? id : q.hostname;
   for (const auto& v : q.volumes) config["mounts"].push_back(volume_mount(v));
   add_resource_flags(config, q.resources);
+  set_quick_security(config);
   if (q.init) config["vcrun"]["init"] = true;
   return config.dump(2);
 }

@@ -12,6 +12,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <sstream>
 
 #include "runtime/console.hpp"
@@ -21,6 +22,7 @@
 #include "runtime/launch.hpp"
 #include "runtime/state.hpp"
 #include "runtime/sync.hpp"
+#include "runtime/unreadable_state.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun {
@@ -40,11 +42,25 @@ void signal_init(const state::ContainerState& st, int sig) {
     throw_errno("kill container " + st.id);
 }
 
+// Every process of the cgroup and of the cgroups below it (exec --cgroup puts some there).
+void cgroup_pids(const std::string& cgroup_path, std::vector<pid_t>& pids) {
+  std::string procs;
+  try {
+    procs = read_file(cgroup_path + "/cgroup.procs");
+  } catch (const Error& e) {
+    if (e.code() == ENOENT) return;  // removed while we looked
+    throw;
+  }
+  std::istringstream in(procs);
+  for (pid_t p; in >> p;) pids.push_back(p);
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(cgroup_path, ec))
+    if (entry.is_directory(ec) && !entry.is_symlink(ec)) cgroup_pids(entry.path().string(), pids);
+}
+
 std::vector<pid_t> cgroup_pids(const std::string& cgroup_path) {
   std::vector<pid_t> pids;
-  if (cgroup_path.empty()) return pids;
-  std::istringstream in(read_file(cgroup_path + "/cgroup.procs"));
-  for (pid_t p; in >> p;) pids.push_back(p);
+  if (!cgroup_path.empty()) cgroup_pids(cgroup_path, pids);
   return pids;
 }
 
@@ -72,19 +88,26 @@ void Runtime::start(const std::string& id) {
   UniqueFd fifo(::open(fifo_path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
   if (!fifo) throw_errno("open " + fifo_path);
   // The init opens the fifo for writing and writes one byte; poll so a dead init is noticed.
+  std::string outcome;
   for (;;) {
     pollfd p{fifo.get(), POLLIN, 0};
     int rc = ::poll(&p, 1, 100);
     if (rc > 0) {
-      char c;
-      if (::read(fifo.get(), &c, 1) == 1) break;
+      char buf[4096];
+      ssize_t n = ::read(fifo.get(), buf, sizeof buf);
+      if (n > 0) outcome.append(buf, static_cast<size_t>(n));
+      // EOF after the byte: the init exec'd (close-on-exec) or died having said why.
+      if (n == 0 && !outcome.empty()) break;
     }
-    if (!state::init_alive(st)) throw Error("container " + id + " init exited before start");
+    if (outcome.empty() && !state::init_alive(st))
+      throw Error("container " + id + " init exited before start");
   }
   ::unlink(fifo_path.c_str());
+  if (outcome.size() > 1) sync::throw_if_error(outcome.substr(1));
   st.started = true;
   store.save(st);
-  run_hooks(stored_spec(store, st).hooks.poststart, "hooks.poststart", st);
+  run_hooks_warning(stored_spec(store, st).hooks.poststart, "hooks.poststart", st,
+                    state::Status::running);
 }
 
 int Runtime::run(const std::string& id, const std::string& config_json,
@@ -92,9 +115,14 @@ int Runtime::run(const std::string& id, const std::string& config_json,
   state::Store store(root_);
   state::Store::validate_id(id);
   ContainerSpec spec = parse_spec(config_json, opts.bundle);
-  sigset_t set = forwarded_signals(), old;
-  sigprocmask(SIG_BLOCK, &set, &old);
-  Launched l = launch(store, id, config_json, spec, opts, /*use_fifo=*/false);
+  // Until the init exists there is nobody to forward to: a terminating signal ends vcrun
+  // (what it made stays for `delete --force`, as after SIGKILL). From the clone on, every
+  // forwarded signal waits for wait_forwarding, none lost.
+  sigset_t set = forwarded_signals(), early = set, old;
+  for (int sig : {SIGHUP, SIGINT, SIGQUIT, SIGTERM}) sigdelset(&early, sig);
+  sigprocmask(SIG_BLOCK, &early, &old);
+  Launched l = launch(store, id, config_json, spec, opts, /*use_fifo=*/false,
+                      [&set] { sigprocmask(SIG_BLOCK, &set, nullptr); });
   auto& st = l.state;
   int status = 0;
   try {
@@ -104,7 +132,7 @@ int Runtime::run(const std::string& id, const std::string& config_json,
     spdlog::debug("{}: process started", id);
     st.started = true;
     store.save(st);
-    run_hooks(spec.hooks.poststart, "hooks.poststart", st);
+    run_hooks_warning(spec.hooks.poststart, "hooks.poststart", st, state::Status::running);
     if (detach) {
       if (l.console) throw SpecError("process.terminal", "run --detach needs --console-socket");
       sigprocmask(SIG_SETMASK, &old, nullptr);
@@ -121,7 +149,7 @@ int Runtime::run(const std::string& id, const std::string& config_json,
   if (remove) {
     destroy_container(store, st);
     spdlog::debug("{}: removed", id);
-    run_hooks(spec.hooks.poststop, "hooks.poststop", st);
+    run_hooks_warning(spec.hooks.poststop, "hooks.poststop", st, state::Status::stopped);
   }
   return status;
 }
@@ -136,16 +164,23 @@ void Runtime::kill(const std::string& id, int sig, bool all) {
 
 void Runtime::remove(const std::string& id, bool force) {
   state::Store store(root_);
-  auto lock = store.lock(id);
+  state::Lock lock;
+  try {
+    lock = store.lock(id);
+  } catch (const Error& e) {
+    // As runc and crun: forcing the removal of what is not there succeeds.
+    if (force && e.code() == ENOENT) return;
+    throw;
+  }
   state::ContainerState st;
   try {
     st = store.load(id);
   } catch (const Error& e) {
     // Killed between mkdir and the first save (nothing but the directory exists), or a
-    // state file damaged by something else: --force still removes the directory.
+    // state file damaged by something else: --force still removes the directory, and the
+    // processes and cgroup the state would have named.
     if (!force || !store.exists(id)) throw;
-    spdlog::warn("container {}: {}; removing its state directory", id, e.what());
-    store.remove(id);
+    destroy_unreadable(store, id, e.what());
     return;
   }
   auto status = state::current_status(st);
@@ -159,13 +194,14 @@ void Runtime::remove(const std::string& id, bool force) {
     if (!force) throw;
   }
   destroy_container(store, st);
-  if (spec) run_hooks(spec->hooks.poststop, "hooks.poststop", st);
+  if (spec)
+    run_hooks_warning(spec->hooks.poststop, "hooks.poststop", st, state::Status::stopped);
 }
 
 std::string Runtime::state_json(const std::string& id) {
   state::Store store(root_);
   auto st = store.load(id);
-  return state::oci_state_json(st, state::current_status(st));
+  return state::oci_state_json(st, state::current_status(st), store.owner(id));
 }
 
 std::vector<ContainerInfo> Runtime::list() {
@@ -176,9 +212,17 @@ std::vector<ContainerInfo> Runtime::list() {
       auto st = store.load(id);
       auto status = state::current_status(st);
       out.push_back({id, status == state::Status::stopped ? 0 : st.pid,
-                     state::status_name(status), st.bundle, st.created});
-    } catch (const Error&) {
-      // Removed while listing.
+                     state::status_name(status), st.bundle, st.created, st.oci_version,
+                     st.rootfs, store.owner(id), st.annotations});
+    } catch (const Error& e) {
+      if (e.code() == ENOENT) continue;  // removed while listing
+      // Unreadable state: shown, so that it can be found and deleted.
+      std::string owner;
+      try {
+        owner = store.owner(id);
+      } catch (const Error&) {
+      }
+      out.push_back({id, 0, "unknown", "", "", "", "", owner, {}});
     }
   }
   return out;

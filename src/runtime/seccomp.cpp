@@ -48,10 +48,9 @@ uint32_t to_scmp_action(SeccompAction a, std::optional<uint32_t> ret, const std:
     case SeccompAction::trace: return SCMP_ACT_TRACE(ret.value_or(EPERM));
     case SeccompAction::allow: return SCMP_ACT_ALLOW;
     case SeccompAction::log: return SCMP_ACT_LOG;
-    case SeccompAction::notify:
-      // A notify filter needs a supervisor holding the listener fd for the container's
-      // whole life; vcrun is daemonless and has none.
-      throw SpecError(field, "SCMP_ACT_NOTIFY is not supported: vcrun has no seccomp listener");
+    // The listener fd goes to the seccomp agent at linux.seccomp.listenerPath
+    // (seccomp_listener.hpp), which answers for the container's whole life.
+    case SeccompAction::notify: return SCMP_ACT_NOTIFY;
   }
   throw SpecError(field, "unknown seccomp action");
 }
@@ -87,8 +86,9 @@ constexpr std::pair<const char*, unsigned> kFlags[] = {
     {"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC},
     {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
     {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
-    // Only meaningful with a notify listener, which vcrun refuses: accepted and ignored.
-    {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", 0},
+    // Only meaningful with a notify listener: applied when the filter has one (the kernel
+    // refuses it without), ignored otherwise.
+    {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV},
 };
 
 unsigned resolve_flag(const std::string& name, const std::string& field) {
@@ -224,20 +224,32 @@ SeccompProgram SeccompProgram::compile(const Seccomp& profile) {
       // rejects it (EACCES); profiles written for several runtimes contain such rules.
       if (action == default_action) continue;
       add_rule(ctx, action, nr, conds, name_field, name);
+      if (rule.action == SeccompAction::notify) program.listener_ = true;
     }
   }
   program.code_ = export_bpf(ctx);
   spdlog::debug("seccomp: compiled {} BPF instructions, flags {:#x}", program.code_.size(),
-                program.flags_);
+                program.flags());
   return program;
 }
 
-void SeccompProgram::load() const {
+unsigned SeccompProgram::flags() const {
+  if (!listener_) return flags_ & ~static_cast<unsigned>(SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV);
+  unsigned f = flags_ | SECCOMP_FILTER_FLAG_NEW_LISTENER;
+  // The kernel returns either the listener fd or a thread id: with both, a thread that
+  // cannot be synchronised must read as ESRCH instead.
+  if (f & SECCOMP_FILTER_FLAG_TSYNC) f |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+  return f;
+}
+
+UniqueFd SeccompProgram::load() const {
   sock_fprog prog{};
   prog.len = static_cast<unsigned short>(code_.size());
   prog.filter = const_cast<sock_filter*>(code_.data());
-  long rc = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags_, &prog);
-  if (rc == 0) return;
+  const unsigned flags = this->flags();
+  long rc = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+  if (listener_ && rc >= 0) return UniqueFd(static_cast<int>(rc));  // close-on-exec
+  if (rc == 0) return UniqueFd();
   int err = errno;
   if (rc > 0)  // TSYNC: the id of a thread that could not be synchronised
     throw Error("seccomp: thread " + std::to_string(rc) + " cannot take the filter (TSYNC)", EBUSY);
@@ -246,8 +258,10 @@ void SeccompProgram::load() const {
         "seccomp: loading the filter needs no_new_privs or CAP_SYS_ADMIN (set "
         "process.noNewPrivileges, or load the filter before capabilities are dropped)",
         err);
-  if (err == EINVAL && flags_ != 0)
-    throw Error("seccomp: the kernel rejected the filter flags " + std::to_string(flags_), err);
+  if (err == ESRCH && (flags & SECCOMP_FILTER_FLAG_TSYNC_ESRCH))
+    throw Error("seccomp: a thread cannot take the filter (TSYNC)", err);
+  if (err == EINVAL && flags != 0)
+    throw Error("seccomp: the kernel rejected the filter flags " + std::to_string(flags), err);
   throw_errno("seccomp: loading the filter", err);
 }
 
@@ -260,8 +274,10 @@ SeccompFeatures seccomp_features() {
   SeccompFeatures f;
   for (const auto& [flag, value] : kFlags) {
     f.known_flags.emplace_back(flag);
-    if (value != 0 && ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, value, nullptr) != 0 &&
-        errno == EFAULT)
+    // WAIT_KILLABLE_RECV exists only with a listener (EINVAL alone).
+    unsigned probe = value;
+    if (value & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV) probe |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+    if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, probe, nullptr) != 0 && errno == EFAULT)
       f.supported_flags.emplace_back(flag);
   }
   for (const char* arch : {"x86", "x86_64", "x32", "arm", "aarch64", "loongarch64", "m68k",

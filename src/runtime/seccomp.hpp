@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/fd.hpp"
 #include "vcrun/spec.hpp"
 
 namespace vcrun::security {
@@ -22,17 +23,22 @@ class SeccompProgram {
 
   // Installs the filter in the calling thread (all threads with SECCOMP_FILTER_FLAG_TSYNC).
   // Only the seccomp() syscall: safe after fork in a multi-threaded parent. Needs
-  // no_new_privs or CAP_SYS_ADMIN in the effective set (the kernel's rule).
-  void load() const;
+  // no_new_privs or CAP_SYS_ADMIN in the effective set (the kernel's rule). Returns the
+  // listener fd (close-on-exec) when the filter has a notify action, else an empty fd.
+  UniqueFd load() const;
 
+  // Whether a rule with SCMP_ACT_NOTIFY made it into the filter: load() then asks the
+  // kernel for a listener (SECCOMP_FILTER_FLAG_NEW_LISTENER).
+  bool notifies() const { return listener_; }
   // Number of BPF instructions, for logs and tests.
   size_t size() const { return code_.size(); }
   // SECCOMP_FILTER_FLAG_* passed to seccomp(2).
-  unsigned flags() const { return flags_; }
+  unsigned flags() const;
 
  private:
   std::vector<sock_filter> code_;
-  unsigned flags_ = 0;
+  unsigned flags_ = 0;  // from linux.seccomp.flags
+  bool listener_ = false;
 };
 
 // The built-in profile of quick mode and `vcrun spec`: default allow plus a deny list of

@@ -3,6 +3,8 @@
 
 #include <sys/socket.h>
 
+#include <cstdlib>
+
 #include "vcrun/error.hpp"
 
 namespace vcrun::sync {
@@ -32,8 +34,15 @@ std::optional<std::string> receive(int fd) {
 }
 
 void throw_if_error(const std::optional<std::string>& msg) {
-  const std::string prefix = kErrorPrefix;
-  if (msg && msg->rfind(prefix, 0) == 0) throw Error(msg->substr(prefix.size()));
+  if (!msg) return;
+  const std::string prefix = kErrorPrefix, exec_prefix = kExecErrorPrefix;
+  if (msg->rfind(prefix, 0) == 0) throw Error(msg->substr(prefix.size()));
+  if (msg->rfind(exec_prefix, 0) == 0) {
+    size_t colon = msg->find(':', exec_prefix.size());
+    int status = colon == std::string::npos ? 127 : std::atoi(msg->c_str() + exec_prefix.size());
+    throw ExecError(msg->substr(colon == std::string::npos ? exec_prefix.size() : colon + 1),
+                    status == 126 ? 126 : 127);
+  }
 }
 
 }  // namespace vcrun::sync

@@ -17,7 +17,8 @@ bool send(int fd, const std::string& msg);
 // Receives one message; nullopt on EOF (peer closed or exec'd).
 std::optional<std::string> receive(int fd);
 
-// Throws the init's error report when `msg` is one (kErrorPrefix + message).
+// Throws the init's error report when `msg` is one: kErrorPrefix + message as Error,
+// kExecErrorPrefix + "<status>:" + message as ExecError.
 void throw_if_error(const std::optional<std::string>& msg);
 
 // Messages.
@@ -26,5 +27,6 @@ inline constexpr const char* kGo = "go";        // parent -> init: "go <init's h
 inline constexpr const char* kReady = "ready";  // init -> parent: root built, waiting
 inline constexpr const char* kStart = "start";  // parent -> init: exec now (run only)
 inline constexpr const char* kErrorPrefix = "error:";  // init -> parent: setup failed
+inline constexpr const char* kExecErrorPrefix = "exec-error:";  // the command: 126 or 127
 
 }  // namespace vcrun::sync

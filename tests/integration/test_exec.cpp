@@ -19,16 +19,7 @@ using nlohmann::json;
 
 namespace {
 
-// A running container (sleep) that removes itself at scope exit.
-struct Running {
-  std::string id;
-  explicit Running(const std::string& tag) : id(unique_id(tag)) {
-    auto bundle = make_bundle(id, default_config({"sleep", "60"}));
-    auto r = run_vcrun_detached({"run", "--detach", id, "--bundle", bundle});
-    if (r.status != 0) throw std::runtime_error("run --detach failed: " + r.err);
-  }
-  ~Running() { run_vcrun({"delete", "--force", id}); }
-};
+using Running = RunningContainer;
 
 std::string write_process(const std::string& name, const json& process) {
   std::string path = work_dir() + "/" + name + ".json";
@@ -77,9 +68,9 @@ TEST_CASE("exec --cap, --additional-gids and --no-new-privs change the process",
   auto status = [&](const std::vector<std::string>& flags) {
     std::vector<std::string> argv = {"exec"};
     argv.insert(argv.end(), flags.begin(), flags.end());
+    argv.push_back(c.id);
     for (const char* a : {"--", "sh", "-c", "grep -E '^(CapEff|CapBnd|Groups|NoNewPrivs)' /proc/self/status"})
       argv.push_back(a);
-    argv.insert(argv.begin() + 1, c.id);
     auto r = run_vcrun(argv);
     INFO(r.err);
     REQUIRE(r.status == 0);
@@ -146,20 +137,8 @@ TEST_CASE("exec --detach --tty hands the terminal to the console socket", "[inte
   REQUIRE(r.status == 0);
   int conn = ::accept4(srv, nullptr, nullptr, SOCK_CLOEXEC);
   REQUIRE(conn >= 0);
-  char data[64];
-  char control[CMSG_SPACE(sizeof(int))] = {};
-  iovec iov{data, sizeof data};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  REQUIRE(::recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) >= 0);
-  cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-  REQUIRE(cm != nullptr);
-  REQUIRE(cm->cmsg_type == SCM_RIGHTS);
-  int master;
-  std::memcpy(&master, CMSG_DATA(cm), sizeof master);
+  int master = receive_fd_message(conn).fd;
+  REQUIRE(master >= 0);
   // The process writes `tty` onto the terminal whose master we now hold.
   std::string out;
   for (int i = 0; i < 50 && out.find('\n') == std::string::npos; ++i) {

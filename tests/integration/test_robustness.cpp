@@ -98,6 +98,35 @@ TEST_CASE("50 parallel runs all succeed with distinct state", "[integration]") {
   for (const auto& id : ids) CHECK(!fs::exists(runtime_root() + "/" + id));
 }
 
+TEST_CASE("20 parallel creates of one id leave exactly one container, intact", "[integration]") {
+  auto id = unique_id("same");
+  auto bundle = make_bundle(id, default_config({"sleep", "60"}));
+  std::vector<std::future<Result>> creates;
+  for (int i = 0; i < 20; ++i)
+    creates.push_back(std::async(std::launch::async, [id, bundle] {
+      return run_vcrun_detached({"create", id, "--bundle", bundle});
+    }));
+  int won = 0;
+  for (auto& f : creates) {
+    auto r = f.get();
+    if (r.status == 0) {
+      ++won;
+      continue;
+    }
+    INFO(r.err);
+    CHECK(r.err.find(id) != std::string::npos);  // the losers name the id they lost
+  }
+  CHECK(won == 1);
+  // The winner's container is whole: created, its init alive, startable, deletable.
+  auto st = nlohmann::json::parse(run_vcrun({"state", id}).out);
+  CHECK(st["status"] == "created");
+  CHECK(process_alive(st["pid"].get<pid_t>()));
+  CHECK(run_vcrun({"start", id}).status == 0);
+  CHECK(run_vcrun({"state", id}).out.find("\"running\"") != std::string::npos);
+  CHECK(run_vcrun({"delete", "--force", id}).status == 0);
+  CHECK(!fs::exists(runtime_root() + "/" + id));
+}
+
 TEST_CASE("SIGKILL of vcrun at any point of create, then delete --force, leaves nothing",
           "[integration]") {
   auto mounts_before = host_mounts();

@@ -36,3 +36,28 @@ TEST_CASE("exec --tty gives the new process its own pty", "[integration]") {
   CHECK(r.out.find("/dev/pts/") != std::string::npos);
   CHECK(run_vcrun({"delete", "--force", id}).status == 0);
 }
+
+TEST_CASE("the pty belongs to the process's user and the tty group, sends bare LF and "
+          "takes process.consoleSize", "[integration]") {
+  auto id = unique_id("ttyown");
+  auto config = default_config({"sh", "-c", "stat -c '%u:%g' $(tty); stty size; echo end"});
+  config["process"]["terminal"] = true;
+  config["process"]["user"] = {{"uid", 1000}, {"gid", 1000}};
+  config["process"]["consoleSize"] = {{"height", 33}, {"width", 101}};
+  for (auto& m : config["mounts"])  // runc spec's devpts options
+    if (m["destination"] == "/dev/pts")
+      m["options"] = {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"};
+  auto r = run_vcrun({"run", "--bundle", make_bundle(id, config), id});
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK(r.out == "1000:5\n33 101\nend\n");
+  run_vcrun({"delete", "--force", id});
+}
+
+TEST_CASE("quick mode's own devpts gives ptys to the tty group", "[integration]") {
+  auto r = run_vcrun({"run", "--rm", "--rootfs", busybox_rootfs(), "-t", "--", "sh", "-c",
+                      "stat -c %g $(tty)"});
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK(r.out == "5\n");
+}

@@ -4,10 +4,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -104,7 +106,7 @@ std::string make_bundle(const std::string& name, const nlohmann::json& config) {
 }
 
 nlohmann::json default_config(const std::vector<std::string>& args) {
-  auto spec = run({vcrun_binary(), "spec", "--stdout"});
+  auto spec = run({vcrun_binary(), "spec", "--secure", "--stdout"});
   if (spec.status != 0) throw std::runtime_error("vcrun spec failed: " + spec.err);
   auto config = nlohmann::json::parse(spec.out);
   config["process"]["args"] = args;
@@ -200,12 +202,45 @@ Result run_vcrun_detached(const std::vector<std::string>& args) {
   return r;
 }
 
+RunningContainer::RunningContainer(const std::string& tag) : id(unique_id(tag)) {
+  auto bundle = make_bundle(id, default_config({"sleep", "60"}));
+  auto r = run_vcrun_detached({"run", "--detach", id, "--bundle", bundle});
+  if (r.status != 0) throw std::runtime_error("run --detach failed: " + r.err);
+}
+
+RunningContainer::~RunningContainer() { run_vcrun({"delete", "--force", id}); }
+
+nlohmann::json RunningContainer::state() const {
+  return nlohmann::json::parse(run_vcrun({"state", id}).out);
+}
+
 std::string unique_id(const std::string& tag) {
   static std::atomic<int> n{0};
   return "t" + std::to_string(::getpid()) + "-" + std::to_string(n++) + "-" + tag;
 }
 
 bool is_root() { return ::geteuid() == 0; }
+
+FdMessage receive_fd_message(int conn) {
+  FdMessage m;
+  for (;;) {
+    char buf[8192];
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    iovec iov{buf, sizeof buf};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t n = ::recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
+    if (n <= 0) break;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+        std::memcpy(&m.fd, CMSG_DATA(c), sizeof m.fd);
+    m.text.append(buf, static_cast<size_t>(n));
+  }
+  return m;
+}
 
 bool process_alive(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");

@@ -42,10 +42,30 @@ Result run_vcrun_detached(const std::vector<std::string>& args);
 // Runs an arbitrary command the same way.
 Result run(const std::vector<std::string>& argv, const std::string& stdin_data = "");
 
+// A running container (`sleep 60`, run --detach) that is deleted at scope exit.
+struct RunningContainer {
+  std::string id;
+  explicit RunningContainer(const std::string& tag);
+  ~RunningContainer();
+  RunningContainer(const RunningContainer&) = delete;
+  RunningContainer& operator=(const RunningContainer&) = delete;
+  nlohmann::json state() const;
+};
+
 // A unique container id for this process ("t<pid>-<n>-<tag>").
 std::string unique_id(const std::string& tag);
 
 bool is_root();
+
+// What a client of vcrun's fd handovers (a console socket, a seccomp agent) reads from an
+// accepted connection: every byte up to EOF and the fd that came with them (-1: none;
+// close-on-exec, the caller's to close). Written here, not with vcrun's own helper, so the
+// tests check the wire format independently.
+struct FdMessage {
+  std::string text;
+  int fd = -1;
+};
+FdMessage receive_fd_message(int conn);
 
 // True while pid exists and is not a zombie (an orphaned init may await reaping by the
 // host's init for a moment after it died).
