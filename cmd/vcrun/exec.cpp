@@ -7,7 +7,12 @@ namespace vcrun::cli {
 namespace {
 
 Registrar exec_verb(35, "exec", [](CLI::App& app, GlobalOptions& g) {
-  auto* cmd = app.add_subcommand("exec", "run a command in a running container: exec ID -- CMD... or exec --process FILE ID");
+  auto* cmd = app.add_subcommand(
+      "exec", "run a command in a running container: exec [flags] ID CMD... or exec --process FILE ID");
+  // As runc: the flags come before the id, and everything after it is the command
+  // (`exec box sh -c 'exit 42'`). vcrun also drops one "--" right after the id (its
+  // documented `exec ID -- CMD`), which runc would try to execute.
+  cmd->positionals_at_end();
   auto id = std::make_shared<std::string>();
   auto opts = std::make_shared<ExecOptions>();
   cmd->add_option("id", *id, "container id")->required();
@@ -28,8 +33,18 @@ Registrar exec_verb(35, "exec", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("-g,--additional-gids", opts->additional_gids, "add a supplementary GID")
       ->allow_extra_args(false);
   cmd->add_flag("--no-new-privs", opts->no_new_privs, "set no_new_privs for the process");
-  cmd->add_option("command", opts->args, "the command, after -- (default with --process: its args)");
-  cmd->callback([&g, id, opts] { set_exit_status(Runtime(g.root).exec(*id, *opts)); });
+  cmd->add_option("--cgroup", opts->cgroup,
+                  "run the process in this existing sub-cgroup of the container's: [CONTROLLER:]PATH")
+      ->allow_extra_args(false);
+  cmd->add_option("--apparmor", opts->apparmor_profile, "the process's AppArmor profile");
+  cmd->add_option("--process-label", opts->process_label, "the process's SELinux label");
+  cmd->add_flag("--ignore-paused", opts->ignore_paused,
+                "exec into a paused container anyway (the process starts once it is resumed)");
+  cmd->add_option("command", opts->args, "the command (default with --process: its args)");
+  cmd->callback([&g, id, opts] {
+    if (!opts->args.empty() && opts->args.front() == "--") opts->args.erase(opts->args.begin());
+    set_exit_status(Runtime(g.root).exec(*id, *opts));
+  });
 });
 
 }  // namespace

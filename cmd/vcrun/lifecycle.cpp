@@ -17,8 +17,11 @@ namespace {
 
 int parse_signal(const std::string& text) {
   if (!text.empty() && std::isdigit(static_cast<unsigned char>(text[0]))) {
-    int n = std::stoi(text);
-    if (n > 0 && n < NSIG) return n;
+    int n = text.size() <= 3 && text.find_first_not_of("0123456789") == std::string::npos
+                ? std::stoi(text)
+                : -1;
+    // 0 sends nothing and only checks that the container's process exists (kill(2)).
+    if (n >= 0 && n < NSIG) return n;
   } else {
     std::string name = text.rfind("SIG", 0) == 0 ? text.substr(3) : text;
     for (int sig = 1; sig < NSIG; ++sig) {

@@ -1,12 +1,17 @@
 // vcrun's entry point: global flags, logging, verb dispatch, and the one place where an
 // error becomes a message and an exit status.
 #include <fcntl.h>
+#include <seccomp.h>
+#include <unistd.h>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <iostream>
+
+#include <nlohmann/json.hpp>
 
 #include "command.hpp"
 #include "vcrun/error.hpp"
@@ -42,7 +47,52 @@ std::string verb_of(int argc, char** argv) {
   return "";
 }
 
+// An error as one line: a newline or other control character in a quoted value (a path,
+// an env entry, a capability name from config.json) would split it, so they are escaped.
+std::string one_line(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 int g_exit_status = 0;
+bool g_log_ready = false;  // --log's file is open: errors go there as well
+
+// %* in a pattern: the message as the inside of a JSON string (valid in logrus's quoted
+// text values as well), so a quote or newline in a message cannot break a log line.
+class EscapedMessage : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+    std::string text = nlohmann::json(std::string(msg.payload.data(), msg.payload.size())).dump();
+    dest.append(text.data() + 1, text.data() + text.size() - 1);
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<EscapedMessage>();
+  }
+};
+
+// The version lines, in runc's form.
+std::string version_text() {
+  const scmp_version* seccomp = seccomp_version();
+  return std::string("vcrun version ") + VCRUN_VERSION + "\ncommit: " + VCRUN_COMMIT +
+         "\nspec: 1.2.0\nlibseccomp: " + std::to_string(seccomp->major) + "." +
+         std::to_string(seccomp->minor) + "." + std::to_string(seccomp->micro);
+}
 
 void setup_logging(const GlobalOptions& g) {
   std::shared_ptr<spdlog::logger> logger;
@@ -50,6 +100,10 @@ void setup_logging(const GlobalOptions& g) {
     logger = std::make_shared<spdlog::logger>("vcrun",
                                               std::make_shared<spdlog::sinks::stderr_sink_st>());
   } else {
+    // The file is made here first: spdlog would create every missing directory above it.
+    int fd = ::open(g.log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOCTTY | O_CLOEXEC, 0644);
+    if (fd < 0) vcrun::throw_errno("--log: open " + g.log);
+    ::close(fd);
     // spdlog opens the file without O_CLOEXEC; no fd of vcrun may outlive an exec.
     spdlog::file_event_handlers handlers;
     handlers.after_open = [](const spdlog::filename_t&, std::FILE* f) {
@@ -58,13 +112,18 @@ void setup_logging(const GlobalOptions& g) {
     logger = std::make_shared<spdlog::logger>(
         "vcrun", std::make_shared<spdlog::sinks::basic_file_sink_st>(g.log, false, handlers));
   }
+  // runc's (logrus's) formats, which its clients parse (containerd's shim reads the last
+  // "error" line of a --log-format json file), with sub-second times.
+  auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+  formatter->add_flag<EscapedMessage>('*');
   if (g.log_format == "json")
-    logger->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","msg":"%v"})",
-                        spdlog::pattern_time_type::utc);
+    formatter->set_pattern(R"({"level":"%l","msg":"%*","time":"%Y-%m-%dT%H:%M:%S.%fZ"})");
   else
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%f %l vcrun[%P]: %v");
+    formatter->set_pattern(R"(time="%Y-%m-%dT%H:%M:%S.%fZ" level=%l msg="%*")");
+  logger->set_formatter(std::move(formatter));
   logger->set_level(g.debug ? spdlog::level::debug : spdlog::level::warn);
   spdlog::set_default_logger(logger);
+  g_log_ready = true;
 }
 
 }  // namespace
@@ -81,7 +140,7 @@ int main(int argc, char** argv) {
   using namespace vcrun::cli;
   CLI::App app{"vcrun: a daemonless container runtime with VServer-style resource guarantees",
                "vcrun"};
-  app.set_version_flag("--version", std::string("vcrun ") + VCRUN_VERSION);
+  app.set_version_flag("-v,--version", version_text());
   app.require_subcommand(1);
   GlobalOptions global;
   for (int i = 1; i < argc; ++i)
@@ -107,14 +166,16 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-    std::cerr << "vcrun: " << e.what() << " (see --help)\n";
+    std::cerr << "vcrun: " << one_line(e.what()) << " (see --help)\n";
     return e.get_exit_code();
   } catch (const vcrun::Error& e) {
-    spdlog::debug("error: {}", e.what());
-    std::cerr << "vcrun: " << e.what() << "\n";
-    return 1;
+    // A client that gave --log (conmon, containerd's shim) reads the error from there.
+    if (!global.log.empty() && g_log_ready) spdlog::error("{}", e.what());
+    std::cerr << "vcrun: " << one_line(e.what()) << "\n";
+    auto exec_error = dynamic_cast<const vcrun::ExecError*>(&e);
+    return exec_error ? exec_error->exit_status() : 1;
   } catch (const std::exception& e) {
-    std::cerr << "vcrun: " << e.what() << "\n";
+    std::cerr << "vcrun: " << one_line(e.what()) << "\n";
     return 1;
   }
   return g_exit_status;

@@ -25,7 +25,7 @@ std::string random_id() {
 
 struct RunFlags {
   std::string id;
-  bool detach = false, rm = false;
+  bool detach = false, rm = false, keep = false;
   QuickOptions quick;
   CreateOptions create;  // --bundle, --pid-file, --console-socket and the inheritance flags
 };
@@ -42,7 +42,9 @@ Registrar run_verb(30, "run", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--console-socket", f->create.console_socket,
                   "unix socket that receives the pty master (process.terminal, --detach)");
   cmd->add_flag("-t,--tty", f->quick.terminal, "quick mode: give the command a pseudo-terminal");
-  cmd->add_flag("--rm", f->rm, "delete the container when it exits");
+  cmd->add_flag("--rm", f->rm, "quick mode: delete the container when it exits");
+  cmd->add_flag("--keep", f->keep,
+                "bundle mode: keep the stopped container (by default, as runc, it is deleted)");
   cmd->add_option("--name", f->id, "container id (quick mode; default run-<random>)");
   cmd->add_option("--rootfs", f->quick.rootfs,
                   "root filesystem directory (default: the host's / under a private overlay)");
@@ -72,7 +74,12 @@ Registrar run_verb(30, "run", [](CLI::App& app, GlobalOptions& g) {
       config = quick_config(f->id, f->quick, g.root + "/" + f->id + "/rootfs");
     }
     if (f->rm && f->detach) throw SpecError("--rm", "cannot be combined with --detach");
-    set_exit_status(Runtime(g.root).run(f->id, config, opts, f->detach, f->rm));
+    if (f->keep && f->rm) throw SpecError("--keep", "cannot be combined with --rm");
+    if (f->keep && opts.quick) throw SpecError("--keep", "is for bundle mode (quick mode keeps without --rm)");
+    // A bundle's container goes when its process exits unless --keep, as with runc; a
+    // detached one stays (stopped) for the caller's `delete`. Quick mode keeps it unless --rm.
+    bool remove = opts.quick ? f->rm : !f->keep;
+    set_exit_status(Runtime(g.root).run(f->id, config, opts, f->detach, remove));
   });
 });
 
