@@ -3,7 +3,9 @@
 set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config
   libseccomp-dev libcap-ng-dev nlohmann-json3-dev libspdlog-dev libcli11-dev catch2
-  busybox-static
+  busybox-static help2man
+  clang man-db  # .ci/run: the clang lane and the install check (man -l)
+  podman conmon containerd crun
   qemu-system-x86 kmod cpio)
 missing=()
 for p in "${packages[@]}"; do
