@@ -27,7 +27,7 @@
 #include "cgroup/cpu_monitor.hpp"
 #include "cgroup/hierarchy.hpp"
 #include "cgroup/limits.hpp"
-#include "runtime/fs_util.hpp"
+#include "base/fs_util.hpp"
 #include "vcrun/error.hpp"
 
 using namespace vcrun;

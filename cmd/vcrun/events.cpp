@@ -9,7 +9,7 @@
 
 #include "cgroup/stats.hpp"
 #include "command.hpp"
-#include "runtime/state.hpp"
+#include "runtime/state/state.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::cli {

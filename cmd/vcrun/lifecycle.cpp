@@ -6,7 +6,7 @@
 #include "bundle.hpp"
 #include "command.hpp"
 #include "create_flags.hpp"
-#include "runtime/fs_util.hpp"
+#include "base/fs_util.hpp"
 #include "vcrun/error.hpp"
 #include "vcrun/runtime.hpp"
 

@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.hpp"
-#include "runtime/fd.hpp"
+#include "base/fd.hpp"
 #include "vcrun/error.hpp"
 #include "vcrun/runtime.hpp"
 

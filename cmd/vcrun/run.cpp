@@ -7,7 +7,7 @@
 #include "cgroup/quick_flags_cli.hpp"
 #include "command.hpp"
 #include "create_flags.hpp"
-#include "runtime/fs_util.hpp"
+#include "base/fs_util.hpp"
 #include "runtime/quick.hpp"
 #include "vcrun/error.hpp"
 #include "vcrun/runtime.hpp"

@@ -5,7 +5,7 @@
 #include <iostream>
 
 #include "command.hpp"
-#include "runtime/fd.hpp"
+#include "base/fd.hpp"
 #include "vcrun/error.hpp"
 #include "vcrun/spec.hpp"
 

@@ -8,7 +8,7 @@
 #include "cgroup/quick_flags_cli.hpp"
 #include "cgroup/update.hpp"
 #include "command.hpp"
-#include "runtime/fs_util.hpp"
+#include "base/fs_util.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::cli {

@@ -49,7 +49,7 @@ struct Process {
   std::optional<Capabilities> capabilities;  // absent: no capabilities at all
   bool no_new_privileges = false;
   std::optional<int> oom_score_adj;
-  // LSM labels: parsed so wrong types are refused, never applied (see runtime/lsm.hpp).
+  // LSM labels: parsed so wrong types are refused, never applied (see runtime/security/lsm.hpp).
   std::string apparmor_profile, selinux_label;
 };
 
@@ -195,7 +195,7 @@ struct Linux {
   std::vector<std::string> masked_paths, readonly_paths;
   std::optional<Seccomp> seccomp;
   std::string rootfs_propagation;  // "", "private", "slave", "shared", "unbindable"
-  std::string mount_label;         // SELinux; parsed, never applied (see runtime/lsm.hpp)
+  std::string mount_label;         // SELinux; parsed, never applied (see runtime/security/lsm.hpp)
 };
 
 // vcrun's own fields, from the top-level "vcrun" object of config.json (OCI tools ignore

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <set>
 
-#include "runtime/fs_util.hpp"
+#include "base/fs_util.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::cgroup {

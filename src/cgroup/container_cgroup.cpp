@@ -21,7 +21,7 @@
 #include "cgroup/freezer.hpp"
 #include "cgroup/hierarchy.hpp"
 #include "cgroup/limits.hpp"
-#include "runtime/fs_util.hpp"
+#include "base/fs_util.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::cgroup {

@@ -3,7 +3,7 @@
 
 #include "cgroup/freezer.hpp"
 #include "cgroup/update.hpp"
-#include "runtime/state.hpp"
+#include "runtime/state/state.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::cgroup {

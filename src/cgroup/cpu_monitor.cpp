@@ -32,8 +32,8 @@
 
 #include "cgroup/cpu_planner.hpp"
 #include "cgroup/hierarchy.hpp"
-#include "runtime/fd.hpp"
-#include "runtime/fs_util.hpp"
+#include "base/fd.hpp"
+#include "base/fs_util.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::cgroup {

@@ -16,8 +16,8 @@
 #include <spdlog/spdlog.h>
 
 #include "cgroup/hierarchy.hpp"
-#include "runtime/fd.hpp"
-#include "runtime/fs_util.hpp"
+#include "base/fd.hpp"
+#include "base/fs_util.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::cgroup {

@@ -12,7 +12,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "runtime/fd.hpp"
+#include "base/fd.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::cgroup {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/fd.hpp"
+#include "base/fd.hpp"
 #include "vcrun/spec.hpp"
 
 namespace vcrun::cgroup {

@@ -9,8 +9,8 @@
 #include <sstream>
 #include <thread>
 
-#include "runtime/fd.hpp"
-#include "runtime/fs_util.hpp"
+#include "base/fd.hpp"
+#include "base/fs_util.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::cgroup {

@@ -17,7 +17,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "runtime/fs_util.hpp"
+#include "base/fs_util.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::cgroup {

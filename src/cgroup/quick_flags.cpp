@@ -7,7 +7,7 @@
 #include <tuple>
 #include <vector>
 
-#include "runtime/spec_validate.hpp"
+#include "runtime/spec/validate.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::cgroup {

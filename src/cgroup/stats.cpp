@@ -5,7 +5,7 @@
 #include <sstream>
 #include <thread>
 
-#include "runtime/fs_util.hpp"
+#include "base/fs_util.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::cgroup {

@@ -15,9 +15,9 @@
 #include "cgroup/cpu_planner.hpp"
 #include "cgroup/hierarchy.hpp"
 #include "cgroup/limits.hpp"
-#include "runtime/fs_util.hpp"
-#include "runtime/spec_json.hpp"
-#include "runtime/spec_validate.hpp"
+#include "base/fs_util.hpp"
+#include "runtime/spec/json.hpp"
+#include "runtime/spec/validate.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::cgroup {

@@ -14,7 +14,7 @@
 
 #include <string>
 
-#include "runtime/fd.hpp"
+#include "base/fd.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::netlink {

@@ -4,10 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "runtime/capabilities.hpp"
-#include "runtime/mount_options.hpp"
-#include "runtime/seccomp.hpp"
-#include "runtime/spec_json.hpp"
+#include "runtime/security/capabilities.hpp"
+#include "runtime/rootfs/mount_options.hpp"
+#include "runtime/security/seccomp.hpp"
+#include "runtime/spec/json.hpp"
 #include "vcrun/runtime.hpp"
 
 namespace vcrun {

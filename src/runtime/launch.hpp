@@ -7,8 +7,8 @@
 #include <functional>
 #include <string>
 
-#include "runtime/fd.hpp"
-#include "runtime/state.hpp"
+#include "base/fd.hpp"
+#include "runtime/state/state.hpp"
 #include "vcrun/runtime.hpp"
 #include "vcrun/spec.hpp"
 

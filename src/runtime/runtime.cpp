@@ -15,14 +15,14 @@
 #include <filesystem>
 #include <sstream>
 
-#include "runtime/console.hpp"
-#include "runtime/forward.hpp"
-#include "runtime/fs_util.hpp"
-#include "runtime/hooks.hpp"
+#include "runtime/process/console.hpp"
+#include "runtime/process/forward.hpp"
+#include "base/fs_util.hpp"
+#include "runtime/process/hooks.hpp"
 #include "runtime/launch.hpp"
-#include "runtime/state.hpp"
-#include "runtime/sync.hpp"
-#include "runtime/unreadable_state.hpp"
+#include "runtime/state/state.hpp"
+#include "runtime/process/sync.hpp"
+#include "runtime/state/unreadable.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun {

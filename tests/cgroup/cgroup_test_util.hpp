@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "cgroup/hierarchy.hpp"
-#include "runtime/fs_util.hpp"
+#include "base/fs_util.hpp"
 
 namespace vcrun::cgtest {
 

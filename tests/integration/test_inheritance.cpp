@@ -11,7 +11,7 @@
 #include <fstream>
 #include <thread>
 
-#include "runtime/fs_util.hpp"
+#include "base/fs_util.hpp"
 #include "support/harness.hpp"
 
 using namespace vcrun::test;

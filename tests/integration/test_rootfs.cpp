@@ -15,7 +15,7 @@
 #include <random>
 #include <sstream>
 
-#include "runtime/rootfs.hpp"
+#include "runtime/rootfs/rootfs.hpp"
 #include "vcrun/error.hpp"
 
 namespace fs = std::filesystem;

@@ -27,7 +27,7 @@
 #include <thread>
 #include <vector>
 
-#include "runtime/seccomp.hpp"
+#include "runtime/security/seccomp.hpp"
 
 #ifndef VCRUN_BINARY
 #define VCRUN_BINARY "vcrun"

@@ -17,9 +17,9 @@
 #include <map>
 #include <sstream>
 
-#include "runtime/capabilities.hpp"
-#include "runtime/capability_sets.hpp"
-#include "runtime/seccomp.hpp"
+#include "runtime/security/capabilities.hpp"
+#include "runtime/security/capability_sets.hpp"
+#include "runtime/security/seccomp.hpp"
 #include "vcrun/error.hpp"
 
 using namespace vcrun;

@@ -3,7 +3,7 @@
 
 #include "cgroup/hierarchy.hpp"
 #include "cgroup/limits.hpp"
-#include "runtime/fs_util.hpp"
+#include "base/fs_util.hpp"
 #include "vcrun/error.hpp"
 
 using namespace vcrun;

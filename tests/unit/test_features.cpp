@@ -5,9 +5,9 @@
 
 #include <bit>
 
-#include "runtime/capabilities.hpp"
-#include "runtime/mount_options.hpp"
-#include "runtime/seccomp.hpp"
+#include "runtime/security/capabilities.hpp"
+#include "runtime/rootfs/mount_options.hpp"
+#include "runtime/security/seccomp.hpp"
 #include "vcrun/runtime.hpp"
 
 using namespace vcrun;

@@ -3,7 +3,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "runtime/mount_options.hpp"
+#include "runtime/rootfs/mount_options.hpp"
 
 using namespace vcrun::mounts;
 

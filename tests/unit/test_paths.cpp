@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <random>
 
-#include "runtime/paths.hpp"
+#include "runtime/rootfs/paths.hpp"
 #include "vcrun/error.hpp"
 
 namespace fs = std::filesystem;

@@ -19,8 +19,8 @@
 #include <cstring>
 #include <functional>
 
-#include "runtime/fd_passing.hpp"
-#include "runtime/seccomp.hpp"
+#include "base/fd_passing.hpp"
+#include "runtime/security/seccomp.hpp"
 #include "vcrun/error.hpp"
 
 using namespace vcrun;

@@ -6,7 +6,7 @@
 
 #include <filesystem>
 
-#include "runtime/state.hpp"
+#include "runtime/state/state.hpp"
 #include "vcrun/error.hpp"
 
 using namespace vcrun;

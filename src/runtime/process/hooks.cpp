@@ -1,0 +1,121 @@
+// OCI hooks: fork, feed the state JSON on stdin, wait with the hook's timeout.
+#include "runtime/process/hooks.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+#include "base/fd.hpp"
+#include "vcrun/error.hpp"
+
+namespace vcrun {
+
+namespace {
+
+// Waits for pid up to timeout_s seconds (forever when <= 0); kills it on timeout.
+int wait_with_timeout(pid_t pid, int timeout_s, const std::string& what) {
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  if (pidfd && timeout_s > 0) {
+    pollfd p{pidfd.get(), POLLIN, 0};
+    int rc;
+    do rc = ::poll(&p, 1, timeout_s * 1000);
+    while (rc < 0 && errno == EINTR);
+    if (rc == 0) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+      throw Error(what + ": timed out after " + std::to_string(timeout_s) + "s", ETIMEDOUT);
+    }
+  }
+  int status;
+  while (::waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) throw_errno(what + ": waitpid");
+  return status;
+}
+
+// exe_fd >= 0: execute that already opened binary instead of resolving hook.path now.
+void run_hook(const Hook& hook, const std::string& what, const std::string& state_json,
+              int exe_fd) {
+  int in[2];
+  if (::pipe2(in, O_CLOEXEC) != 0) throw_errno(what + ": pipe");
+  UniqueFd rd(in[0]), wr(in[1]);
+  std::vector<char*> argv, envp;
+  std::vector<std::string> args = hook.args.empty() ? std::vector<std::string>{hook.path}
+                                                     : hook.args;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  auto env = hook.env;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) throw_errno(what + ": fork");
+  if (pid == 0) {
+    // `run` blocks the signals it forwards: the hook (and what it starts) must not inherit that.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::dup2(rd.get(), STDIN_FILENO);
+    if (exe_fd >= 0)
+      ::execveat(exe_fd, "", argv.data(), envp.data(), AT_EMPTY_PATH);
+    else
+      ::execve(hook.path.c_str(), argv.data(), envp.data());
+    ::_exit(127);
+  }
+  rd.reset();
+  // A hook need not read its stdin: ignore EPIPE.
+  auto old = ::signal(SIGPIPE, SIG_IGN);
+  (void)!::write(wr.get(), state_json.data(), state_json.size());
+  ::signal(SIGPIPE, old);
+  wr.reset();
+  int status = wait_with_timeout(pid, hook.timeout.value_or(0), what);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+  throw Error(what + " (" + hook.path + "): " +
+              (WIFEXITED(status) ? "exited with status " + std::to_string(WEXITSTATUS(status))
+                                 : "killed by signal " + std::to_string(WTERMSIG(status))));
+}
+
+}  // namespace
+
+void run_hooks(const std::vector<Hook>& hooks, const std::string& field,
+               const state::ContainerState& st) {
+  if (hooks.empty()) return;
+  auto status = state::current_status(st);
+  std::string json = state::oci_state_json(st, status);
+  for (size_t i = 0; i < hooks.size(); ++i)
+    run_hook(hooks[i], field + "[" + std::to_string(i) + "]", json, -1);
+}
+
+void run_hooks_warning(const std::vector<Hook>& hooks, const std::string& field,
+                       const state::ContainerState& st, state::Status status) {
+  if (hooks.empty()) return;
+  std::string json = state::oci_state_json(st, status);
+  for (size_t i = 0; i < hooks.size(); ++i) {
+    try {
+      run_hook(hooks[i], field + "[" + std::to_string(i) + "]", json, -1);
+    } catch (const Error& e) {
+      spdlog::warn("{}", e.what());
+    }
+  }
+}
+
+ContainerHooks::ContainerHooks(const std::vector<Hook>& hooks, const std::string& field)
+    : hooks_(hooks), field_(field) {
+  for (size_t i = 0; i < hooks.size(); ++i) {
+    UniqueFd fd(::open(hooks[i].path.c_str(), O_PATH | O_CLOEXEC));
+    if (!fd) throw_errno(field + "[" + std::to_string(i) + "]: open " + hooks[i].path);
+    fds_.push_back(std::move(fd));
+  }
+}
+
+void ContainerHooks::run(const std::string& state_json) const {
+  for (size_t i = 0; i < hooks_.size(); ++i)
+    run_hook(hooks_[i], field_ + "[" + std::to_string(i) + "]", state_json, fds_[i].get());
+}
+
+}  // namespace vcrun

@@ -1,0 +1,45 @@
+// The container's root filesystem: the one entry point the container init calls.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "base/fd.hpp"
+
+#include "vcrun/spec.hpp"
+
+namespace vcrun::rootfs {
+
+struct Plan {
+  // Quick mode: build the root as an overlay with the host's "/" as read-only lower and a
+  // private tmpfs-backed upper, mounted at spec.root.path (an empty dir the caller creates
+  // in the state dir, e.g. /run/vcrun/<id>/rootfs). Everything happens inside the
+  // container's own mount namespace, so nothing leaks on the host when it dies.
+  bool host_overlay = false;
+  std::string scratch_dir;  // empty dir for the tmpfs holding upper/ and work/
+  // Per spec.mounts index: a detached copy of a bind source made by the runtime (see
+  // clone_bind_sources), or -1 where the init resolves the source itself.
+  std::vector<int> bind_trees;
+  // `create --no-pivot` (runc's flag, for roots on an initramfs, where pivot_root fails):
+  // move the root onto "/" and chroot into it. Weaker: see enter_root_without_pivot.
+  bool no_pivot = false;
+};
+
+// In the runtime before clone, for a container with a user namespace: a detached copy of
+// each bind mount's source, made with the runtime's credentials. The container's root is
+// an unprivileged host uid that may not even reach the source's directory. Empty entries
+// for the other mounts. Throws Error naming mounts[i].source.
+std::vector<UniqueFd> clone_bind_sources(const ContainerSpec& spec);
+
+// Builds and enters the container's root filesystem. Must be called in a fresh private
+// mount namespace, by the container init, before any user switch. On return the process's
+// root and cwd are the container's "/", old root detached, spec mounts done, /dev set up,
+// masked & readonly paths applied, root remounted read-only if spec.root.readonly,
+// linux.rootfsPropagation applied. `before_pivot` runs when the mounts are done, still
+// under the runtime's root (where OCI runs the createContainer hooks). Throws
+// vcrun::Error naming the object on any failure.
+void setup(const ContainerSpec& spec, const Plan& plan,
+           const std::function<void()>& before_pivot = {});
+
+}  // namespace vcrun::rootfs

@@ -1,0 +1,14 @@
+// The seccomp filter a container's processes get.
+#pragma once
+
+#include <optional>
+
+#include "runtime/security/seccomp.hpp"
+#include "vcrun/spec.hpp"
+
+namespace vcrun::security {
+
+// Compiled in the parent, before anything is created, so profile errors change nothing.
+std::optional<SeccompProgram> compile_for(const ContainerSpec& spec);
+
+}  // namespace vcrun::security
