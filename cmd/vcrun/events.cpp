@@ -5,12 +5,10 @@
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
-#include <thread>
 
-#include "cgroup/stats.hpp"
 #include "command.hpp"
-#include "runtime/state/state.hpp"
 #include "vcrun/error.hpp"
+#include "vcrun/runtime.hpp"
 
 namespace vcrun::cli {
 
@@ -48,12 +46,6 @@ milliseconds parse_interval(const std::string& text) {
   return milliseconds(static_cast<int64_t>(total));
 }
 
-void emit(const std::string& type, const std::string& id, const nlohmann::json* data) {
-  nlohmann::ordered_json e = {{"type", type}, {"id", id}};  // runc's order
-  if (data) e["data"] = *data;
-  std::cout << e.dump() << std::endl;  // one object per line, flushed: a stream for pipes
-}
-
 Registrar events_verb(78, "events", [](CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand("events", "stream a container's stats and OOM events as JSON lines (runc's format)");
   auto id = std::make_shared<std::string>();
@@ -63,36 +55,9 @@ Registrar events_verb(78, "events", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_flag("--stats", *once, "print the container's stats once and exit");
   cmd->add_option("--interval", *interval, "time between stats events (default 5s)");
   cmd->callback([&g, id, once, interval] {
-    auto every = parse_interval(*interval);
-    state::Store store(g.root);
-    state::Store::validate_id(*id);
-    auto st = store.load(*id);
-    if (state::current_status(st) == state::Status::stopped)
-      throw Error("container " + *id + " is not running", EINVAL);
-    if (st.cgroup_path.empty()) throw Error("container " + *id + " has no cgroup", ENOENT);
-    const std::string& cg = st.cgroup_path;
-    if (*once) {
-      auto data = cgroup::runc_stats(cg);
-      emit("stats", *id, &data);
-      return;
-    }
-    // memory.events is polled (a tenth of a second apart, or the interval if shorter):
-    // every increase of oom_kill is one "oom" event, as runc reports them.
-    uint64_t ooms = cgroup::oom_kill_count(cg).value_or(0);
-    auto tick = std::min<milliseconds>(every, milliseconds(100));
-    auto next = steady_clock::now() + every;
-    for (;;) {
-      std::this_thread::sleep_for(tick);
-      if (auto now_ooms = cgroup::oom_kill_count(cg); now_ooms && *now_ooms > ooms) {
-        for (; ooms < *now_ooms; ++ooms) emit("oom", *id, nullptr);
-      }
-      if (state::current_status(st) == state::Status::stopped) break;
-      if (steady_clock::now() >= next) {
-        auto data = cgroup::runc_stats(cg);
-        emit("stats", *id, &data);
-        next += every;
-      }
-    }
+    // One object per line, flushed: a stream for pipes.
+    Runtime(g.root).events(*id, parse_interval(*interval), *once,
+                           [](const std::string& line) { std::cout << line << std::endl; });
   });
 });
 

@@ -6,7 +6,6 @@
 #include "bundle.hpp"
 #include "command.hpp"
 #include "create_flags.hpp"
-#include "base/fs_util.hpp"
 #include "vcrun/error.hpp"
 #include "vcrun/runtime.hpp"
 
@@ -44,7 +43,7 @@ Registrar create_verb(10, "create", [](CLI::App& app, GlobalOptions& g) {
   add_inheritance_options(*cmd, *opts);
   cmd->callback([&g, id, opts] {
     opts->bundle = absolute_bundle(opts->bundle);
-    Runtime(g.root).create(*id, read_file(opts->bundle + "/config.json"), *opts);
+    Runtime(g.root).create(*id, read_config_file(opts->bundle + "/config.json"), *opts);
   });
 });
 

@@ -4,11 +4,10 @@
 #include <random>
 
 #include "bundle.hpp"
-#include "cgroup/quick_flags_cli.hpp"
+#include "resource_flags.hpp"
 #include "command.hpp"
 #include "create_flags.hpp"
-#include "base/fs_util.hpp"
-#include "runtime/quick.hpp"
+#include "vcrun/quick.hpp"
 #include "vcrun/error.hpp"
 #include "vcrun/runtime.hpp"
 
@@ -53,7 +52,7 @@ Registrar run_verb(30, "run", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("-v,--volume", f->quick.volumes, "bind mount SRC:DST[:ro]")
       ->allow_extra_args(false);
   cmd->add_option("-w,--cwd", f->quick.cwd, "working directory");
-  cgroup::add_quick_flag_options(*cmd, f->quick.resources);
+  add_resource_flag_options(*cmd, f->quick.resources);
   cmd->add_flag("--init", f->quick.init, "run a minimal init as PID 1 (reaps, forwards signals)");
   add_inheritance_options(*cmd, f->create);
   cmd->callback([&g, f] {
@@ -64,7 +63,7 @@ Registrar run_verb(30, "run", [](CLI::App& app, GlobalOptions& g) {
         throw SpecError("id", "give one container id (or a command after --)");
       f->id = f->quick.args[0];
       opts.bundle = absolute_bundle(opts.bundle);
-      config = read_file(opts.bundle + "/config.json");
+      config = read_config_file(opts.bundle + "/config.json");
     } else {
       if (!opts.bundle.empty()) throw SpecError("--bundle", "cannot be combined with a command");
       if (f->id.empty()) f->id = random_id();

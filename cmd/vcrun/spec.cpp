@@ -5,7 +5,6 @@
 #include <iostream>
 
 #include "command.hpp"
-#include "base/fd.hpp"
 #include "vcrun/error.hpp"
 #include "vcrun/spec.hpp"
 
@@ -32,12 +31,7 @@ Registrar spec_verb(5, "spec", [](CLI::App& app, GlobalOptions&) {
       std::cout << json;
       return;
     }
-    std::string path = *bundle + "/config.json";
-    // Never overwrite an existing config (O_EXCL), as runc does.
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-    if (!fd) throw_errno("create " + path);
-    if (::write(fd.get(), json.data(), json.size()) != static_cast<ssize_t>(json.size()))
-      throw_errno("write " + path);
+    write_config_file(*bundle + "/config.json", json);
   });
 });
 

@@ -1,8 +1,8 @@
 // `vcrun stats [ID...] [--format table|json]`: CPU, memory, pids, io per container.
 #include <iostream>
 
-#include "cgroup/container_ops.hpp"
 #include "command.hpp"
+#include "vcrun/runtime.hpp"
 
 namespace vcrun::cli {
 
@@ -15,11 +15,7 @@ Registrar stats_verb(77, "stats", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("id", *ids, "container ids");
   cmd->add_option("-f,--format", *format, "table or json")->check(CLI::IsMember({"table", "json"}));
   cmd->callback([&g, ids, format] {
-    auto stats = cgroup::stats_by_ids(g.root, *ids);
-    if (*format == "json")
-      std::cout << cgroup::stats_json(stats).dump(2) << "\n";
-    else
-      std::cout << cgroup::format_stats_table(stats);
+    std::cout << format_stats(Runtime(g.root).stats(*ids), *format);
   });
 });
 

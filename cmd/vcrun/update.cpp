@@ -4,12 +4,11 @@
 #include <iostream>
 #include <iterator>
 
-#include "cgroup/container_ops.hpp"
-#include "cgroup/quick_flags_cli.hpp"
-#include "cgroup/update.hpp"
 #include "command.hpp"
-#include "base/fs_util.hpp"
+#include "resource_flags.hpp"
 #include "vcrun/error.hpp"
+#include "vcrun/quick.hpp"
+#include "vcrun/runtime.hpp"
 
 namespace vcrun::cli {
 
@@ -18,11 +17,11 @@ namespace {
 Registrar update_verb(80, "update", [](CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand("update", "change the resource limits of a running container");
   auto id = std::make_shared<std::string>();
-  auto flags = std::make_shared<cgroup::QuickResourceFlags>();
+  auto flags = std::make_shared<ResourceFlags>();
   auto resources = std::make_shared<std::string>();
   cmd->add_option("id", *id, "container id")->required();
-  cgroup::add_quick_flag_options(*cmd, *flags);
-  cgroup::add_runc_update_options(*cmd, *flags);
+  add_resource_flag_options(*cmd, *flags);
+  add_runc_update_options(*cmd, *flags);
   cmd->add_option("-r,--resources", *resources,
                   "OCI LinuxResources JSON file (\"-\": stdin), applied before the flags");
   cmd->callback([&g, id, flags, resources] {
@@ -30,12 +29,12 @@ Registrar update_verb(80, "update", [](CLI::App& app, GlobalOptions& g) {
     if (!resources->empty()) {
       // "-": fd 0 itself; /dev/stdin may be missing (minimal /dev without /proc links).
       std::string text = *resources == "-" ? std::string(std::istreambuf_iterator<char>(std::cin), {})
-                                           : read_file(*resources);
-      cgroup::load_resources_json(changes, text);
+                                           : read_config_file(*resources);
+      changes.linux.resources = parse_resources_json(text);
     }
-    cgroup::apply_quick_flags(changes, *flags);
+    apply_resource_flags(changes, *flags);
     if (resources->empty() && flags->empty()) throw Error("update: nothing to change (see --help)", EINVAL);
-    cgroup::update_by_id(g.root, *id, changes);
+    Runtime(g.root).update(*id, changes);
   });
 });
 

@@ -3,11 +3,14 @@
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "vcrun/spec.hpp"
+#include "vcrun/stats.hpp"
 
 namespace vcrun {
 
@@ -88,7 +91,26 @@ class Runtime {
   // The host pids of the container's processes: every process in its cgroup and the
   // cgroups below (just the init when it has no cgroup); empty once it stopped.
   std::vector<pid_t> processes(const std::string& id);
+  // runc's `ps`: the host's `ps` with `ps_args` (default -ef), its header and the lines of
+  // the container's processes.
+  std::string ps_table(const std::string& id, std::vector<std::string> ps_args);
   int exec(const std::string& id, const ExecOptions& opts);
+
+  // Changes the limits of a created, running or paused container: the resource fields set
+  // in `changes` (linux.resources, vcrun.cpu, vcrun.memory); the others keep their values.
+  // A CPU reservation goes through admission control; a refused update changes nothing.
+  void update(const std::string& id, const ContainerSpec& changes);
+  // The cgroup freezer: pause freezes every process of the container, resume thaws them.
+  void pause(const std::string& id);
+  void resume(const std::string& id);
+  // Usage of the given containers (all of this root's when `ids` is empty), CPU sampled
+  // over a tenth of a second.
+  std::vector<ContainerStats> stats(std::vector<std::string> ids);
+  // runc's `events`: calls `emit` with one JSON object per event, {"type":"stats",...}
+  // every `interval` and {"type":"oom",...} whenever the OOM killer kills in the container,
+  // until it stops; with `once`, one stats event and return.
+  void events(const std::string& id, std::chrono::milliseconds interval, bool once,
+              const std::function<void(const std::string&)>& emit);
 
   const std::string& root() const { return root_; }
 

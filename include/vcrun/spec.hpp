@@ -232,12 +232,23 @@ struct ContainerSpec {
 // root.path and bind sources are resolved against it. Throws SpecError naming the JSON path.
 ContainerSpec parse_spec(const std::string& json_text, const std::string& bundle);
 
+// The text of a config file (config.json, a resources or process file); Error naming the
+// path when it cannot be read.
+std::string read_config_file(const std::string& path);
+
+// Creates `path` with `text` (mode 0644), never over an existing file (as `runc spec`).
+void write_config_file(const std::string& path, const std::string& text);
+
 // Reads <bundle>/config.json and parses it.
 ContainerSpec load_spec(const std::string& bundle);
 
 // Parses and validates an OCI process object on its own (`exec --process FILE`, as runc and
 // crun take it); errors name "process.<field>" like in a config.json.
 Process parse_process_json(const std::string& json_text);
+
+// Parses and validates an OCI LinuxResources object on its own (what `runc update
+// --resources` reads); errors name "resources.<field>".
+Resources parse_resources_json(const std::string& json_text);
 
 // vcrun's stricter config.json (`vcrun spec --secure`, and quick mode's base): a runnable
 // default (busybox-style rootfs "rootfs", `sh`, the default namespaces, mounts,

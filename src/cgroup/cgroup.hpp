@@ -4,4 +4,4 @@
 
 #include "cgroup/container_cgroup.hpp"
 #include "cgroup/cpu_monitor.hpp"
-#include "cgroup/quick_flags.hpp"
+#include "runtime/spec/resource_flags.hpp"

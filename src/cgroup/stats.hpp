@@ -10,23 +10,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "vcrun/stats.hpp"
+
 namespace vcrun::cgroup {
 
-struct Stats {
-  std::string id;
-  std::string path;
-  bool present = false;             // the cgroup exists
-  double cpu_percent = 0;           // of one CPU over the sampling interval
-  uint64_t cpu_usage_usec = 0;
-  uint64_t nr_throttled = 0;
-  uint64_t throttled_usec = 0;
-  std::optional<uint64_t> memory_current;
-  std::optional<uint64_t> memory_max;  // nullopt: "max" or no memory controller
-  std::optional<uint64_t> pids_current;
-  std::optional<uint64_t> pids_max;
-  uint64_t io_read_bytes = 0;
-  uint64_t io_write_bytes = 0;
-};
+using Stats = ContainerStats;
 
 // Pure parsers, unit-tested.
 // "key value" lines (cpu.stat, memory.events, memory.stat, pids.events).

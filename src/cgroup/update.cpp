@@ -7,7 +7,6 @@
 #include <optional>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "cgroup/apply.hpp"
@@ -16,8 +15,6 @@
 #include "cgroup/hierarchy.hpp"
 #include "cgroup/limits.hpp"
 #include "base/fs_util.hpp"
-#include "runtime/spec/json.hpp"
-#include "runtime/spec/validate.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::cgroup {
@@ -88,19 +85,6 @@ void update_container(const std::string& state_root, const std::string& id, cons
   apply_writes(path, writes);
   spdlog::debug("{}: updated {} limits in {}", id, writes.size(), path);
   if (planner) start_cpu_monitor(state_root, id, path);
-}
-
-void load_resources_json(ContainerSpec& spec, const std::string& json_text) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(json_text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw SpecError("resources", std::string("malformed JSON: ") + e.what());
-  }
-  spec_detail::Node node(j, "resources");
-  node.expect_object();
-  spec.linux.resources = spec_detail::parse_resources(node);
-  spec_detail::validate_resources(*spec.linux.resources);
 }
 
 }  // namespace vcrun::cgroup

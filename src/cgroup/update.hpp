@@ -15,8 +15,4 @@ namespace vcrun::cgroup {
 void update_container(const std::string& state_root, const std::string& id, const std::string& path,
                       const ContainerSpec& changes);
 
-// Parses an OCI LinuxResources JSON document (what `runc update --resources` reads) into
-// `spec.linux.resources`, validated; errors name the field ("resources.memory.limit").
-void load_resources_json(ContainerSpec& spec, const std::string& json_text);
-
 }  // namespace vcrun::cgroup

@@ -1,5 +1,5 @@
 // Quick mode: the default spec plus command-line flags.
-#include "runtime/quick.hpp"
+#include "vcrun/quick.hpp"
 
 #include <sys/stat.h>
 
@@ -34,10 +34,10 @@ nlohmann::json volume_mount(const std::string& flag) {
 
 // The resource flags land in the config's JSON (linux.resources and the "vcrun"
 // object), so the stored config.json says everything the container was given.
-void add_resource_flags(nlohmann::json& config, const cgroup::QuickResourceFlags& flags) {
+void add_resource_flags(nlohmann::json& config, const ResourceFlags& flags) {
   if (flags.empty()) return;
   ContainerSpec parsed;
-  cgroup::apply_quick_flags(parsed, flags);
+  apply_resource_flags(parsed, flags);
   nlohmann::json r = nlohmann::json::object();
   if (const auto& res = parsed.linux.resources) {
     if (const auto& cpu = res->cpu) {

@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "cgroup/cpu_monitor.hpp"
-#include "cgroup/quick_flags.hpp"
+#include "runtime/spec/resource_flags.hpp"
 #include "cgroup/stats.hpp"
 #include "vcrun/error.hpp"
 
@@ -24,7 +24,7 @@ TEST_CASE("sizes parse with binary units and clear errors", "[unit]") {
 }
 
 TEST_CASE("quick flags fill the spec", "[unit]") {
-  QuickResourceFlags f;
+  ResourceFlags f;
   f.cpu_reserve = "0.25";
   f.cpu_fair_share = "2";
   f.cpus = "1.5";
@@ -34,7 +34,7 @@ TEST_CASE("quick flags fill the spec", "[unit]") {
   f.pids = "256";
   f.io_weight = "200";
   ContainerSpec s;
-  apply_quick_flags(s, f);
+  apply_resource_flags(s, f);
   CHECK(*s.vcrun.cpu_reservation == Approx(0.25));
   CHECK(*s.vcrun.cpu_share == Approx(2));
   REQUIRE(s.linux.resources);
@@ -46,11 +46,11 @@ TEST_CASE("quick flags fill the spec", "[unit]") {
   CHECK(*s.linux.resources->pids_limit == 256);
   CHECK(*s.linux.resources->block_io->weight == 200);
   CHECK(!f.empty());
-  CHECK(QuickResourceFlags{}.empty());
+  CHECK(ResourceFlags{}.empty());
 }
 
 TEST_CASE("runc's update flags fill the spec with runc's meanings", "[unit]") {
-  QuickResourceFlags f;
+  ResourceFlags f;
   f.cpu_shares = "512";
   f.cpu_quota = "20000";
   f.cpu_period = "50000";
@@ -62,7 +62,7 @@ TEST_CASE("runc's update flags fill the spec with runc's meanings", "[unit]") {
   f.pids_limit = "40";
   f.blkio_weight = "300";
   ContainerSpec s;
-  apply_quick_flags(s, f);
+  apply_resource_flags(s, f);
   REQUIRE(s.linux.resources);
   const auto& r = *s.linux.resources;
   CHECK(*r.cpu->shares == 512);
@@ -76,21 +76,21 @@ TEST_CASE("runc's update flags fill the spec with runc's meanings", "[unit]") {
   CHECK(*r.pids_limit == 40);
   CHECK(*r.block_io->weight == 300);
   CHECK_FALSE(s.vcrun.cpu_share);  // runc's --cpu-share is not vcrun's fair share
-  QuickResourceFlags unlimited;
+  ResourceFlags unlimited;
   unlimited.cpu_quota = "-1";
   unlimited.memory_swap = "-1";
   ContainerSpec u;
-  apply_quick_flags(u, unlimited);
+  apply_resource_flags(u, unlimited);
   CHECK(*u.linux.resources->cpu->quota == -1);
   CHECK(*u.linux.resources->memory->swap == -1);
 }
 
 TEST_CASE("quick flags refuse bad values naming the flag", "[unit]") {
   auto fails = [](auto set, const char* flag) {
-    QuickResourceFlags f;
+    ResourceFlags f;
     set(f);
     ContainerSpec s;
-    CHECK_THROWS_WITH(apply_quick_flags(s, f), Catch::StartsWith(flag));
+    CHECK_THROWS_WITH(apply_resource_flags(s, f), Catch::StartsWith(flag));
   };
   fails([](auto& f) { f.cpu_reserve = "1.5"; }, "--cpu-reserve");
   fails([](auto& f) { f.cpu_reserve = "abc"; }, "--cpu-reserve");
@@ -112,10 +112,10 @@ TEST_CASE("quick flags refuse bad values naming the flag", "[unit]") {
   fails([](auto& f) { f.memory = "0"; }, "--memory");
   fails([](auto& f) { f.pids = "ten"; }, "--pids");
   fails([](auto& f) { f.io_weight = "5"; }, "--io-weight");
-  QuickResourceFlags ok;
+  ResourceFlags ok;
   ok.cpu_reserve = "0.25";
   ContainerSpec s;
-  CHECK_NOTHROW(apply_quick_flags(s, ok));
+  CHECK_NOTHROW(apply_resource_flags(s, ok));
 }
 
 TEST_CASE("cgroup stat files parse", "[unit]") {

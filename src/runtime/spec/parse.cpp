@@ -1,15 +1,19 @@
 // config.json → ContainerSpec: the top level (process, root, mounts, hooks, annotations,
 // vcrun's extension object), load_spec and namespace names. Linux parts: spec_parse_linux.cpp.
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <limits>
 
+#include "base/fd.hpp"
 #include "base/fs_util.hpp"
 #include "runtime/spec/json_overflow.hpp"
 #include "runtime/spec/json.hpp"
+#include "runtime/spec/validate.hpp"
 #include "vcrun/spec.hpp"
 
 namespace vcrun {
@@ -241,6 +245,22 @@ Process parse_process_json(const std::string& json_text) {
   Process p = parse_process(Node(doc, "process"));
   validate_process(p);
   return p;
+}
+
+std::string read_config_file(const std::string& path) { return read_file(path); }
+
+void write_config_file(const std::string& path, const std::string& text) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (!fd) throw_errno("create " + path);
+  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+    throw_errno("write " + path);
+}
+
+Resources parse_resources_json(const std::string& json_text) {
+  nlohmann::json doc = parse_object(json_text, "resources");
+  Resources r = spec_detail::parse_resources(Node(doc, "resources"));
+  spec_detail::validate_resources(r);
+  return r;
 }
 
 ContainerSpec parse_spec(const std::string& json_text, const std::string& bundle) {

@@ -1,14 +1,13 @@
-// CLI11 options for QuickResourceFlags, shared by `vcrun run` and `vcrun update` (header
-// only: the library itself does not depend on CLI11).
+// CLI11 options for ResourceFlags, shared by `vcrun run` and `vcrun update`.
 #pragma once
 
 #include <CLI/CLI.hpp>
 
-#include "cgroup/quick_flags.hpp"
+#include "vcrun/quick.hpp"
 
-namespace vcrun::cgroup {
+namespace vcrun {
 
-inline void add_quick_flag_options(CLI::App& app, QuickResourceFlags& f) {
+inline void add_resource_flag_options(CLI::App& app, ResourceFlags& f) {
   const char* g = "Resources";
   app.add_option("--cpu-reserve", f.cpu_reserve, "CPU reservation: fraction 0..1 of all containers' CPU")->group(g);
   app.add_option("--cpu-fair-share", f.cpu_fair_share,
@@ -23,7 +22,7 @@ inline void add_quick_flag_options(CLI::App& app, QuickResourceFlags& f) {
 
 // runc's `update` flags, with runc's meanings (values as runc takes them; sizes may also
 // carry a unit, e.g. 512M). `vcrun update` only: `runc run` has none of them.
-inline void add_runc_update_options(CLI::App& app, QuickResourceFlags& f) {
+inline void add_runc_update_options(CLI::App& app, ResourceFlags& f) {
   const char* g = "runc-compatible resources";
   app.add_option("--cpu-share", f.cpu_shares, "CPU shares 2..262144 (cgroup v1 units; cpu.weight by crun's curve)")
       ->group(g);
@@ -37,4 +36,4 @@ inline void add_runc_update_options(CLI::App& app, QuickResourceFlags& f) {
   app.add_option("--blkio-weight", f.blkio_weight, "block IO weight 10..1000")->group(g);
 }
 
-}  // namespace vcrun::cgroup
+}  // namespace vcrun

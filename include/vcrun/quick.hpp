@@ -1,18 +1,17 @@
-// Quick-mode resource flags (`vcrun run --cpus 1.5 --memory 512M ...`, `vcrun update`):
-// parsing of sizes/fractions and their translation into the ContainerSpec fields.
+// Quick mode: a container config built from command-line flags instead of a bundle, and
+// the resource flags `vcrun run` and `vcrun update` share.
 #pragma once
 
-#include <cstdint>
-#include <optional>
 #include <string>
+#include <vector>
 
 #include "vcrun/spec.hpp"
 
-namespace vcrun::cgroup {
+namespace vcrun {
 
-// Raw flag text as the user typed it; empty = not given. Parsed by apply_quick_flags so
+// Raw flag text as the user typed it; empty = not given. Parsed by apply_resource_flags so
 // that every error names the flag.
-struct QuickResourceFlags {
+struct ResourceFlags {
   std::string cpu_reserve;     // --cpu-reserve 0.25   -> vcrun.cpu.reservation
   std::string cpu_fair_share;  // --cpu-fair-share 2   -> vcrun.cpu.share
   std::string cpus;            // --cpus 1.5           -> cpu.quota/period (1.5 CPUs)
@@ -39,11 +38,24 @@ struct QuickResourceFlags {
 // Sets the spec fields for every given flag, then runs create's resource validation
 // (validate_resources) over the result. Throws SpecError("--memory", "...") and the like:
 // malformed values and out-of-range ones name the flag that set the field.
-void apply_quick_flags(ContainerSpec& spec, const QuickResourceFlags& flags);
+void apply_resource_flags(ContainerSpec& spec, const ResourceFlags& flags);
 
-// "512M", "1G", "1.5g", "4096", "64k", "max"/"-1" (= -1): bytes. Binary units (K = 1024).
-int64_t parse_size(const std::string& flag, const std::string& text);
-// A finite decimal number within [lo, hi].
-double parse_fraction(const std::string& flag, const std::string& text, double lo, double hi);
+struct QuickOptions {
+  std::vector<std::string> args;
+  std::string rootfs;    // empty: the host's "/" under a private overlay
+  std::string hostname;  // empty: the container id
+  std::string cwd;
+  std::vector<std::string> env;      // KEY=VALUE
+  std::vector<std::string> volumes;  // SRC:DST[:ro]
+  bool init = false;
+  bool terminal = false;
+  ResourceFlags resources;  // --memory, --cpus, --cpu-reserve, ...
+};
 
-}  // namespace vcrun::cgroup
+// The config.json of a quick-mode container: the default spec (`vcrun spec`) with the
+// flags applied. `root_path` is where the root is mounted when rootfs is empty.
+// Flag errors are SpecErrors naming the flag (`-v`, `-e`, ...).
+std::string quick_config(const std::string& id, const QuickOptions& q,
+                         const std::string& root_path);
+
+}  // namespace vcrun

@@ -1,5 +1,5 @@
-// Quick-mode resource flags -> ContainerSpec fields, with size/fraction parsing.
-#include "cgroup/quick_flags.hpp"
+// Resource flags (vcrun/quick.hpp) -> ContainerSpec fields, with size/fraction parsing.
+#include "runtime/spec/resource_flags.hpp"
 
 #include <cmath>
 #include <cstdlib>
@@ -10,7 +10,7 @@
 #include "runtime/spec/validate.hpp"
 #include "vcrun/error.hpp"
 
-namespace vcrun::cgroup {
+namespace vcrun {
 
 namespace {
 
@@ -30,7 +30,7 @@ int64_t parse_int(const std::string& flag, const std::string& text, int64_t lo, 
 
 }  // namespace
 
-bool QuickResourceFlags::empty() const {
+bool ResourceFlags::empty() const {
   for (const std::string* s : {&cpu_reserve, &cpu_fair_share, &cpus, &cpuset, &memory, &memory_reserve, &pids,
                                 &io_weight, &cpu_shares, &cpu_quota, &cpu_period, &cpuset_cpus, &cpuset_mems,
                                 &memory_reservation, &memory_swap, &pids_limit, &blkio_weight})
@@ -117,7 +117,7 @@ void set_pids(const std::string& flag, const std::string& text, Resources& r) {
 
 // The flags given, by the linux.resources field each one sets: validate_resources names
 // the field, the user typed the flag.
-std::vector<std::pair<std::string, std::string>> flag_fields(const QuickResourceFlags& f) {
+std::vector<std::pair<std::string, std::string>> flag_fields(const ResourceFlags& f) {
   const std::string R = "linux.resources.";
   const std::tuple<const std::string*, const char*, const char*> table[] = {
       {&f.cpus, "cpu.quota", "--cpus"},
@@ -143,7 +143,7 @@ std::vector<std::pair<std::string, std::string>> flag_fields(const QuickResource
 }
 
 // validate_resources with the flag's name in the message instead of the field's.
-void validate_as_flags(const Resources& r, const QuickResourceFlags& f) {
+void validate_as_flags(const Resources& r, const ResourceFlags& f) {
   try {
     spec_detail::validate_resources(r);
   } catch (const SpecError& e) {
@@ -156,7 +156,7 @@ void validate_as_flags(const Resources& r, const QuickResourceFlags& f) {
 
 }  // namespace
 
-void apply_quick_flags(ContainerSpec& spec, const QuickResourceFlags& f) {
+void apply_resource_flags(ContainerSpec& spec, const ResourceFlags& f) {
   auto& res = spec.linux.resources;
   auto resources = [&]() -> Resources& {
     if (!res) res = Resources{};
@@ -198,4 +198,4 @@ void apply_quick_flags(ContainerSpec& spec, const QuickResourceFlags& f) {
   if (res) validate_as_flags(*res, f);
 }
 
-}  // namespace vcrun::cgroup
+}  // namespace vcrun

@@ -1,0 +1,30 @@
+// Resource usage of containers: what `vcrun stats` shows, read from their cgroups.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vcrun {
+
+struct ContainerStats {
+  std::string id;
+  std::string path;                 // the container's cgroup directory
+  bool present = false;             // the cgroup exists
+  double cpu_percent = 0;           // of one CPU over the sampling interval
+  uint64_t cpu_usage_usec = 0;
+  uint64_t nr_throttled = 0;
+  uint64_t throttled_usec = 0;
+  std::optional<uint64_t> memory_current;
+  std::optional<uint64_t> memory_max;  // nullopt: "max" or no memory controller
+  std::optional<uint64_t> pids_current;
+  std::optional<uint64_t> pids_max;
+  uint64_t io_read_bytes = 0;
+  uint64_t io_write_bytes = 0;
+};
+
+// `vcrun stats --format table|json`: a table for people, or a JSON array.
+std::string format_stats(const std::vector<ContainerStats>& stats, const std::string& format);
+
+}  // namespace vcrun

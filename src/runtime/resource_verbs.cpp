@@ -1,0 +1,114 @@
+// The verbs of vcrun::Runtime that act on a running container's cgroup: update, pause,
+// resume, stats, events. Each resolves the id through the state store, then hands the
+// cgroup path to the cgroup module.
+#include <chrono>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "cgroup/freezer.hpp"
+#include "cgroup/stats.hpp"
+#include "cgroup/update.hpp"
+#include "runtime/state/state.hpp"
+#include "vcrun/error.hpp"
+#include "vcrun/runtime.hpp"
+
+namespace vcrun {
+
+namespace {
+
+// A container whose cgroup a verb may act on: created, running or paused, with a cgroup.
+state::ContainerState live(const state::Store& store, const std::string& id, const char* verb) {
+  state::Store::validate_id(id);
+  auto st = store.load(id);
+  auto status = state::current_status(st);
+  if (status == state::Status::stopped || status == state::Status::creating)
+    throw Error(std::string("cannot ") + verb + " container " + id + ": it is " + state::status_name(status),
+                EINVAL);
+  if (st.cgroup_path.empty()) throw Error("container " + id + " has no cgroup", ENOENT);
+  return st;
+}
+
+}  // namespace
+
+void Runtime::update(const std::string& id, const ContainerSpec& changes) {
+  state::Store store(root_);
+  auto lock = store.lock(id);
+  auto st = live(store, id, "update");
+  cgroup::update_container(root_, id, st.cgroup_path, changes);
+}
+
+void Runtime::pause(const std::string& id) {
+  state::Store store(root_);
+  auto lock = store.lock(id);
+  auto st = live(store, id, "pause");
+  if (state::current_status(st) == state::Status::paused)
+    throw Error("container " + id + " is already paused", EINVAL);
+  cgroup::set_frozen(st.cgroup_path, true);
+}
+
+void Runtime::resume(const std::string& id) {
+  state::Store store(root_);
+  auto lock = store.lock(id);
+  auto st = live(store, id, "resume");
+  if (state::current_status(st) != state::Status::paused)
+    throw Error("container " + id + " is not paused", EINVAL);
+  cgroup::set_frozen(st.cgroup_path, false);
+}
+
+std::vector<ContainerStats> Runtime::stats(std::vector<std::string> ids) {
+  state::Store store(root_);
+  if (ids.empty()) ids = store.list();
+  std::vector<std::pair<std::string, std::string>> targets;
+  for (const auto& id : ids) {
+    state::Store::validate_id(id);
+    auto st = store.load(id);
+    targets.emplace_back(id, st.cgroup_path);
+  }
+  return cgroup::sample_stats(targets);
+}
+
+void Runtime::events(const std::string& id, std::chrono::milliseconds interval, bool once,
+                     const std::function<void(const std::string&)>& emit) {
+  state::Store store(root_);
+  state::Store::validate_id(id);
+  auto st = store.load(id);
+  if (state::current_status(st) == state::Status::stopped)
+    throw Error("container " + id + " is not running", EINVAL);
+  if (st.cgroup_path.empty()) throw Error("container " + id + " has no cgroup", ENOENT);
+  const std::string& cg = st.cgroup_path;
+  auto event = [&](const char* type, const nlohmann::json* data) {
+    nlohmann::ordered_json e = {{"type", type}, {"id", id}};  // runc's order
+    if (data) e["data"] = *data;
+    emit(e.dump());
+  };
+  auto stats_event = [&] {
+    auto data = cgroup::runc_stats(cg);
+    event("stats", &data);
+  };
+  if (once) return stats_event();
+  // memory.events is polled (a tenth of a second apart, or the interval if shorter):
+  // every increase of oom_kill is one "oom" event, as runc reports them.
+  using std::chrono::steady_clock;
+  uint64_t ooms = cgroup::oom_kill_count(cg).value_or(0);
+  auto tick = std::min<std::chrono::milliseconds>(interval, std::chrono::milliseconds(100));
+  auto next = steady_clock::now() + interval;
+  for (;;) {
+    std::this_thread::sleep_for(tick);
+    if (auto now_ooms = cgroup::oom_kill_count(cg); now_ooms && *now_ooms > ooms)
+      for (; ooms < *now_ooms; ++ooms) event("oom", nullptr);
+    if (state::current_status(st) == state::Status::stopped) break;
+    if (steady_clock::now() >= next) {
+      stats_event();
+      next += interval;
+    }
+  }
+}
+
+std::string format_stats(const std::vector<ContainerStats>& stats, const std::string& format) {
+  if (format == "json") return cgroup::stats_json(stats).dump(2) + "\n";
+  if (format == "table") return cgroup::format_stats_table(stats);
+  throw SpecError("--format", "expected table or json, got \"" + format + "\"");
+}
+
+}  // namespace vcrun
