@@ -17,7 +17,7 @@
 #include "runtime/process/console.hpp"
 #include "cgroup/exec_cgroup.hpp"
 #include "runtime/process/forward.hpp"
-#include "base/fd_passing.hpp"
+#include "runtime/process/fd_passing.hpp"
 #include "base/fs_util.hpp"
 #include "runtime/security/keyring.hpp"
 #include "runtime/security/lsm.hpp"

@@ -15,14 +15,14 @@
 
 #include <spdlog/spdlog.h>
 
-#include "cgroup/cgroup.hpp"
+#include "cgroup/container_cgroup.hpp"
 #include "cgroup/cpu_monitor.hpp"
 #include "cgroup/hierarchy.hpp"
 #include "runtime/security/capabilities.hpp"
 #include "runtime/process/clone.hpp"
 #include "runtime/process/console.hpp"
 #include "runtime/process/container_init.hpp"
-#include "base/fd_passing.hpp"
+#include "runtime/process/fd_passing.hpp"
 #include "base/fs_util.hpp"
 #include "runtime/process/hooks.hpp"
 #include "runtime/security/lsm.hpp"

@@ -19,7 +19,7 @@
 #include <cstring>
 #include <functional>
 
-#include "base/fd_passing.hpp"
+#include "runtime/process/fd_passing.hpp"
 #include "runtime/security/seccomp.hpp"
 #include "vcrun/error.hpp"
 

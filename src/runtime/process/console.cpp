@@ -15,7 +15,7 @@
 
 #include <cstring>
 
-#include "base/fd_passing.hpp"
+#include "runtime/process/fd_passing.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::console {

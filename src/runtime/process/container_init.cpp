@@ -20,7 +20,7 @@
 #include "runtime/security/capabilities.hpp"
 #include "runtime/process/console.hpp"
 #include "base/fd.hpp"
-#include "base/fd_passing.hpp"
+#include "runtime/process/fd_passing.hpp"
 #include "base/fs_util.hpp"
 #include "runtime/process/hooks.hpp"
 #include "runtime/security/keyring.hpp"

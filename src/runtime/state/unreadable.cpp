@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cgroup/cgroup.hpp"
+#include "cgroup/container_cgroup.hpp"
 #include "cgroup/hierarchy.hpp"
 #include "base/fs_util.hpp"
 #include "vcrun/error.hpp"

@@ -1,5 +1,5 @@
 // SCM_RIGHTS: one fd per message, the message's bytes being the payload.
-#include "base/fd_passing.hpp"
+#include "runtime/process/fd_passing.hpp"
 
 #include <sys/socket.h>
 
