@@ -32,6 +32,7 @@
 #include "runtime/security/seccomp_select.hpp"
 #include "runtime/process/sync.hpp"
 #include "runtime/process/userns_join.hpp"
+#include "runtime/teardown.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun {
@@ -126,182 +127,233 @@ void await_ready(int sync_fd) {
   throw Error("container init exited during setup");
 }
 
-}  // namespace
-
-void destroy_container(const state::Store& store, const state::ContainerState& st) {
-  if (!st.cgroup_path.empty()) {
-    cgroup::destroy(store.root(), st.cgroup_path, st.cgroup_created);
-  } else if (st.pid > 0 && state::init_alive(st)) {
-    ::kill(st.pid, SIGKILL);
+// One launch, as the parent's step list; container_init() is the child's. Each step that
+// makes something records it in the state (state::Teardown) before making it.
+class Launch {
+ public:
+  Launch(const state::Store& store, const std::string& id, const ContainerSpec& spec,
+         const CreateOptions& opts, bool use_fifo)
+      : store_(store), spec_(spec), opts_(opts), use_fifo_(use_fifo), dir_(store.dir(id)) {
+    auto& st = out_.state;
+    st.id = id;
+    st.bundle = opts.bundle;
+    st.oci_version = spec.oci_version;
+    st.created = now_rfc3339();
+    st.new_keyring = opts.new_keyring;
+    st.annotations = spec.annotations;
   }
-  cgroup::remove_made_dirs(st.cgroup_dirs_made);
-  // The init is our child only when this process launched it: reap it if so.
-  if (st.pid > 0) ::waitpid(st.pid, nullptr, WNOHANG);
-  store.remove(st.id);
-}
 
-Launched launch(const state::Store& store, const std::string& id, const std::string& config_json,
-                const ContainerSpec& spec_in, const CreateOptions& opts, bool use_fifo,
-                const std::function<void()>& before_clone) {
-  check_preserved_fds(opts.preserve_fds);
-  store.create_dir(id);
-  const std::string dir = store.dir(id);
-  Launched out;
-  auto& st = out.state;
-  st.id = id;
-  st.bundle = opts.bundle;
-  st.oci_version = spec_in.oci_version;
-  st.created = now_rfc3339();
-  st.quick = opts.quick;
-  st.new_keyring = opts.new_keyring;
-  st.annotations = spec_in.annotations;
-  pid_t child = -1;
-  try {
-    ContainerSpec spec = spec_in;
-    rootfs::Plan plan;
-    plan.no_pivot = opts.no_pivot;
-    if (opts.host_overlay) {
-      plan.host_overlay = true;
-      plan.scratch_dir = dir + "/scratch";
-      spec.root.path = dir + "/rootfs";
-      make_dirs(plan.scratch_dir, 0700);
-      make_dirs(spec.root.path, 0755);
+  // The state directory: not undone by abort(), since it may be another container's.
+  void make_state_dir() {
+    check_preserved_fds(opts_.preserve_fds);
+    store_.create_dir(st().id);
+  }
+
+  // The config copy and the root's plan; checks that need no kernel object yet.
+  void prepare(const std::string& config_json) {
+    plan_.no_pivot = opts_.no_pivot;
+    if (opts_.host_overlay) {
+      // Quick mode: the host's "/" under a private overlay whose upper is a tmpfs in the
+      // container's mount namespace; both directories live in the state directory.
+      rootfs::Overlay overlay;
+      overlay.lowers = {"/"};
+      overlay.scratch = dir_ + "/scratch";
+      spec_.root.path = dir_ + "/rootfs";
+      make_dirs(overlay.scratch, 0700);
+      make_dirs(spec_.root.path, 0755);
+      plan_.overlay = std::move(overlay);
     }
-    st.rootfs = spec.root.path;
-    // The cgroup's path is recorded before the cgroup exists: from here on `delete
-    // --force` finds everything to remove, whenever this process is killed. A
-    // linux.cgroupsPath cgroup may be someone else's: recorded once create() has checked it.
-    const bool own_parent = spec.linux.cgroups_path.empty();
-    if (own_parent) st.cgroup_path = cgroup::container_dir(spec.linux.cgroups_path, id);
-    write_file_atomic(dir + "/config.json", config_json, 0600);
-    store.save(st);
-    spdlog::debug("{}: state dir written", id);
-    auto cg = cgroup::ContainerCgroup::create(store.root(), id, spec,
-                                              [&](const std::vector<std::string>& dirs) {
-                                                st.cgroup_dirs_made = dirs;
-                                                store.save(st);
-                                              });
+    st().rootfs = spec_.root.path;
+    write_file_atomic(dir_ + "/config.json", config_json, 0600);
+    store_.save(st());
+    spdlog::debug("{}: state dir written", st().id);
+    security::check_capabilities(spec_.process);
+    security::warn_unapplied_labels(spec_.process, spec_.linux.mount_label);
+    seccomp_ = security::compile_for(spec_);
+  }
+
+  // The container's cgroup (and a linux.cgroupsPath's missing parents).
+  void make_cgroup() {
+    // vcrun's own cgroup path is recorded before the cgroup exists; a linux.cgroupsPath
+    // cgroup may be someone else's: recorded once create() has checked it.
+    const bool own_parent = spec_.linux.cgroups_path.empty();
+    if (own_parent) {
+      st().cgroup_path = cgroup::container_dir(spec_.linux.cgroups_path, st().id);
+      st().teardown.record(state::MadeCgroup{st().cgroup_path, true});
+      store_.save(st());
+    }
+    cgroup_.emplace(cgroup::ContainerCgroup::create(store_.root(), st().id, spec_,
+                                                    [&](const std::vector<std::string>& dirs) {
+                                                      st().teardown.record(state::MadeCgroupDirs{dirs});
+                                                      store_.save(st());
+                                                    }));
     if (!own_parent) {
-      st.cgroup_path = cg.path();
-      st.cgroup_created = cg.created();
-      store.save(st);
+      st().cgroup_path = cgroup_->path();
+      st().teardown.record(state::MadeCgroup{cgroup_->path(), cgroup_->created()});
+      store_.save(st());
     }
-    spdlog::debug("{}: cgroup {} ready", id, cg.path());
+    spdlog::debug("{}: cgroup {} ready", st().id, cgroup_->path());
+  }
 
-    security::check_capabilities(spec.process);
-    security::warn_unapplied_labels(spec.process, spec.linux.mount_label);
-    auto seccomp = security::compile_for(spec);
-
-    UniqueFd fifo;
-    if (use_fifo) {
-      std::string fifo_path = dir + "/exec.fifo";
+  // The init, cloned into its namespaces and cgroup; it builds the root and waits for "go".
+  void clone_init(const std::function<void()>& before_clone) {
+    if (use_fifo_) {
+      std::string fifo_path = dir_ + "/exec.fifo";
       if (::mkfifo(fifo_path.c_str(), 0600) != 0) throw_errno("mkfifo " + fifo_path);
-      fifo.reset(::open(fifo_path.c_str(), O_PATH | O_CLOEXEC));
-      if (!fifo) throw_errno("open " + fifo_path);
+      fifo_.reset(::open(fifo_path.c_str(), O_PATH | O_CLOEXEC));
+      if (!fifo_) throw_errno("open " + fifo_path);
     }
-    Joins joins = open_namespaces(spec);
+    joins_ = open_namespaces(spec_);
     // The container's root is a mapped host uid: what it cannot reach, the runtime opens.
-    const bool userns = spec.has_namespace(NamespaceType::user);
-    std::vector<UniqueFd> bind_trees;
-    if (userns) {
-      bind_trees = rootfs::clone_bind_sources(spec);
-      for (const auto& fd : bind_trees) plan.bind_trees.push_back(fd.get());
+    if (userns()) {
+      bind_trees_ = rootfs::clone_bind_sources(spec_);
+      for (const auto& fd : bind_trees_) plan_.bind_trees.push_back(fd.get());
       // A joined namespace's maps are read once the init is in it.
-      if (fifo && !joins.user_ns)
-        give_fifo_to_container_root(dir + "/exec.fifo", spec.linux.uid_mappings,
-                                    spec.linux.gid_mappings);
+      if (fifo_ && !joins_.user_ns)
+        give_fifo_to_container_root(dir_ + "/exec.fifo", spec_.linux.uid_mappings, spec_.linux.gid_mappings);
     }
     // With a joined user namespace, the process that joins it joins the pid namespace.
-    if (joins.pid_ns && !joins.user_ns && ::setns(joins.pid_ns.get(), CLONE_NEWPID) != 0)
-      throw_errno(namespace_field(spec, NamespaceType::pid) + ": setns pid");
-    // Named, not a structured binding: the init lambda captures them (clang 14 refuses to
-    // capture bindings).
-    UniqueFd parent_end, child_end;
-    std::tie(parent_end, child_end) = sync::make_pair();
-    auto run_init = [&] {
-      parent_end.reset();
+    if (joins_.pid_ns && !joins_.user_ns && ::setns(joins_.pid_ns.get(), CLONE_NEWPID) != 0)
+      throw_errno(namespace_field(spec_, NamespaceType::pid) + ": setns pid");
+    std::tie(parent_end_, child_end_) = sync::make_pair();
+    auto run_init = [this] {
+      parent_end_.reset();
       InitContext ctx;
-      ctx.spec = &spec;
-      ctx.rootfs_plan = plan;
-      ctx.seccomp = seccomp ? &*seccomp : nullptr;
-      ctx.sync_fd = child_end.get();
-      ctx.exec_fifo_fd = fifo.get();
-      for (auto& fd : joins.fds) ctx.join_fds.push_back(fd.get());
-      ctx.join_types = joins.types;
-      ctx.state = &st;
-      ctx.preserve_fds = opts.preserve_fds;
+      ctx.spec = &spec_;
+      ctx.rootfs_plan = plan_;
+      ctx.seccomp = seccomp_ ? &*seccomp_ : nullptr;
+      ctx.sync_fd = child_end_.get();
+      ctx.exec_fifo_fd = fifo_.get();
+      for (auto& fd : joins_.fds) ctx.join_fds.push_back(fd.get());
+      ctx.join_types = joins_.types;
+      ctx.state = &st();
+      ctx.preserve_fds = opts_.preserve_fds;
       container_init(ctx);
     };
     if (before_clone) before_clone();
-    spdlog::debug("{}: cloning the init", id);
-    if (joins.user_ns) {
-      child = userns::clone_init(joins.user_ns.get(), joins.pid_ns.get(), joins.new_flags,
-                                 cg.dir_fd(), run_init);
+    spdlog::debug("{}: cloning the init", st().id);
+    if (joins_.user_ns) {
+      child_ = userns::clone_init(joins_.user_ns.get(), joins_.pid_ns.get(), joins_.new_flags,
+                                  cgroup_->dir_fd(), run_init);
     } else {
-      child = clone_into(joins.new_flags, cg.dir_fd());
-      if (child == 0) run_init();
+      child_ = clone_into(joins_.new_flags, cgroup_->dir_fd());
+      if (child_ == 0) run_init();
     }
-    child_end.reset();
-    st.pid = child;
-    if (joins.user_ns) {
-      if (fifo)
-        give_fifo_to_container_root(dir + "/exec.fifo", userns::uid_map_of(child),
-                                    userns::gid_map_of(child));
-    } else if (userns && !spec.linux.uid_mappings.empty()) {
-      write_id_maps(child, spec);
+    child_end_.reset();
+    st().pid = child_;
+  }
+
+  // The init's user namespace maps and OOM score: written from outside, before "go".
+  void write_maps() {
+    if (joins_.user_ns) {
+      if (fifo_)
+        give_fifo_to_container_root(dir_ + "/exec.fifo", userns::uid_map_of(child_), userns::gid_map_of(child_));
+    } else if (userns() && !spec_.linux.uid_mappings.empty()) {
+      write_id_maps(child_, spec_);
     }
-    if (spec.process.oom_score_adj)
-      write_existing("/proc/" + std::to_string(child) + "/oom_score_adj",
-                     std::to_string(*spec.process.oom_score_adj));
-    if (!sync::send(parent_end.get(), std::string(sync::kGo) + " " + std::to_string(child)))
+    if (spec_.process.oom_score_adj)
+      write_existing("/proc/" + std::to_string(child_) + "/oom_score_adj",
+                     std::to_string(*spec_.process.oom_score_adj));
+  }
+
+  // "go": the init builds the root; the pty and the seccomp listener come back on the way;
+  // returns once the init reported ready.
+  void go() {
+    if (!sync::send(parent_end_.get(), std::string(sync::kGo) + " " + std::to_string(child_)))
       throw Error("container init died");
-    if (spec.process.terminal) {
-      out.console = fdpass::receive_fd(parent_end.get(), "terminal");
-      if (!opts.console_socket.empty()) {
-        console::send_to_console_socket(opts.console_socket, out.console.get());
-        out.console.reset();
-      } else if (use_fifo) {
+    if (spec_.process.terminal) {
+      out_.console = fdpass::receive_fd(parent_end_.get(), "terminal");
+      if (!opts_.console_socket.empty()) {
+        console::send_to_console_socket(opts_.console_socket, out_.console.get());
+        out_.console.reset();
+      } else if (use_fifo_) {
         throw SpecError("process.terminal", "create needs --console-socket for a terminal");
       }
     }
-    if (seccomp && seccomp->notifies() && spec.linux.seccomp) {
+    if (seccomp_ && seccomp_->notifies() && spec_.linux.seccomp) {
       // The init loaded its notify filter before ready: the agent gets the listener now,
       // with the state of a container still being created (runc's order).
-      UniqueFd listener = fdpass::receive_fd(parent_end.get(), "seccomp listener fd");
-      security::send_to_seccomp_agent(*spec.linux.seccomp, listener.get(), child,
-                                      state::oci_state_json(st, state::Status::creating));
-      spdlog::debug("{}: seccomp listener handed to {}", id, spec.linux.seccomp->listener_path);
+      UniqueFd listener = fdpass::receive_fd(parent_end_.get(), "seccomp listener fd");
+      security::send_to_seccomp_agent(*spec_.linux.seccomp, listener.get(), child_,
+                                      state::oci_state_json(st(), state::Status::creating));
+      spdlog::debug("{}: seccomp listener handed to {}", st().id, spec_.linux.seccomp->listener_path);
     }
-    await_ready(parent_end.get());
-    spdlog::debug("{}: init {} ready", id, child);
+    await_ready(parent_end_.get());
+    spdlog::debug("{}: init {} ready", st().id, child_);
+  }
 
-    auto start_time = state::process_start_time(child);
+  // The created container: its identity saved, prestart and createRuntime hooks, the pid
+  // file, and the CPU planner's loop when its reservation needs one.
+  Launched record() {
+    auto start_time = state::process_start_time(child_);
     if (!start_time) throw Error("container init exited during setup");
-    st.pid_start_time = *start_time;
-    store.save(st);
-    run_hooks(spec.hooks.prestart, "hooks.prestart", st);
-    run_hooks(spec.hooks.create_runtime, "hooks.createRuntime", st);
-    if (!opts.pid_file.empty())
-      write_file_atomic(opts.pid_file, std::to_string(child), 0644);
-    cg.release();
+    st().pid_start_time = *start_time;
+    store_.save(st());
+    run_hooks(spec_.hooks.prestart, "hooks.prestart", st());
+    run_hooks(spec_.hooks.create_runtime, "hooks.createRuntime", st());
+    if (!opts_.pid_file.empty()) write_file_atomic(opts_.pid_file, std::to_string(child_), 0644);
+    cgroup_->release();
     // A work-conserving reservation needs the planner's feedback loop (cpu_monitor.hpp).
     // Only this container's spec is checked: a sibling's reservation started the loop
     // when that sibling was created, and rescanning every sibling here would put an
     // O(containers) walk on every start.
-    if (spec.vcrun.cpu_reservation.value_or(0) > 0 && spec.vcrun.cpu_share.value_or(1) > 0)
-      cgroup::start_cpu_monitor(store.root(), id, st.cgroup_path);
-    out.sync = std::move(parent_end);
-    return out;
-  } catch (...) {
-    if (child > 0) {
-      ::kill(child, SIGKILL);
-      ::waitpid(child, nullptr, 0);
+    if (spec_.vcrun.cpu_reservation.value_or(0) > 0 && spec_.vcrun.cpu_share.value_or(1) > 0)
+      cgroup::start_cpu_monitor(store_.root(), st().id, st().cgroup_path);
+    out_.sync = std::move(parent_end_);
+    return std::move(out_);
+  }
+
+  // After a failed step: the init is killed and everything recorded so far is undone.
+  void abort() noexcept {
+    if (child_ > 0) {
+      ::kill(child_, SIGKILL);
+      ::waitpid(child_, nullptr, 0);
     }
     try {
-      destroy_container(store, st);
+      cgroup_.reset();  // an unreleased cgroup removes itself
+      tear_down(store_, st());
     } catch (const std::exception&) {
       // The original error matters more; `delete --force` can still clean up.
     }
+  }
+
+ private:
+  state::ContainerState& st() { return out_.state; }
+  bool userns() const { return spec_.has_namespace(NamespaceType::user); }
+
+  const state::Store& store_;
+  ContainerSpec spec_;
+  const CreateOptions& opts_;
+  const bool use_fifo_;
+  const std::string dir_;
+  Launched out_;
+  rootfs::Plan plan_;
+  std::optional<security::SeccompProgram> seccomp_;
+  std::optional<cgroup::ContainerCgroup> cgroup_;
+  UniqueFd fifo_;
+  Joins joins_;
+  std::vector<UniqueFd> bind_trees_;
+  UniqueFd parent_end_, child_end_;
+  pid_t child_ = -1;
+};
+
+}  // namespace
+
+Launched launch(const state::Store& store, const std::string& id, const std::string& config_json,
+                const ContainerSpec& spec, const CreateOptions& opts, bool use_fifo,
+                const std::function<void()>& before_clone) {
+  Launch l(store, id, spec, opts, use_fifo);
+  l.make_state_dir();
+  try {
+    l.prepare(config_json);
+    l.make_cgroup();
+    l.clone_init(before_clone);
+    l.write_maps();
+    // The network step goes here: the init exists, its namespaces too, and it waits.
+    l.go();
+    return l.record();
+  } catch (...) {
+    l.abort();
     throw;
   }
 }

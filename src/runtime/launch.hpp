@@ -30,9 +30,6 @@ Launched launch(const state::Store& store, const std::string& id, const std::str
                 const ContainerSpec& spec, const CreateOptions& opts, bool use_fifo,
                 const std::function<void()>& before_clone = {});
 
-// Removes whatever a container has left (processes, cgroup, state dir). Idempotent.
-void destroy_container(const state::Store& store, const state::ContainerState& st);
-
 std::string now_rfc3339();
 
 }  // namespace vcrun

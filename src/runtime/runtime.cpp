@@ -20,6 +20,7 @@
 #include "base/fs_util.hpp"
 #include "runtime/process/hooks.hpp"
 #include "runtime/launch.hpp"
+#include "runtime/teardown.hpp"
 #include "runtime/state/state.hpp"
 #include "runtime/process/sync.hpp"
 #include "runtime/state/unreadable.hpp"
@@ -141,13 +142,13 @@ int Runtime::run(const std::string& id, const std::string& config_json,
     status = l.console ? console::proxy_and_wait(st.pid, l.console.get(), set)
                        : wait_forwarding(st.pid, set);
   } catch (...) {
-    destroy_container(store, st);
+    tear_down(store, st);
     throw;
   }
   sigprocmask(SIG_SETMASK, &old, nullptr);
   spdlog::debug("{}: process exited with {}", id, status);
   if (remove) {
-    destroy_container(store, st);
+    tear_down(store, st);
     spdlog::debug("{}: removed", id);
     run_hooks_warning(spec.hooks.poststop, "hooks.poststop", st, state::Status::stopped);
   }
@@ -193,7 +194,7 @@ void Runtime::remove(const std::string& id, bool force) {
   } catch (const Error&) {
     if (!force) throw;
   }
-  destroy_container(store, st);
+  tear_down(store, st);
   if (spec)
     run_hooks_warning(spec->hooks.poststop, "hooks.poststop", st, state::Status::stopped);
 }

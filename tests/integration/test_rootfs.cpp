@@ -259,8 +259,10 @@ TEST_CASE("rootfs::setup quick mode: host / under a private overlay", "[integrat
   spec.root.path = tmp.path / "root";
   spec.mounts = {mount("/proc", "proc", "proc", {}), mount("/tmp", "tmpfs", "tmpfs", {})};
   vcrun::rootfs::Plan plan;
-  plan.host_overlay = true;
-  plan.scratch_dir = tmp.path / "scratch";
+  vcrun::rootfs::Overlay overlay;
+  overlay.lowers = {"/"};
+  overlay.scratch = tmp.path / "scratch";
+  plan.overlay = overlay;
 
   Outcome out = run_in_container(spec, plan, [&](int report) {
     Checker c{report};

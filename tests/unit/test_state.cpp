@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <variant>
 
 #include "runtime/state/state.hpp"
 #include "vcrun/error.hpp"
@@ -80,4 +82,45 @@ TEST_CASE("status follows the process, and pid reuse reads as stopped", "[unit]"
   if (child == 0) ::_exit(0);
   ::waitpid(child, nullptr, 0);
   CHECK_FALSE(process_start_time(child).has_value());
+}
+
+TEST_CASE("the teardown record keeps its entries, in order, through the state file", "[unit]") {
+  Store store(temp_root());
+  store.create_dir("t1");
+  ContainerState st;
+  st.id = "t1";
+  st.teardown.record(MadeCgroupDirs{{"/sys/fs/cgroup/a", "/sys/fs/cgroup/a/b"}});
+  st.teardown.record(MadeCgroup{"/sys/fs/cgroup/a/b", true});
+  // A step refining its entry replaces it rather than adding a second one.
+  st.teardown.record(MadeCgroup{"/sys/fs/cgroup/a/b", false});
+  store.save(st);
+  auto back = store.load("t1").teardown.made;
+  REQUIRE(back.size() == 2);
+  REQUIRE(std::holds_alternative<MadeCgroupDirs>(back[0]));
+  CHECK(std::get<MadeCgroupDirs>(back[0]).dirs == std::vector<std::string>{"/sys/fs/cgroup/a", "/sys/fs/cgroup/a/b"});
+  REQUIRE(std::holds_alternative<MadeCgroup>(back[1]));
+  CHECK(std::get<MadeCgroup>(back[1]).path == "/sys/fs/cgroup/a/b");
+  CHECK_FALSE(std::get<MadeCgroup>(back[1]).created);
+  std::filesystem::remove_all(store.root());
+}
+
+TEST_CASE("state written before the teardown record gets one from its cgroup fields", "[unit]") {
+  Store store(temp_root());
+  store.create_dir("old");
+  std::ofstream(store.dir("old") + "/state.json")
+      << R"({"id":"old","bundle":"/b","ociVersion":"1.2.0","pid":0,"pidStartTime":0,"started":false,)"
+         R"("rootfs":"/r","cgroupPath":"/sys/fs/cgroup/x/y","cgroupCreated":false,)"
+         R"("cgroupDirsMade":["/sys/fs/cgroup/x"],"created":"now","quick":false,"annotations":{},"extra":{}})";
+  auto made = store.load("old").teardown.made;
+  REQUIRE(made.size() == 2);
+  CHECK(std::get<MadeCgroupDirs>(made[0]).dirs == std::vector<std::string>{"/sys/fs/cgroup/x"});
+  CHECK(std::get<MadeCgroup>(made[1]).path == "/sys/fs/cgroup/x/y");
+  CHECK_FALSE(std::get<MadeCgroup>(made[1]).created);
+  // An entry of a kind this vcrun does not know is corrupt state, not silently dropped.
+  std::ofstream(store.dir("old") + "/state.json")
+      << R"({"id":"old","bundle":"/b","ociVersion":"1.2.0","pid":0,"pidStartTime":0,"started":false,)"
+         R"("rootfs":"/r","cgroupPath":"","created":"now","annotations":{},"teardown":[{"veth":"x"}]})";
+  CHECK_THROWS_WITH(store.load("old"), Catch::Matchers::Contains("corrupt state") &&
+                                           Catch::Matchers::Contains("unknown teardown entry"));
+  std::filesystem::remove_all(store.root());
 }

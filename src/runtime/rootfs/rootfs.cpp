@@ -60,19 +60,38 @@ void isolate_from_host(const ContainerSpec& spec) {
     throw_errno(std::string("make / recursively ") + (flag == MS_SLAVE ? "slave" : "private"));
 }
 
-// Step 2, quick mode: host "/" as the read-only lower layer, the writes in a tmpfs that
-// lives and dies with this mount namespace.
-void mount_host_overlay(const ContainerSpec& spec, const Plan& plan) {
-  UniqueFd scratch_dir = open_dir(plan.scratch_dir, "scratch dir");
-  UniqueFd scratch = mountapi::new_filesystem("tmpfs", "tmpfs", {"mode=0700"}, {},
-                                              MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
-  mountapi::attach(scratch.get(), scratch_dir.get());
-  // The upper's root directory becomes the container's "/": same mode as the host's.
-  if (::mkdirat(scratch.get(), "upper", 0755) != 0) throw_errno("mkdir upper in scratch dir");
-  if (::mkdirat(scratch.get(), "work", 0700) != 0) throw_errno("mkdir work in scratch dir");
+// An overlay option value: the kernel splits lowerdir at ':' and takes '\\' as escape.
+std::string overlay_path(const std::string& path) {
+  std::string out;
+  for (char c : path) {
+    if (c == ':' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
 
-  std::vector<std::string> data{"lowerdir=/", "upperdir=" + plan.scratch_dir + "/upper",
-                                "workdir=" + plan.scratch_dir + "/work"};
+// Step 2, overlay roots (quick mode's host root): the root is an overlay of plan.overlay's
+// layers; a private upper lives on a tmpfs mounted in this mount namespace only.
+void mount_overlay_root(const ContainerSpec& spec, const Overlay& o) {
+  std::string upper = o.upper, work = o.work;
+  if (upper.empty()) {
+    UniqueFd scratch_dir = open_dir(o.scratch, "scratch dir");
+    UniqueFd scratch = mountapi::new_filesystem("tmpfs", "tmpfs", {"mode=0700"}, {},
+                                                MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+    mountapi::attach(scratch.get(), scratch_dir.get());
+    // The upper's root directory becomes the container's "/": same mode as the host's.
+    if (::mkdirat(scratch.get(), "upper", 0755) != 0) throw_errno("mkdir upper in scratch dir");
+    if (::mkdirat(scratch.get(), "work", 0700) != 0) throw_errno("mkdir work in scratch dir");
+    upper = o.scratch + "/upper";
+    work = o.scratch + "/work";
+  }
+  std::string lowers;
+  for (const auto& l : o.lowers) {
+    if (!lowers.empty()) lowers += ':';
+    lowers += overlay_path(l);
+  }
+  std::vector<std::string> data{"lowerdir=" + lowers, "upperdir=" + overlay_path(upper),
+                                "workdir=" + overlay_path(work)};
   // In a user namespace overlay cannot write trusted.* xattrs; it uses user.* instead.
   if (!in_initial_user_namespace()) data.push_back("userxattr");
   UniqueFd target = open_dir(spec.root.path, "root.path");
@@ -221,8 +240,8 @@ void setup(const ContainerSpec& spec, const Plan& plan,
   require_own_mount_namespace();
   isolate_from_host(spec);
 
-  if (plan.host_overlay)
-    mount_host_overlay(spec, plan);
+  if (plan.overlay)
+    mount_overlay_root(spec, *plan.overlay);
   else
     bind_root_onto_itself(spec);
   // Opened after step 2 so that it is the root of the new mount, not the directory below.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,13 +12,19 @@
 
 namespace vcrun::rootfs {
 
+// A root built as an overlay, mounted at spec.root.path (an empty directory).
+struct Overlay {
+  std::vector<std::string> lowers;  // read-only layers, uppermost first
+  // A persistent upper and its work directory (same file system), or both empty: then a
+  // private tmpfs is mounted at `scratch` (an empty directory) and holds upper/ and work/.
+  // Everything happens inside the container's own mount namespace, so nothing leaks on
+  // the host when it dies. Quick mode: lowers {"/"} and a private upper.
+  std::string upper, work;
+  std::string scratch;
+};
+
 struct Plan {
-  // Quick mode: build the root as an overlay with the host's "/" as read-only lower and a
-  // private tmpfs-backed upper, mounted at spec.root.path (an empty dir the caller creates
-  // in the state dir, e.g. /run/vcrun/<id>/rootfs). Everything happens inside the
-  // container's own mount namespace, so nothing leaks on the host when it dies.
-  bool host_overlay = false;
-  std::string scratch_dir;  // empty dir for the tmpfs holding upper/ and work/
+  std::optional<Overlay> overlay;  // none: spec.root.path is the root itself
   // Per spec.mounts index: a detached copy of a bind source made by the runtime (see
   // clone_bind_sources), or -1 where the init resolves the source itself.
   std::vector<int> bind_trees;

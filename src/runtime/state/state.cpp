@@ -58,11 +58,10 @@ bool Store::exists(const std::string& id) const {
   return ::stat(dir(id).c_str(), &st) == 0;
 }
 
-static Lock flock_path(const std::string& path, bool directory) {
-  int flags = O_RDONLY | O_CLOEXEC | (directory ? O_DIRECTORY : 0);
-  UniqueFd fd(::open(path.c_str(), flags));
+static Lock flock_dir(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_DIRECTORY));
   if (!fd) {
-    if (errno == ENOENT && directory) {
+    if (errno == ENOENT) {
       auto id = std::filesystem::path(path).filename().string();
       throw Error("container " + id + " does not exist", ENOENT);
     }
@@ -76,10 +75,9 @@ static Lock flock_path(const std::string& path, bool directory) {
 // Locking the directory itself: a waiter on a deleted container then finds no state.
 Lock Store::lock(const std::string& id) const {
   validate_id(id);
-  return flock_path(dir(id), true);
+  return flock_dir(dir(id));
 }
 
-Lock Store::lock_global() const { return flock_path(root_, true); }
 
 void Store::save(const ContainerState& st) const {
   nlohmann::json j = {{"id", st.id},
@@ -90,13 +88,10 @@ void Store::save(const ContainerState& st) const {
                       {"started", st.started},
                       {"rootfs", st.rootfs},
                       {"cgroupPath", st.cgroup_path},
-                      {"cgroupCreated", st.cgroup_created},
-                      {"cgroupDirsMade", st.cgroup_dirs_made},
                       {"created", st.created},
-                      {"quick", st.quick},
                       {"newKeyring", st.new_keyring},
                       {"annotations", st.annotations},
-                      {"extra", st.extra}};
+                      {"teardown", teardown_json(st.teardown)}};
   write_file_atomic(dir(st.id) + "/state.json", j.dump(), 0600);
 }
 
@@ -121,15 +116,19 @@ ContainerState Store::load(const std::string& id) const {
     st.started = j.at("started").get<bool>();
     st.rootfs = j.at("rootfs").get<std::string>();
     st.cgroup_path = j.at("cgroupPath").get<std::string>();
-    st.cgroup_created = j.value("cgroupCreated", true);
-    st.cgroup_dirs_made = j.value("cgroupDirsMade", std::vector<std::string>{});
     st.created = j.at("created").get<std::string>();
-    st.quick = j.at("quick").get<bool>();
     st.new_keyring = j.value("newKeyring", true);
     st.annotations = j.at("annotations").get<std::map<std::string, std::string>>();
-    st.extra = j.at("extra").get<std::map<std::string, std::string>>();
+    if (j.contains("teardown")) {
+      st.teardown = teardown_from_json(j.at("teardown"));
+    } else {
+      // Written before the teardown record existed: its cgroup fields say the same.
+      auto dirs = j.value("cgroupDirsMade", std::vector<std::string>{});
+      if (!dirs.empty()) st.teardown.record(MadeCgroupDirs{dirs});
+      if (!st.cgroup_path.empty()) st.teardown.record(MadeCgroup{st.cgroup_path, j.value("cgroupCreated", true)});
+    }
     return st;
-  } catch (const nlohmann::json::exception& e) {
+  } catch (const std::exception& e) {
     throw Error(path + ": corrupt state: " + e.what(), EINVAL);
   }
 }

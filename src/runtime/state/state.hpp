@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/fd.hpp"
+#include "runtime/state/teardown.hpp"
 
 namespace vcrun::state {
 
@@ -26,15 +27,10 @@ struct ContainerState {
   bool started = false;           // `start` released the init
   std::string rootfs;             // absolute host path of the root as given
   std::string cgroup_path;        // absolute cgroupfs directory, empty when none
-  bool cgroup_created = true;     // vcrun made that directory (else it is kept on delete)
-  // Directories vcrun made for a linux.cgroupsPath (missing parents and the cgroup),
-  // outermost first; recorded before they are made, removed (when empty) with the container.
-  std::vector<std::string> cgroup_dirs_made;
   std::string created;            // RFC 3339
-  bool quick = false;             // quick mode: the state dir is removed with --rm
   bool new_keyring = true;        // processes get their own session keyring (exec too)
   std::map<std::string, std::string> annotations;
-  std::map<std::string, std::string> extra;  // module-owned data (netfilter, ...)
+  Teardown teardown;              // what delete undoes, beside the init and this directory
 };
 
 // An exclusive flock on a file; released on destruction.
@@ -61,15 +57,14 @@ class Store {
   void create_dir(const std::string& id) const;
   bool exists(const std::string& id) const;
 
-  // Exclusive lock for one container (<root>/<id>.lock), and for the whole store.
+  // Exclusive lock for one container (a flock on its directory).
   Lock lock(const std::string& id) const;
-  Lock lock_global() const;
 
   void save(const ContainerState& st) const;
   // Throws Error("container ID does not exist", ENOENT) when missing.
   ContainerState load(const std::string& id) const;
   std::vector<std::string> list() const;
-  // Removes the state directory and lock file (after everything else is gone).
+  // Removes the state directory (after everything else is gone).
   void remove(const std::string& id) const;
   // The user name owning the container's state directory, as runc's `owner`: the
   // /etc/passwd name of its uid, "#UID" when it has none.

@@ -1,0 +1,50 @@
+// The teardown record's JSON form: [{"cgroupDirs": [...]}, {"cgroup": {...}}, ...].
+#include "runtime/state/teardown.hpp"
+
+#include <stdexcept>
+
+namespace vcrun::state {
+
+void Teardown::record(Made m) {
+  for (auto& entry : made) {
+    if (entry.index() == m.index()) {
+      entry = std::move(m);
+      return;
+    }
+  }
+  made.push_back(std::move(m));
+}
+
+namespace {
+
+struct ToJson {
+  nlohmann::json operator()(const MadeCgroupDirs& d) const { return {{"cgroupDirs", d.dirs}}; }
+  nlohmann::json operator()(const MadeCgroup& c) const {
+    return {{"cgroup", {{"path", c.path}, {"created", c.created}}}};
+  }
+};
+
+}  // namespace
+
+nlohmann::json teardown_json(const Teardown& t) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& m : t.made) out.push_back(std::visit(ToJson{}, m));
+  return out;
+}
+
+Teardown teardown_from_json(const nlohmann::json& j) {
+  Teardown t;
+  for (const auto& entry : j) {
+    if (entry.contains("cgroupDirs")) {
+      t.made.emplace_back(MadeCgroupDirs{entry.at("cgroupDirs").get<std::vector<std::string>>()});
+    } else if (entry.contains("cgroup")) {
+      const auto& c = entry.at("cgroup");
+      t.made.emplace_back(MadeCgroup{c.at("path").get<std::string>(), c.at("created").get<bool>()});
+    } else {
+      throw std::invalid_argument("unknown teardown entry " + entry.dump().substr(0, 80));
+    }
+  }
+  return t;
+}
+
+}  // namespace vcrun::state

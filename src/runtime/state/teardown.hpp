@@ -1,0 +1,43 @@
+// The teardown record: what a container's launch made, in the order it made it.
+#pragma once
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace vcrun::state {
+
+// The container's cgroup. `created` false: a linux.cgroupsPath cgroup that existed before
+// the container, emptied on delete but kept.
+struct MadeCgroup {
+  std::string path;
+  bool created = true;
+};
+
+// Directories made for a linux.cgroupsPath (missing parents, and the cgroup itself when it
+// was missing), outermost first; each is removed on delete while it is empty.
+struct MadeCgroupDirs {
+  std::vector<std::string> dirs;
+};
+
+using Made = std::variant<MadeCgroupDirs, MadeCgroup>;
+
+// Each launch step appends what it is about to make and saves the state before making it,
+// so after a crash at any point the record covers everything there is; `delete` undoes the
+// entries in reverse order, and undoing what is already gone is not an error. A new kind of
+// resource (network links, overlay uppers, ...) adds a type to Made and its undo step in
+// runtime/teardown.cpp.
+struct Teardown {
+  std::vector<Made> made;
+
+  // Appends `m`, or replaces the last entry of the same type (a step refining its record).
+  void record(Made m);
+};
+
+nlohmann::json teardown_json(const Teardown& t);
+// Throws nlohmann::json::exception or std::invalid_argument on a malformed record.
+Teardown teardown_from_json(const nlohmann::json& j);
+
+}  // namespace vcrun::state

@@ -1,0 +1,50 @@
+// Undoing a container from its teardown record (runtime/state/teardown.hpp).
+#include "runtime/teardown.hpp"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <exception>
+#include <variant>
+
+#include <spdlog/spdlog.h>
+
+#include "cgroup/container_cgroup.hpp"
+
+namespace vcrun {
+
+namespace {
+
+struct Undo {
+  const state::Store& store;
+  void operator()(const state::MadeCgroup& c) const { cgroup::destroy(store.root(), c.path, c.created); }
+  void operator()(const state::MadeCgroupDirs& d) const { cgroup::remove_made_dirs(d.dirs); }
+};
+
+bool has_cgroup(const state::Teardown& t) {
+  for (const auto& m : t.made)
+    if (std::holds_alternative<state::MadeCgroup>(m)) return true;
+  return false;
+}
+
+}  // namespace
+
+void tear_down(const state::Store& store, const state::ContainerState& st) {
+  // With a cgroup, undoing it kills every process in it; without one only the init is ours.
+  if (!has_cgroup(st.teardown) && st.pid > 0 && state::init_alive(st)) ::kill(st.pid, SIGKILL);
+  std::exception_ptr first;
+  for (auto it = st.teardown.made.rbegin(); it != st.teardown.made.rend(); ++it) {
+    try {
+      std::visit(Undo{store}, *it);
+    } catch (const std::exception& e) {
+      spdlog::warn("{}: {}", st.id, e.what());
+      if (!first) first = std::current_exception();
+    }
+  }
+  // The init is our child only when this process launched it: reap it if so.
+  if (st.pid > 0) ::waitpid(st.pid, nullptr, WNOHANG);
+  store.remove(st.id);
+  if (first) std::rethrow_exception(first);
+}
+
+}  // namespace vcrun

@@ -1,0 +1,14 @@
+// Undoing a container: its init, what its teardown record lists, and its state directory.
+#pragma once
+
+#include "runtime/state/state.hpp"
+
+namespace vcrun {
+
+// Kills what is left of the container, undoes the entries of st.teardown in reverse order
+// and removes the state directory. Idempotent: what is gone already is skipped. An entry
+// that cannot be undone is reported (a warning naming it) and the rest still goes; the
+// first such error is rethrown at the end, once the state directory is removed.
+void tear_down(const state::Store& store, const state::ContainerState& st);
+
+}  // namespace vcrun
