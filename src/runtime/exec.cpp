@@ -155,8 +155,7 @@ int Runtime::exec(const std::string& id, const ExecOptions& opts) {
     security::protect_self_exe();
     try {
       // Still in the runtime's mount namespace: /proc/self is this process.
-      if (process.oom_score_adj)
-        write_existing("/proc/self/oom_score_adj", std::to_string(*process.oom_score_adj));
+      security::apply_oom_score_adj(process, 0);
       if (join_flags && ::setns(pidfd.get(), join_flags) != 0)
         throw_errno("setns namespaces of container " + id);
       if (st.new_keyring) join_new_session_keyring();

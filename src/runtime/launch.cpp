@@ -251,9 +251,7 @@ class Launch {
     } else if (userns() && !spec_.linux.uid_mappings.empty()) {
       write_id_maps(child_, spec_);
     }
-    if (spec_.process.oom_score_adj)
-      write_existing("/proc/" + std::to_string(child_) + "/oom_score_adj",
-                     std::to_string(*spec_.process.oom_score_adj));
+    security::apply_oom_score_adj(spec_.process, child_);
   }
 
   // "go": the init builds the root; the pty and the seccomp listener come back on the way;

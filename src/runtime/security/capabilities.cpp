@@ -165,14 +165,4 @@ void apply_capability_sets(const CapabilitySets& s) {
   capset_raw(s.effective, s.permitted, s.inheritable);
 }
 
-Capabilities default_capabilities() {
-  const std::vector<std::string> caps = {
-      "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID",  "CAP_FOWNER",           "CAP_MKNOD",
-      "CAP_NET_RAW", "CAP_SETGID",      "CAP_SETUID",  "CAP_SETFCAP",          "CAP_SETPCAP",
-      "CAP_NET_BIND_SERVICE",           "CAP_SYS_CHROOT", "CAP_KILL",         "CAP_AUDIT_WRITE"};
-  Capabilities c;
-  c.bounding = c.effective = c.permitted = caps;
-  return c;
-}
-
 }  // namespace vcrun::security

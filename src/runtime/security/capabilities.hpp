@@ -2,6 +2,8 @@
 // no_new_privs and rlimits, applied in the container's init just before execve.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 
 #include "base/fd.hpp"
@@ -30,13 +32,9 @@ UniqueFd apply_identity_and_capabilities(const Process& process,
 // switch (raising a hard limit needs CAP_SYS_RESOURCE).
 void apply_rlimits(const Process& process);
 
-// /proc/self/oom_score_adj from process.oomScoreAdj (lowering needs CAP_SYS_RESOURCE).
-void apply_oom_score_adj(const Process& process);
-
-// The usual container default set (quick mode): chown, dac_override, fsetid, fowner,
-// mknod, net_raw, setgid, setuid, setfcap, setpcap, net_bind_service, sys_chroot, kill,
-// audit_write in bounding, effective and permitted; inheritable and ambient empty.
-Capabilities default_capabilities();
+// process.oomScoreAdj into /proc/<pid>/oom_score_adj (`pid` 0: this process); errors
+// name the field.
+void apply_oom_score_adj(const Process& process, pid_t pid);
 
 // Bit mask (bit n = capability n) of a list of "CAP_*" names; unknown names throw
 // SpecError(field). Capabilities above the running kernel's cap_last_cap are dropped with

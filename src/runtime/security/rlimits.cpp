@@ -24,10 +24,11 @@ void apply_rlimits(const Process& process) {
   }
 }
 
-void apply_oom_score_adj(const Process& process) {
+void apply_oom_score_adj(const Process& process, pid_t pid) {
   if (!process.oom_score_adj) return;
+  std::string proc = pid == 0 ? std::string("self") : std::to_string(pid);
   try {
-    write_existing("/proc/self/oom_score_adj", std::to_string(*process.oom_score_adj));
+    write_existing("/proc/" + proc + "/oom_score_adj", std::to_string(*process.oom_score_adj));
   } catch (const Error& e) {
     throw e.with_context("process.oomScoreAdj");
   }
