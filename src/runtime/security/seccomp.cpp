@@ -1,5 +1,6 @@
 // SeccompProgram: compiles an OCI linux.seccomp section with libseccomp into raw BPF and
 // loads it with the bare seccomp(2) syscall in the container's init.
+#include "base/text.hpp"
 #include "runtime/security/seccomp.hpp"
 
 #include <linux/seccomp.h>
@@ -24,12 +25,6 @@
 namespace vcrun::security {
 
 namespace {
-
-std::string at(const std::string& field, size_t i) {
-  return field + "[" + std::to_string(i) + "]";
-}
-
-std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 
 struct FilterDeleter {
   void operator()(void* ctx) const { seccomp_release(ctx); }
@@ -110,7 +105,7 @@ std::vector<scmp_arg_cmp> conditions(const SeccompRule& rule, const std::string&
   std::vector<scmp_arg_cmp> out;
   for (size_t k = 0; k < rule.args.size(); ++k) {
     const SeccompArg& a = rule.args[k];
-    if (a.index > 5) throw SpecError(at(field + ".args", k) + ".index", "must be between 0 and 5");
+    if (a.index > 5) throw SpecError(indexed(field + ".args", k) + ".index", "must be between 0 and 5");
     // OCI's masked_eq: value is the mask, valueTwo the datum; libseccomp wants
     // (arg & datum_a) == datum_b, so the order carries over unchanged.
     out.push_back(scmp_arg_cmp{a.index, to_scmp_op(a.op), a.value, a.value_two});
@@ -195,10 +190,10 @@ SeccompProgram SeccompProgram::compile(const Seccomp& profile) {
 
   SeccompProgram program;
   for (size_t i = 0; i < profile.flags.size(); ++i)
-    program.flags_ |= resolve_flag(profile.flags[i], at("linux.seccomp.flags", i));
+    program.flags_ |= resolve_flag(profile.flags[i], indexed("linux.seccomp.flags", i));
 
   for (size_t i = 0; i < profile.architectures.size(); ++i) {
-    std::string field = at("linux.seccomp.architectures", i);
+    std::string field = indexed("linux.seccomp.architectures", i);
     int rc = seccomp_arch_add(ctx, resolve_arch(profile.architectures[i], field));
     if (rc < 0 && rc != -EEXIST)  // the native arch is always present
       throw Error(field + ": " + std::strerror(-rc), -rc);
@@ -206,13 +201,13 @@ SeccompProgram SeccompProgram::compile(const Seccomp& profile) {
 
   for (size_t i = 0; i < profile.syscalls.size(); ++i) {
     const SeccompRule& rule = profile.syscalls[i];
-    std::string field = at("linux.seccomp.syscalls", i);
+    std::string field = indexed("linux.seccomp.syscalls", i);
     uint32_t action = to_scmp_action(rule.action, rule.errno_ret, field + ".action");
     std::vector<scmp_arg_cmp> conds = conditions(rule, field);
     if (rule.names.empty()) throw SpecError(field + ".names", "must be a non-empty array");
     for (size_t j = 0; j < rule.names.size(); ++j) {
       const std::string& name = rule.names[j];
-      std::string name_field = at(field + ".names", j);
+      std::string name_field = indexed(field + ".names", j);
       if (!well_formed(name))
         throw SpecError(name_field, "malformed syscall name " + quoted(name));
       int nr = seccomp_syscall_resolve_name(name.c_str());

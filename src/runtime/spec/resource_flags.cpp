@@ -1,4 +1,5 @@
 // Resource flags (vcrun/quick.hpp) -> ContainerSpec fields, with size/fraction parsing.
+#include "base/text.hpp"
 #include "runtime/spec/resource_flags.hpp"
 
 #include <cmath>
@@ -13,8 +14,6 @@
 namespace vcrun {
 
 namespace {
-
-std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 
 int64_t parse_int(const std::string& flag, const std::string& text, int64_t lo, int64_t hi) {
   if (text.empty() || text.find_first_not_of("0123456789-") != std::string::npos)

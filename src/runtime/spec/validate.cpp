@@ -9,6 +9,7 @@
 #include <set>
 #include <string_view>
 
+#include "base/text.hpp"
 #include "runtime/spec/validate.hpp"
 #include "vcrun/error.hpp"
 #include "vcrun/spec.hpp"
@@ -16,19 +17,6 @@
 namespace vcrun {
 
 namespace {
-
-std::string at(const std::string& base, size_t i) {
-  return base + "[" + std::to_string(i) + "]";
-}
-
-// Built by appending: `"\"" + std::string&&` trips GCC 12's false -Wrestrict at -O3 (GCC
-// bug 105329).
-std::string quoted(std::string_view s) {
-  std::string q = "\"";
-  q += s;
-  q += '"';
-  return q;
-}
 
 bool absolute(const std::string& p) { return !p.empty() && p.front() == '/'; }
 
@@ -49,7 +37,7 @@ void check_capabilities(const Capabilities& caps) {
       bool ok = name.size() > 4 && strncasecmp(name.c_str(), "CAP_", 4) == 0 &&
                 capng_name_to_capability(name.c_str() + 4) >= 0;
       if (!ok)
-        throw SpecError(at(std::string("process.capabilities.") + set, i),
+        throw SpecError(indexed(std::string("process.capabilities.") + set, i),
                         "unknown capability " + quoted(name));
     }
   }
@@ -62,7 +50,7 @@ void check_process(const Process& p) {
   for (size_t i = 0; i < p.env.size(); ++i) {
     auto eq = p.env[i].find('=');
     if (eq == std::string::npos || eq == 0)
-      throw SpecError(at("process.env", i), "must have the form KEY=VALUE, got " + quoted(p.env[i]));
+      throw SpecError(indexed("process.env", i), "must have the form KEY=VALUE, got " + quoted(p.env[i]));
   }
   if (p.user.umask && *p.user.umask > 0777)
     throw SpecError("process.user.umask", "must be at most 0777 (511)");
@@ -70,9 +58,9 @@ void check_process(const Process& p) {
   for (size_t i = 0; i < p.rlimits.size(); ++i) {
     const Rlimit& r = p.rlimits[i];
     if (!seen.insert(r.resource).second)
-      throw SpecError(at("process.rlimits", i) + ".type", "duplicate rlimit " + quoted(r.name));
+      throw SpecError(indexed("process.rlimits", i) + ".type", "duplicate rlimit " + quoted(r.name));
     if (r.soft > r.hard)
-      throw SpecError(at("process.rlimits", i), "soft limit " + std::to_string(r.soft) +
+      throw SpecError(indexed("process.rlimits", i), "soft limit " + std::to_string(r.soft) +
                                                     " exceeds hard limit " + std::to_string(r.hard));
   }
   if (p.capabilities) check_capabilities(*p.capabilities);
@@ -83,10 +71,10 @@ void check_process(const Process& p) {
 void check_mounts(const std::vector<Mount>& mounts) {
   for (size_t i = 0; i < mounts.size(); ++i) {
     const Mount& m = mounts[i];
-    require_absolute(at("mounts", i) + ".destination", m.destination);
+    require_absolute(indexed("mounts", i) + ".destination", m.destination);
     if (m.type == "bind") {
-      if (m.source.empty()) throw SpecError(at("mounts", i) + ".source", "a bind mount needs a source");
-      require_absolute(at("mounts", i) + ".source", m.source);
+      if (m.source.empty()) throw SpecError(indexed("mounts", i) + ".source", "a bind mount needs a source");
+      require_absolute(indexed("mounts", i) + ".source", m.source);
     }
   }
 }
@@ -102,7 +90,7 @@ void check_hooks(const Hooks& hooks) {
   };
   for (const auto& [name, list] : lists) {
     for (size_t i = 0; i < list->size(); ++i) {
-      std::string field = at(std::string("hooks.") + name, i);
+      std::string field = indexed(std::string("hooks.") + name, i);
       require_absolute(field + ".path", (*list)[i].path);
       if ((*list)[i].timeout && *(*list)[i].timeout <= 0)
         throw SpecError(field + ".timeout", "must be greater than 0");
@@ -119,10 +107,10 @@ const Namespace* find_ns(const Linux& l, NamespaceType t) {
 void check_mappings(const std::string& field, const std::vector<IdMapping>& maps) {
   for (size_t i = 0; i < maps.size(); ++i) {
     const IdMapping& m = maps[i];
-    if (m.size == 0) throw SpecError(at(field, i) + ".size", "must be greater than 0");
+    if (m.size == 0) throw SpecError(indexed(field, i) + ".size", "must be greater than 0");
     uint64_t end_c = uint64_t{m.container_id} + m.size, end_h = uint64_t{m.host_id} + m.size;
     if (end_c > (uint64_t{1} << 32) || end_h > (uint64_t{1} << 32))
-      throw SpecError(at(field, i), "range exceeds the 32-bit id space");
+      throw SpecError(indexed(field, i), "range exceeds the 32-bit id space");
   }
 }
 
@@ -131,9 +119,9 @@ void check_namespaces(const Linux& l) {
   for (size_t i = 0; i < l.namespaces.size(); ++i) {
     const Namespace& ns = l.namespaces[i];
     if (!seen.insert(ns.type).second)
-      throw SpecError(at("linux.namespaces", i) + ".type",
+      throw SpecError(indexed("linux.namespaces", i) + ".type",
                       "duplicate namespace type " + quoted(namespace_name(ns.type)));
-    if (!ns.path.empty()) require_absolute(at("linux.namespaces", i) + ".path", ns.path);
+    if (!ns.path.empty()) require_absolute(indexed("linux.namespaces", i) + ".path", ns.path);
   }
   // The root is switched with pivot_root, which must never happen in the host's namespace.
   if (!find_ns(l, NamespaceType::mount))
@@ -226,7 +214,7 @@ void validate_spec(const ContainerSpec& spec) {
   spec_detail::validate_cgroups_path(l.cgroups_path);
   for (size_t i = 0; i < l.devices.size(); ++i) {
     const DeviceNode& d = l.devices[i];
-    std::string field = at("linux.devices", i);
+    std::string field = indexed("linux.devices", i);
     require_absolute(field + ".path", d.path);
     if (d.type != 'c' && d.type != 'b' && d.type != 'u' && d.type != 'p')
       throw SpecError(field + ".type", "unknown device type " + quoted(std::string(1, d.type)));
@@ -235,9 +223,9 @@ void validate_spec(const ContainerSpec& spec) {
     if (d.file_mode) check_device_file_mode(field + ".fileMode", *d.file_mode, d.type);
   }
   for (size_t i = 0; i < l.masked_paths.size(); ++i)
-    require_absolute(at("linux.maskedPaths", i), l.masked_paths[i]);
+    require_absolute(indexed("linux.maskedPaths", i), l.masked_paths[i]);
   for (size_t i = 0; i < l.readonly_paths.size(); ++i)
-    require_absolute(at("linux.readonlyPaths", i), l.readonly_paths[i]);
+    require_absolute(indexed("linux.readonlyPaths", i), l.readonly_paths[i]);
   if (l.seccomp) spec_detail::validate_seccomp(*l.seccomp);
   static const std::set<std::string> propagations = {
       "", "private", "rprivate", "slave", "rslave", "shared", "rshared", "unbindable", "runbindable"};

@@ -1,6 +1,7 @@
 // Semantic checks for linux.resources and linux.seccomp (ranges the kernel would reject
 // later with a less helpful EINVAL), each error naming the config.json field.
 
+#include "base/text.hpp"
 #include "runtime/security/seccomp.hpp"
 #include "runtime/spec/validate.hpp"
 #include "vcrun/error.hpp"
@@ -8,12 +9,6 @@
 namespace vcrun::spec_detail {
 
 namespace {
-
-std::string at(const std::string& base, size_t i) {
-  return base + "[" + std::to_string(i) + "]";
-}
-
-std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 
 // A cpuset list: "0-3,8,10-11". Empty means unset.
 bool valid_cpu_list(const std::string& s) {
@@ -101,7 +96,7 @@ void check_block_io(const BlockIoResources& b) {
   check_weight(f + "leafWeight", b.leaf_weight);
   for (size_t i = 0; i < b.weight_device.size(); ++i) {
     const WeightDevice& w = b.weight_device[i];
-    std::string field = at(f + "weightDevice", i);
+    std::string field = indexed(f + "weightDevice", i);
     check_device_numbers(field, w.major, w.minor);
     check_weight(field + ".weight", w.weight);
     check_weight(field + ".leafWeight", w.leaf_weight);
@@ -114,7 +109,7 @@ void check_block_io(const BlockIoResources& b) {
   };
   for (const auto& [name, list] : lists)
     for (size_t i = 0; i < list->size(); ++i)
-      check_device_numbers(at(f + name, i), (*list)[i].major, (*list)[i].minor);
+      check_device_numbers(indexed(f + name, i), (*list)[i].major, (*list)[i].minor);
 }
 
 bool takes_errno(SeccompAction a) {
@@ -134,10 +129,10 @@ void validate_seccomp_notify(const Seccomp& s) {
   for (size_t i = 0; i < s.syscalls.size(); ++i) {
     const SeccompRule& r = s.syscalls[i];
     if (r.action != SeccompAction::notify) continue;
-    if (first_notify.empty()) first_notify = at("linux.seccomp.syscalls", i);
+    if (first_notify.empty()) first_notify = indexed("linux.seccomp.syscalls", i);
     for (size_t j = 0; j < r.names.size(); ++j)
       if (r.names[j] == "sendmsg")
-        throw SpecError(at(at("linux.seccomp.syscalls", i) + ".names", j),
+        throw SpecError(indexed(indexed("linux.seccomp.syscalls", i) + ".names", j),
                         "SCMP_ACT_NOTIFY cannot trap sendmsg: the listener fd is handed over "
                         "with it");
   }
@@ -157,7 +152,7 @@ void validate_seccomp_notify(const Seccomp& s) {
 void validate_resources(const Resources& r) {
   for (size_t i = 0; i < r.devices.size(); ++i) {
     const DeviceRule& d = r.devices[i];
-    std::string field = at("linux.resources.devices", i);
+    std::string field = indexed("linux.resources.devices", i);
     if (d.type != 'a' && d.type != 'c' && d.type != 'b')
       throw SpecError(field + ".type", "unknown device type " + quoted(std::string(1, d.type)));
     if (d.major < -1 || d.minor < -1)
@@ -173,7 +168,7 @@ void validate_resources(const Resources& r) {
   if (r.block_io) check_block_io(*r.block_io);
   for (size_t i = 0; i < r.hugepage_limits.size(); ++i)
     if (!valid_page_size(r.hugepage_limits[i].page_size))
-      throw SpecError(at("linux.resources.hugepageLimits", i) + ".pageSize",
+      throw SpecError(indexed("linux.resources.hugepageLimits", i) + ".pageSize",
                       "invalid page size " + quoted(r.hugepage_limits[i].page_size) +
                           " (expected e.g. \"2MB\")");
   // Keys become file names inside the container's cgroup directory.
@@ -192,22 +187,22 @@ void validate_seccomp(const Seccomp& s) {
                     "only allowed with SCMP_ACT_ERRNO or SCMP_ACT_TRACE");
   for (size_t i = 0; i < s.architectures.size(); ++i)
     if (!s.architectures[i].starts_with("SCMP_ARCH_"))
-      throw SpecError(at("linux.seccomp.architectures", i),
+      throw SpecError(indexed("linux.seccomp.architectures", i),
                       "unknown architecture " + quoted(s.architectures[i]));
   for (size_t i = 0; i < s.flags.size(); ++i)
     if (!security::known_seccomp_flag(s.flags[i]))
-      throw SpecError(at("linux.seccomp.flags", i), "unknown seccomp flag " + quoted(s.flags[i]));
+      throw SpecError(indexed("linux.seccomp.flags", i), "unknown seccomp flag " + quoted(s.flags[i]));
   for (size_t i = 0; i < s.syscalls.size(); ++i) {
     const SeccompRule& r = s.syscalls[i];
-    std::string field = at("linux.seccomp.syscalls", i);
+    std::string field = indexed("linux.seccomp.syscalls", i);
     if (r.names.empty()) throw SpecError(field + ".names", "must be a non-empty array");
     for (size_t j = 0; j < r.names.size(); ++j)
-      if (r.names[j].empty()) throw SpecError(at(field + ".names", j), "must not be empty");
+      if (r.names[j].empty()) throw SpecError(indexed(field + ".names", j), "must not be empty");
     if (r.errno_ret && !takes_errno(r.action))
       throw SpecError(field + ".errnoRet", "only allowed with SCMP_ACT_ERRNO or SCMP_ACT_TRACE");
     for (size_t j = 0; j < r.args.size(); ++j)
       if (r.args[j].index > 5)
-        throw SpecError(at(field + ".args", j) + ".index", "must be between 0 and 5");
+        throw SpecError(indexed(field + ".args", j) + ".index", "must be between 0 and 5");
   }
   validate_seccomp_notify(s);
 }
