@@ -6,8 +6,11 @@
 // is reported here and aborts. With VCRUN_FUZZ_STRICT_MESSAGES=1 in the environment an
 // error message must also be one line (no '\n') and shorter than kMaxMessage bytes: vcrun
 // prints it as a single log line.
-#include <unistd.h>
+#include <sys/stat.h>
 
+#include <cerrno>
+
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -56,14 +59,13 @@ void check_message(const char* what) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  // A fixed, empty bundle directory: relative paths resolve against it; removed at exit.
-  char tmpl[] = "/tmp/vcrun-fuzz-bundle-XXXXXX";
-  if (!::mkdtemp(tmpl)) {
-    std::perror("mkdtemp");
+  // A fixed, empty bundle directory that relative paths resolve against. One path for
+  // every run (parallel jobs share it): a finding aborts, so a per-run one would be left.
+  bundle_dir() = "/tmp/vcrun-config-fuzzer-bundle";
+  if (::mkdir(bundle_dir().c_str(), 0755) != 0 && errno != EEXIST) {
+    std::perror(bundle_dir().c_str());
     std::exit(2);
   }
-  bundle_dir() = tmpl;
-  std::atexit([] { ::rmdir(bundle_dir().c_str()); });
   return 0;
 }
 
