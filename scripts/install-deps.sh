@@ -5,6 +5,8 @@ packages=(build-essential cmake ninja-build pkg-config
   libseccomp-dev libcap-ng-dev nlohmann-json3-dev libspdlog-dev libcli11-dev catch2
   busybox-static help2man
   clang man-db  # .ci/run: the clang lane and the install check (man -l)
+  libclang-rt-14-dev  # tests/fuzz: libFuzzer and the sanitizer runtimes for clang 14
+  jq  # tests/fault: builds the hostile configs
   podman conmon containerd crun
   qemu-system-x86 kmod cpio)
 missing=()
