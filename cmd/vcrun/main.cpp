@@ -47,29 +47,6 @@ std::string verb_of(int argc, char** argv) {
   return "";
 }
 
-// An error as one line: a newline or other control character in a quoted value (a path,
-// an env entry, a capability name from config.json) would split it, so they are escaped.
-std::string one_line(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (u < 0x20 || u == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", u);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 int g_exit_status = 0;
 bool g_log_ready = false;  // --log's file is open: errors go there as well
 
@@ -166,16 +143,16 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-    std::cerr << "vcrun: " << one_line(e.what()) << " (see --help)\n";
+    std::cerr << "vcrun: " << vcrun::message_line(e.what()) << " (see --help)\n";
     return e.get_exit_code();
   } catch (const vcrun::Error& e) {
     // A client that gave --log (conmon, containerd's shim) reads the error from there.
     if (!global.log.empty() && g_log_ready) spdlog::error("{}", e.what());
-    std::cerr << "vcrun: " << one_line(e.what()) << "\n";
+    std::cerr << "vcrun: " << vcrun::message_line(e.what()) << "\n";
     auto exec_error = dynamic_cast<const vcrun::ExecError*>(&e);
     return exec_error ? exec_error->exit_status() : 1;
   } catch (const std::exception& e) {
-    std::cerr << "vcrun: " << one_line(e.what()) << "\n";
+    std::cerr << "vcrun: " << vcrun::message_line(e.what()) << "\n";
     return 1;
   }
   return g_exit_status;

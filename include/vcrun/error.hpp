@@ -24,11 +24,15 @@ class Error : public std::runtime_error {
   int errno_;
 };
 
-// A spec/input validation error: "<json path>: <reason>".
+// `text` as one line of bounded length: control characters escaped (a newline in an echoed
+// env entry or path becomes "\n"), and a text over 1000 bytes cut there with its length.
+std::string message_line(const std::string& text);
+
+// A spec/input validation error: "<json path>: <reason>", always one line (message_line).
 class SpecError : public Error {
  public:
   SpecError(const std::string& field, const std::string& reason)
-      : Error(field + ": " + reason, EINVAL) {}
+      : Error(message_line(field + ": " + reason), EINVAL) {}
 };
 
 // The container's process could not be executed: its command is missing (exit status
