@@ -138,6 +138,19 @@ TEST_CASE("seccomp: unknown syscall names are skipped, rules equal to the defaul
   CHECK(exit_code(st) == 0);
 }
 
+TEST_CASE("seccomp: a name repeated in a rule is added once", "[unit][seccomp]") {
+  // 30,000 repeats used to be merged into the filter one by one (0.9 s): the program must
+  // come out the same as for the names given once.
+  std::vector<std::string> once = {"getppid", "getpgrp", "no_such_syscall_xyz"};
+  std::vector<std::string> repeated;
+  for (int i = 0; i < 10000; ++i) repeated.insert(repeated.end(), once.begin(), once.end());
+  auto a = SeccompProgram::compile(allow_all_but({rule(once, SeccompAction::errno_ret)}));
+  auto b = SeccompProgram::compile(allow_all_but({rule(repeated, SeccompAction::errno_ret)}));
+  CHECK(a.size() == b.size());
+  int st = run_filtered(b, [] { return err_of(::syscall(SYS_getppid)) == EPERM ? 0 : 1; });
+  CHECK(exit_code(st) == 0);
+}
+
 TEST_CASE("seccomp: errno action with EPERM default and errnoRet", "[unit][seccomp]") {
   auto p = SeccompProgram::compile(allow_all_but({
       rule({"getppid"}, SeccompAction::errno_ret),

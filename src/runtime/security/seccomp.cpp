@@ -18,6 +18,8 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 
 #include "base/fd.hpp"
 #include "vcrun/error.hpp"
@@ -199,20 +201,29 @@ SeccompProgram SeccompProgram::compile(const Seccomp& profile) {
       throw Error(field + ": " + std::strerror(-rc), -rc);
   }
 
+  // Names this kernel or libseccomp does not know are skipped (a profile may be written
+  // for newer kernels); the first few are named, the rest counted.
+  constexpr size_t kUnknownWarnings = 10;
+  size_t unknown = 0;
   for (size_t i = 0; i < profile.syscalls.size(); ++i) {
     const SeccompRule& rule = profile.syscalls[i];
     std::string field = indexed("linux.seccomp.syscalls", i);
     uint32_t action = to_scmp_action(rule.action, rule.errno_ret, field + ".action");
     std::vector<scmp_arg_cmp> conds = conditions(rule, field);
     if (rule.names.empty()) throw SpecError(field + ".names", "must be a non-empty array");
+    // A name repeated in one rule is added once: libseccomp merges each add into the
+    // syscall's existing rules, so repeats made compiling quadratic in the list's length.
+    std::unordered_set<std::string_view> seen;
     for (size_t j = 0; j < rule.names.size(); ++j) {
       const std::string& name = rule.names[j];
+      if (!seen.insert(name).second) continue;
       std::string name_field = indexed(field + ".names", j);
       if (!well_formed(name))
         throw SpecError(name_field, "malformed syscall name " + quoted(name));
       int nr = seccomp_syscall_resolve_name(name.c_str());
       if (nr == __NR_SCMP_ERROR) {
-        spdlog::warn("{}: unknown syscall {} skipped", name_field, quoted(name));
+        if (++unknown <= kUnknownWarnings)
+          spdlog::warn("{}: unknown syscall {} skipped", name_field, quoted(name));
         continue;
       }
       // A rule whose action is the default action changes nothing and libseccomp
@@ -222,6 +233,8 @@ SeccompProgram SeccompProgram::compile(const Seccomp& profile) {
       if (rule.action == SeccompAction::notify) program.listener_ = true;
     }
   }
+  if (unknown > kUnknownWarnings)
+    spdlog::warn("linux.seccomp.syscalls: {} more unknown syscalls skipped", unknown - kUnknownWarnings);
   program.code_ = export_bpf(ctx);
   spdlog::debug("seccomp: compiled {} BPF instructions, flags {:#x}", program.code_.size(),
                 program.flags());
