@@ -1,16 +1,6 @@
 // The CPU reservation monitor: which process runs it, and the feedback loop itself.
-//
-// Why a per-parent helper process: vcrun has no daemon, and a reservation must hold for
-// as long as the container runs, whether it was started with a foreground `vcrun run`
-// (which may be detached, killed, or never exist: `create` + `start`) or not. `vcrun
-// watchdog` is optional and may not run. So the process that creates (or updates) a
-// container with a work-conserving reservation forks a small detached monitor. There is
-// at most one per parent cgroup (a flock on the parent's cgroup.controllers file), since
-// the weights of all siblings interact and two loops would fight; it re-reads the plan
-// (the xattrs the planner keeps on each sibling) every tick, so creates, updates and
-// deletes by any vcrun process take effect at once, and it exits when no work-conserving
-// reservation is left or the parent is gone, so it never outlives what it controls.
-// Capped reservations (s = 0) need no loop: weight 10000 + cpu.max already holds.
+// One detached monitor per parent cgroup, for as long as a work-conserving reservation
+// needs it; why a process: docs/architecture.md ("Why a CPU monitor process").
 #include "cgroup/cpu_monitor.hpp"
 
 #include <fcntl.h>
