@@ -189,7 +189,8 @@ ContainerSpec maximal_spec() {
   p.cwd = "/home/u";
   p.user = User{1, 2, 022, {3, 4}};
   p.rlimits = {Rlimit{RLIMIT_NPROC, "RLIMIT_NPROC", 10, 20}};
-  p.capabilities = Capabilities{{"CAP_KILL"}, {"CAP_KILL"}, {"CAP_CHOWN"}, {"CAP_KILL"}, {"CAP_CHOWN"}};
+  p.capabilities =
+      Capabilities{{"CAP_KILL"}, {"CAP_KILL"}, {"CAP_CHOWN"}, {"CAP_KILL"}, {"CAP_CHOWN"}};
   p.no_new_privileges = true;
   p.oom_score_adj = 1000;
   p.apparmor_profile = "profile";
@@ -197,7 +198,8 @@ ContainerSpec maximal_spec() {
   s.root = Root{"/r", true};
   s.hostname = "h";
   s.domainname = "d";
-  s.mounts = {Mount{"/m", "bind", "/src", {"bind", "ro"}}, Mount{"/t", "tmpfs", "tmpfs", {"size=1m"}}};
+  s.mounts = {Mount{"/m", "bind", "/src", {"bind", "ro"}},
+              Mount{"/t", "tmpfs", "tmpfs", {"size=1m"}}};
   Hook hook{"/hook", {"hook", "arg"}, {"E=1"}, 7};
   s.hooks = Hooks{{hook}, {hook}, {hook}, {hook}, {hook}, {hook}};
   s.annotations = {{"a", "b"}};
@@ -215,13 +217,19 @@ ContainerSpec maximal_spec() {
   r.memory = MemoryResources{1 << 30, 1 << 20, -1, 0, 4096, 10, false, false, false};
   r.cpu = CpuResources{2, 20000, 5000, 50000, 1000, 100000, "0", "0-1", false};
   r.pids_limit = -1;
-  r.block_io = BlockIoResources{10, 1000, {WeightDevice{7, 1, 100, 200}}, {ThrottleDevice{7, 2, 3}},
-                                {ThrottleDevice{7, 3, 4}}, {ThrottleDevice{7, 4, 5}}, {ThrottleDevice{7, 5, 6}}};
+  r.block_io = BlockIoResources{10,
+                                1000,
+                                {WeightDevice{7, 1, 100, 200}},
+                                {ThrottleDevice{7, 2, 3}},
+                                {ThrottleDevice{7, 3, 4}},
+                                {ThrottleDevice{7, 4, 5}},
+                                {ThrottleDevice{7, 5, 6}}};
   r.hugepage_limits = {HugepageLimit{"1GB", 1 << 30}};
   r.unified = {{"cpu.weight", "100"}};
   l.resources = r;
   l.cgroups_path = "a/b";
-  l.devices = {DeviceNode{"/dev/x", 'b', 7, 0, 0660, 5, 6}, DeviceNode{"/dev/p", 'p', 0, 0, {}, {}, {}}};
+  l.devices = {DeviceNode{"/dev/x", 'b', 7, 0, 0660, 5, 6},
+               DeviceNode{"/dev/p", 'p', 0, 0, {}, {}, {}}};
   l.masked_paths = {"/proc/x"};
   l.readonly_paths = {"/proc/y"};
   Seccomp sc;

@@ -8,10 +8,11 @@
 namespace vcrun {
 
 // The config.json of `spec`, such that parse_spec(serialize_spec(s).dump(), any) == s for
-// every valid spec (tests/unit/test_spec_roundtrip.cpp holds it to that). Optionals that
-// are unset, empty lists and maps, empty strings and false flags are left out, except the
+// every spec in the parser's normal form (what parse_spec returns: absolute paths, "bind"
+// for bind mounts, upper-case capabilities, an rlimit's resource matching its name, no
+// numbers on pipes); tests/unit/test_spec_roundtrip.cpp holds it to that. Unset optionals,
+// empty lists, maps and strings, and plain bools that are false are left out, except the
 // members OCI requires and process.terminal and root.readonly, which are always written.
-// Paths are written as the spec holds them: absolute after parsing.
 nlohmann::json serialize_spec(const ContainerSpec& spec);
 
 }  // namespace vcrun
