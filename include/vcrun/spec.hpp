@@ -20,6 +20,7 @@ struct User {
   uint32_t gid = 0;
   std::optional<uint32_t> umask;
   std::vector<uint32_t> additional_gids;
+  bool operator==(const User&) const = default;
 };
 
 struct Rlimit {
@@ -27,15 +28,18 @@ struct Rlimit {
   std::string name;  // the OCI name, for messages
   uint64_t soft = 0;
   uint64_t hard = 0;
+  bool operator==(const Rlimit&) const = default;
 };
 
 // Capability names as in the OCI spec ("CAP_CHOWN"), validated against libcap-ng.
 struct Capabilities {
   std::vector<std::string> bounding, effective, inheritable, permitted, ambient;
+  bool operator==(const Capabilities&) const = default;
 };
 
 struct ConsoleSize {
   uint32_t height = 0, width = 0;  // rows, columns
+  bool operator==(const ConsoleSize&) const = default;
 };
 
 struct Process {
@@ -51,11 +55,13 @@ struct Process {
   std::optional<int> oom_score_adj;
   // LSM labels: parsed so wrong types are refused, never applied (see runtime/security/lsm.hpp).
   std::string apparmor_profile, selinux_label;
+  bool operator==(const Process&) const = default;
 };
 
 struct Root {
   std::string path;  // absolute after parsing (relative paths resolved against the bundle)
   bool readonly = false;
+  bool operator==(const Root&) const = default;
 };
 
 struct Mount {
@@ -63,6 +69,7 @@ struct Mount {
   std::string type;         // "bind", "proc", "tmpfs", ... ("bind" when options hold bind/rbind)
   std::string source;       // absolute host path for binds (resolved against the bundle)
   std::vector<std::string> options;
+  bool operator==(const Mount&) const = default;
 };
 
 struct Hook {
@@ -70,11 +77,13 @@ struct Hook {
   std::vector<std::string> args;
   std::vector<std::string> env;
   std::optional<int> timeout;  // seconds
+  bool operator==(const Hook&) const = default;
 };
 
 struct Hooks {
   std::vector<Hook> prestart, create_runtime, create_container, start_container, poststart,
       poststop;
+  bool operator==(const Hooks&) const = default;
 };
 
 enum class NamespaceType { pid, network, mount, ipc, uts, user, cgroup, time };
@@ -82,12 +91,14 @@ enum class NamespaceType { pid, network, mount, ipc, uts, user, cgroup, time };
 struct Namespace {
   NamespaceType type;
   std::string path;  // empty: create a new one; otherwise join this one
+  bool operator==(const Namespace&) const = default;
 };
 
 struct IdMapping {
   uint32_t container_id = 0;
   uint32_t host_id = 0;
   uint32_t size = 0;
+  bool operator==(const IdMapping&) const = default;
 };
 
 // linux.devices: a device node to create inside the container.
@@ -97,6 +108,7 @@ struct DeviceNode {
   int64_t major = 0, minor = 0;
   std::optional<uint32_t> file_mode;
   std::optional<uint32_t> uid, gid;
+  bool operator==(const DeviceNode&) const = default;
 };
 
 // linux.resources.devices: an allow/deny rule for the device controller.
@@ -106,12 +118,14 @@ struct DeviceRule {
   int64_t major = -1;     // -1: any
   int64_t minor = -1;     // -1: any
   std::string access = "rwm";
+  bool operator==(const DeviceRule&) const = default;
 };
 
 struct MemoryResources {
   std::optional<int64_t> limit, reservation, swap, kernel, kernel_tcp;
   std::optional<uint64_t> swappiness;
   std::optional<bool> disable_oom_killer, use_hierarchy, check_before_update;
+  bool operator==(const MemoryResources&) const = default;
 };
 
 struct CpuResources {
@@ -122,16 +136,19 @@ struct CpuResources {
   std::optional<uint64_t> realtime_period;
   std::string cpus, mems;
   std::optional<bool> idle;
+  bool operator==(const CpuResources&) const = default;
 };
 
 struct WeightDevice {
   int64_t major = 0, minor = 0;
   std::optional<uint16_t> weight, leaf_weight;
+  bool operator==(const WeightDevice&) const = default;
 };
 
 struct ThrottleDevice {
   int64_t major = 0, minor = 0;
   uint64_t rate = 0;
+  bool operator==(const ThrottleDevice&) const = default;
 };
 
 struct BlockIoResources {
@@ -139,11 +156,13 @@ struct BlockIoResources {
   std::vector<WeightDevice> weight_device;
   std::vector<ThrottleDevice> throttle_read_bps, throttle_write_bps, throttle_read_iops,
       throttle_write_iops;
+  bool operator==(const BlockIoResources&) const = default;
 };
 
 struct HugepageLimit {
   std::string page_size;  // "2MB"
   uint64_t limit = 0;
+  bool operator==(const HugepageLimit&) const = default;
 };
 
 struct Resources {
@@ -154,6 +173,7 @@ struct Resources {
   std::optional<BlockIoResources> block_io;
   std::vector<HugepageLimit> hugepage_limits;
   std::map<std::string, std::string> unified;
+  bool operator==(const Resources&) const = default;
 };
 
 enum class SeccompAction { kill_thread, kill_process, trap, errno_ret, trace, allow, log, notify };
@@ -163,6 +183,7 @@ struct SeccompArg {
   unsigned index = 0;
   uint64_t value = 0, value_two = 0;
   SeccompOp op = SeccompOp::eq;
+  bool operator==(const SeccompArg&) const = default;
 };
 
 struct SeccompRule {
@@ -170,6 +191,7 @@ struct SeccompRule {
   SeccompAction action = SeccompAction::allow;
   std::optional<uint32_t> errno_ret;
   std::vector<SeccompArg> args;
+  bool operator==(const SeccompRule&) const = default;
 };
 
 struct Seccomp {
@@ -183,6 +205,7 @@ struct Seccomp {
   // passed on to it as "metadata".
   std::string listener_path;
   std::string listener_metadata;
+  bool operator==(const Seccomp&) const = default;
 };
 
 struct Linux {
@@ -196,6 +219,7 @@ struct Linux {
   std::optional<Seccomp> seccomp;
   std::string rootfs_propagation;  // "", "private", "slave", "shared", "unbindable"
   std::string mount_label;         // SELinux; parsed, never applied (see runtime/security/lsm.hpp)
+  bool operator==(const Linux&) const = default;
 };
 
 // vcrun's own fields, from the top-level "vcrun" object of config.json (OCI tools ignore
@@ -208,6 +232,7 @@ struct VcrunExtensions {
   bool init = false;                      // built-in minimal init as PID 1
   bool default_seccomp = false;           // "seccomp": "default": the built-in profile
                                           // when linux.seccomp is absent
+  bool operator==(const VcrunExtensions&) const = default;
 };
 
 struct ContainerSpec {
@@ -220,6 +245,10 @@ struct ContainerSpec {
   std::map<std::string, std::string> annotations;
   Linux linux;
   VcrunExtensions vcrun;
+
+  // Member-wise, like every struct above (= default): a field added later is compared
+  // without anyone listing it, which the serialiser's round-trip test relies on.
+  bool operator==(const ContainerSpec&) const = default;
 
   bool has_namespace(NamespaceType t) const {
     for (const auto& ns : linux.namespaces)

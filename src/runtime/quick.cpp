@@ -1,10 +1,14 @@
-// Quick mode: the default spec plus command-line flags.
+// Quick mode: the default spec with command-line flags applied, as a ContainerSpec
+// serialised once (runtime/spec/serialize.hpp) into the container's config.json.
 #include "vcrun/quick.hpp"
 
 #include <sys/stat.h>
 
-#include <nlohmann/json.hpp>
+#include <algorithm>
+#include <filesystem>
+#include <iterator>
 
+#include "runtime/spec/serialize.hpp"
 #include "vcrun/error.hpp"
 #include "vcrun/spec.hpp"
 
@@ -12,7 +16,7 @@ namespace vcrun {
 
 namespace {
 
-nlohmann::json volume_mount(const std::string& flag) {
+Mount volume_mount(const std::string& flag) {
   auto first = flag.find(':');
   if (first == std::string::npos || first == 0)
     throw SpecError("-v " + flag, "must be SRC:DST[:ro|rw]");
@@ -26,36 +30,7 @@ nlohmann::json volume_mount(const std::string& flag) {
   if (mode != "ro" && mode != "rw") throw SpecError("-v " + flag, "mode must be ro or rw");
   struct stat st;
   if (::stat(src.c_str(), &st) != 0) throw SpecError("-v " + flag, "source does not exist");
-  return {{"destination", dst},
-          {"type", "bind"},
-          {"source", src},
-          {"options", {"rbind", mode, "nosuid", "nodev"}}};
-}
-
-// The resource flags land in the config's JSON (linux.resources and the "vcrun"
-// object), so the stored config.json says everything the container was given.
-void add_resource_flags(nlohmann::json& config, const ResourceFlags& flags) {
-  if (flags.empty()) return;
-  ContainerSpec parsed;
-  apply_resource_flags(parsed, flags);
-  nlohmann::json r = nlohmann::json::object();
-  if (const auto& res = parsed.linux.resources) {
-    if (const auto& cpu = res->cpu) {
-      if (cpu->quota) r["cpu"]["quota"] = *cpu->quota;
-      if (cpu->period) r["cpu"]["period"] = *cpu->period;
-      if (!cpu->cpus.empty()) r["cpu"]["cpus"] = cpu->cpus;
-    }
-    if (const auto& mem = res->memory) {
-      if (mem->limit) r["memory"]["limit"] = *mem->limit;
-      if (mem->reservation) r["memory"]["reservation"] = *mem->reservation;
-    }
-    if (res->pids_limit) r["pids"]["limit"] = *res->pids_limit;
-    if (res->block_io && res->block_io->weight) r["blockIO"]["weight"] = *res->block_io->weight;
-  }
-  if (!r.empty()) config["linux"]["resources"] = r;
-  const auto& x = parsed.vcrun;
-  if (x.cpu_reservation) config["vcrun"]["cpu"]["reservation"] = *x.cpu_reservation;
-  if (x.cpu_share) config["vcrun"]["cpu"]["share"] = *x.cpu_share;
+  return Mount{dst, "bind", src, {"rbind", mode, "nosuid", "nodev"}};
 }
 
 // podman's default capabilities (containers/common pkg/config DefaultCapabilities):
@@ -67,18 +42,28 @@ const char* const kQuickCapabilities[] = {
     "CAP_SETFCAP", "CAP_SETGID",      "CAP_SETPCAP", "CAP_SETUID", "CAP_SYS_CHROOT",
 };
 
-void set_quick_security(nlohmann::json& config) {
-  auto caps = nlohmann::json::array();
-  for (const char* c : kQuickCapabilities) caps.push_back(c);
-  config["process"]["capabilities"] = {{"bounding", caps}, {"effective", caps}, {"permitted", caps}};
+void set_quick_security(ContainerSpec& spec) {
+  std::vector<std::string> caps(std::begin(kQuickCapabilities), std::end(kQuickCapabilities));
+  Capabilities c;
+  c.bounding = c.effective = c.permitted = caps;
+  spec.process.capabilities = c;
   // Every group may open ICMP datagram ("unprivileged ping") sockets in the container's
   // own network namespace: Docker's value (podman/buildah open it to group 0 only, "0 0";
   // the wider range also lets a quick job run as a non-root user ping). The sysctl is per
   // network namespace: never written when the container shares one.
-  bool own_netns = false;
-  for (const auto& ns : config["linux"]["namespaces"])
-    if (ns.value("type", "") == "network" && ns.value("path", "").empty()) own_netns = true;
-  if (own_netns) config["linux"]["sysctl"]["net.ipv4.ping_group_range"] = "0 2147483647";
+  bool own_netns = std::any_of(spec.linux.namespaces.begin(), spec.linux.namespaces.end(),
+                               [](const Namespace& ns) {
+                                 return ns.type == NamespaceType::network && ns.path.empty();
+                               });
+  if (own_netns) spec.linux.sysctl["net.ipv4.ping_group_range"] = "0 2147483647";
+}
+
+// A relative root (a relative --root) is the current directory's, as parse_spec resolves a
+// root without a bundle.
+std::string absolute_root(const std::string& path) {
+  std::string s = std::filesystem::absolute(path).lexically_normal().string();
+  if (s.size() > 1 && s.back() == '/') s.pop_back();
+  return s;
 }
 
 }  // namespace
@@ -86,24 +71,27 @@ void set_quick_security(nlohmann::json& config) {
 std::string quick_config(const std::string& id, const QuickOptions& q,
                          const std::string& root_path) {
   if (q.args.empty()) throw SpecError("command", "give the command to run after --");
-  auto config = nlohmann::json::parse(default_spec_json());
-  auto& process = config["process"];
-  process["args"] = q.args;
+  ContainerSpec spec = parse_spec(default_spec_json(), "/");
+  Process& process = spec.process;
+  process.args = q.args;
   for (const auto& kv : q.env) {
     if (kv.find('=') == std::string::npos || kv[0] == '=')
       throw SpecError("-e " + kv, "must be KEY=VALUE");
-    process["env"].push_back(kv);
+    process.env.push_back(kv);
   }
-  if (!q.cwd.empty()) process["cwd"] = q.cwd;
-  process["terminal"] = q.terminal;
+  if (!q.cwd.empty()) process.cwd = q.cwd;
+  process.terminal = q.terminal;
   // A quick container is a build or job environment: a writable root.
-  config["root"] = {{"path", q.rootfs.empty() ? root_path : q.rootfs}, {"readonly", false}};
-  config["hostname"] = q.hostname.empty() ? id : q.hostname;
-  for (const auto& v : q.volumes) config["mounts"].push_back(volume_mount(v));
-  add_resource_flags(config, q.resources);
-  set_quick_security(config);
-  if (q.init) config["vcrun"]["init"] = true;
-  return config.dump(2);
+  spec.root = Root{absolute_root(q.rootfs.empty() ? root_path : q.rootfs), false};
+  spec.hostname = q.hostname.empty() ? id : q.hostname;
+  for (const auto& v : q.volumes) spec.mounts.push_back(volume_mount(v));
+  // linux.resources and the "vcrun" object: the stored config.json says everything the
+  // container was given.
+  apply_resource_flags(spec, q.resources);
+  set_quick_security(spec);
+  if (q.init) spec.vcrun.init = true;
+  validate_spec(spec);
+  return serialize_spec(spec).dump(2);
 }
 
 }  // namespace vcrun

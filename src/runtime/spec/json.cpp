@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <limits>
+#include <utility>
 
 namespace vcrun::spec_detail {
 
@@ -14,10 +15,21 @@ void Node::expect_object() const {
   if (!j_->is_object()) fail("must be an object");
 }
 
+namespace {
+thread_local std::vector<KeyAccess>* key_log = nullptr;
+}  // namespace
+
+std::vector<KeyAccess>* record_key_accesses(std::vector<KeyAccess>* log) {
+  std::swap(log, key_log);
+  return log;
+}
+
 std::optional<Node> Node::get(const char* key) const {
   expect_object();
   auto it = j_->find(key);
-  if (it == j_->end() || it->is_null()) return std::nullopt;
+  bool present = it != j_->end() && !it->is_null();
+  if (key_log) key_log->push_back({child_path(key), present});
+  if (!present) return std::nullopt;
   return Node(*it, child_path(key));
 }
 

@@ -53,6 +53,20 @@ Linux parse_linux(const Node& n);
 Resources parse_resources(const Node& n);
 Seccomp parse_seccomp(const Node& n);
 
+// The canonical config.json name of an action or operator (the first the parser accepts
+// for it: SCMP_ACT_KILL for kill_thread), for the serialiser.
+const char* seccomp_action_name(SeccompAction a);
+const char* seccomp_operator_name(SeccompOp op);
+
+// Test seam: while a log is installed (on this thread), Node::get and Node::require record
+// every object member the parser asks for, present or not, so the serialiser's round-trip
+// test can prove its fixture holds every field the parser reads. Returns the previous log.
+struct KeyAccess {
+  std::string path;  // "linux.namespaces[2].path"
+  bool present;
+};
+std::vector<KeyAccess>* record_key_accesses(std::vector<KeyAccess>* log);
+
 // Resolves `p` against the absolute directory `base` unless already absolute, lexically.
 std::string resolve_path(const std::string& base, const std::string& p);
 

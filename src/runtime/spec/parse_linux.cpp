@@ -42,6 +42,13 @@ std::vector<std::string> names_of(const std::pair<const char*, T> (&table)[N]) {
   return names;
 }
 
+template <class T, size_t N>
+const char* name_of(const std::pair<const char*, T> (&table)[N], T value) {
+  for (const auto& entry : table)
+    if (entry.second == value) return entry.first;
+  return "unknown";
+}
+
 // Looks a string field up in one of the tables above; `what` names the kind for the error.
 template <class T, size_t N>
 T lookup(const Node& n, const std::pair<const char*, T> (&table)[N], const char* what) {
@@ -119,6 +126,10 @@ std::vector<std::string> namespace_type_names() { return names_of(kNamespaces); 
 std::vector<std::string> seccomp_action_names() { return names_of(kActions); }
 
 std::vector<std::string> seccomp_operator_names() { return names_of(kOps); }
+
+const char* seccomp_action_name(SeccompAction a) { return name_of(kActions, a); }
+
+const char* seccomp_operator_name(SeccompOp op) { return name_of(kOps, op); }
 
 Seccomp parse_seccomp(const Node& n) {
   Seccomp s;
