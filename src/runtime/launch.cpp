@@ -233,7 +233,9 @@ class Launch {
     if (before_clone) before_clone();
     spdlog::debug("{}: cloning the init", st().id);
     if (joins_.user_ns) {
-      child_ = userns::clone_init(joins_.user_ns.get(), joins_.pid_ns.get(), joins_.new_flags,
+      userns::JoinFields fields{namespace_field(spec_, NamespaceType::user),
+                                namespace_field(spec_, NamespaceType::pid)};
+      child_ = userns::clone_init(joins_.user_ns.get(), joins_.pid_ns.get(), fields, joins_.new_flags,
                                   cgroup_->dir_fd(), run_init);
     } else {
       child_ = clone_into(joins_.new_flags, cgroup_->dir_fd());

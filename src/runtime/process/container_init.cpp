@@ -27,12 +27,23 @@
 #include "runtime/rootfs/paths.hpp"
 #include "runtime/process/preserved_fds.hpp"
 #include "runtime/security/self_protect.hpp"
+#include "base/text.hpp"
+#include "runtime/process/clone.hpp"
 #include "runtime/process/sync.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun {
 
 namespace {
+
+// The spec entry of a namespace joined by path, by its CLONE_NEW* flag.
+std::string joined_field(const ContainerSpec& spec, int flag) {
+  const auto& nss = spec.linux.namespaces;
+  for (size_t i = 0; i < nss.size(); ++i)
+    if (!nss[i].path.empty() && namespace_flag(nss[i].type) == static_cast<uint64_t>(flag))
+      return indexed("linux.namespaces", i);
+  return "linux.namespaces";
+}
 
 // Sends `wire` to whoever waits on error_fd: the parent over the sync socket, or `start`
 // over the exec fifo (a pipe: send() fails with ENOTSOCK there). With neither, `message`
@@ -231,7 +242,7 @@ void container_init(const InitContext& ctx) {
       throw_errno("linux.uidMappings: become root in the user namespace");
     for (size_t i = 0; i < ctx.join_fds.size(); ++i)
       if (::setns(ctx.join_fds[i], ctx.join_types[i]) != 0)
-        throw_errno("linux.namespaces: setns");
+        throw_errno(joined_field(spec, ctx.join_types[i]) + ": setns");
     if (ctx.state->new_keyring) join_new_session_keyring();
     if (spec.has_namespace(NamespaceType::uts)) {
       if (!spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()))

@@ -23,14 +23,13 @@ constexpr const char* kPidPrefix = "pid ";
 
 // In the helper: joins, clones the init and returns its pid; throws on failure. Never
 // returns in the init.
-pid_t join_and_clone(int user_ns, int pid_ns, uint64_t new_flags, int cgroup_fd,
+pid_t join_and_clone(int user_ns, int pid_ns, const JoinFields& fields, uint64_t new_flags, int cgroup_fd,
                      int report_fd, const std::function<void()>& init) {
   // From the setns on, root of the joined namespace has CAP_SYS_PTRACE over this process
   // unless it is non-dumpable, and it holds the runtime's descriptors.
   security::protect_self_exe();
-  if (::setns(user_ns, CLONE_NEWUSER) != 0) throw_errno("linux.namespaces: setns user");
-  if (pid_ns >= 0 && ::setns(pid_ns, CLONE_NEWPID) != 0)
-    throw_errno("linux.namespaces: setns pid");
+  if (::setns(user_ns, CLONE_NEWUSER) != 0) throw_errno(fields.user + ": setns user");
+  if (pid_ns >= 0 && ::setns(pid_ns, CLONE_NEWPID) != 0) throw_errno(fields.pid + ": setns pid");
   pid_t pid = clone_sibling_into(new_flags, cgroup_fd);
   if (pid == 0) {
     ::close(report_fd);
@@ -50,7 +49,7 @@ std::vector<IdMapping> read_id_map(const std::string& path) {
 
 }  // namespace
 
-pid_t clone_init(int user_ns, int pid_ns, uint64_t new_flags, int cgroup_fd,
+pid_t clone_init(int user_ns, int pid_ns, const JoinFields& fields, uint64_t new_flags, int cgroup_fd,
                  const std::function<void()>& init) {
   auto [report, helper_end] = sync::make_pair();
   pid_t helper = clone_into(0, -1);
@@ -58,7 +57,7 @@ pid_t clone_init(int user_ns, int pid_ns, uint64_t new_flags, int cgroup_fd,
     report.reset();
     std::string msg;
     try {
-      pid_t pid = join_and_clone(user_ns, pid_ns, new_flags, cgroup_fd, helper_end.get(), init);
+      pid_t pid = join_and_clone(user_ns, pid_ns, fields, new_flags, cgroup_fd, helper_end.get(), init);
       msg = kPidPrefix + std::to_string(pid);
     } catch (const std::exception& e) {
       msg = sync::kErrorPrefix + std::string(e.what());
@@ -71,7 +70,7 @@ pid_t clone_init(int user_ns, int pid_ns, uint64_t new_flags, int cgroup_fd,
   }
   sync::throw_if_error(msg);
   if (!msg || msg->rfind(kPidPrefix, 0) != 0)
-    throw Error("linux.namespaces: the process joining the user namespace died");
+    throw Error(fields.user + ": the process joining the user namespace died");
   return static_cast<pid_t>(std::stol(msg->substr(std::string(kPidPrefix).size())));
 }
 

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "vcrun/spec.hpp"
@@ -32,8 +33,12 @@ namespace vcrun::userns {
 // with the CLONE_NEW* `new_flags` (owned by the joined user namespace), in `cgroup_fd`
 // (CLONE_INTO_CGROUP; < 0: the caller's cgroup), as the caller's child. It runs `init`,
 // which must not return (it is _exited with 127 if it does). Returns the init's pid in
-// the caller's pid namespace; throws Error (what the helper failed at) otherwise.
-pid_t clone_init(int user_ns, int pid_ns, uint64_t new_flags, int cgroup_fd,
+// the caller's pid namespace; throws Error (what the helper failed at) otherwise, naming
+// `fields` (the spec entries of the two namespaces, e.g. "linux.namespaces[3]").
+struct JoinFields {
+  std::string user, pid;
+};
+pid_t clone_init(int user_ns, int pid_ns, const JoinFields& fields, uint64_t new_flags, int cgroup_fd,
                  const std::function<void()>& init);
 
 // The id maps of `pid`'s user namespace (/proc/<pid>/uid_map, gid_map), host ids as the
