@@ -130,7 +130,7 @@ void await_ready(int sync_fd) {
 
 void destroy_container(const state::Store& store, const state::ContainerState& st) {
   if (!st.cgroup_path.empty()) {
-    cgroup::destroy(store.root(), st.cgroup_path, st.cgroup_created);
+    cgroup::destroy(st.cgroup_path, st.cgroup_created);
   } else if (st.pid > 0 && state::init_alive(st)) {
     ::kill(st.pid, SIGKILL);
   }
@@ -176,7 +176,7 @@ Launched launch(const state::Store& store, const std::string& id, const std::str
     write_file_atomic(dir + "/config.json", config_json, 0600);
     store.save(st);
     spdlog::debug("{}: state dir written", id);
-    auto cg = cgroup::ContainerCgroup::create(store.root(), id, spec,
+    auto cg = cgroup::ContainerCgroup::create(id, spec,
                                               [&](const std::vector<std::string>& dirs) {
                                                 st.cgroup_dirs_made = dirs;
                                                 store.save(st);
@@ -289,7 +289,7 @@ Launched launch(const state::Store& store, const std::string& id, const std::str
     // when that sibling was created, and rescanning every sibling here would put an
     // O(containers) walk on every start.
     if (spec.vcrun.cpu_reservation.value_or(0) > 0 && spec.vcrun.cpu_share.value_or(1) > 0)
-      cgroup::start_cpu_monitor(store.root(), id, st.cgroup_path);
+      cgroup::start_cpu_monitor(id, st.cgroup_path);
     out.sync = std::move(parent_end);
     return out;
   } catch (...) {
