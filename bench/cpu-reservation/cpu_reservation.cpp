@@ -27,6 +27,7 @@
 #include "cgroup/cpu_monitor.hpp"
 #include "cgroup/hierarchy.hpp"
 #include "cgroup/limits.hpp"
+#include "base/cpu_list.hpp"
 #include "base/fs_util.hpp"
 #include "vcrun/error.hpp"
 
@@ -159,7 +160,7 @@ int main(int argc, char** argv) {
   for (const auto& cpus : cpu_lists) {
     std::string parent = mp + "/" + parent_name();
     setup_parent(parent, cpus);
-    unsigned ncpu = cgroup::count_cpu_list(cpus);
+    unsigned ncpu = cpu_list::count(cpu_list::parse_lenient(cpus));
     std::printf("\n== parent cpuset %s (%u CPU%s) ==\n", cpus.c_str(), ncpu, ncpu > 1 ? "s" : "");
     std::printf("%-58s %8s %8s %9s %9s %8s\n", "case", "target", "c0", "others", "(min-max)", "err pp");
     for (const auto& c : cases) {
