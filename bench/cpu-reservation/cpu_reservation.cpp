@@ -27,6 +27,7 @@
 #include "cgroup/cpu_monitor.hpp"
 #include "cgroup/hierarchy.hpp"
 #include "cgroup/limits.hpp"
+#include "base/cpu_list.hpp"
 #include "base/fs_util.hpp"
 #include "vcrun/error.hpp"
 
@@ -64,7 +65,7 @@ struct Result {
   double wall_s = 0;
 };
 
-Result run_case(const Case& c, const std::string& parent, const std::string& root, int n, int seconds) {
+Result run_case(const Case& c, const std::string& parent, int n, int seconds) {
   std::vector<cgroup::ContainerCgroup> cgs;
   std::vector<pid_t> pids;
   const std::string rel = parent.substr(cgroup::cgroup2_mount().mount_point.size());
@@ -77,9 +78,9 @@ Result run_case(const Case& c, const std::string& parent, const std::string& roo
       spec.linux.resources->cpu = CpuResources{};
       spec.linux.resources->cpu->shares = 1024;
     }
-    cgs.push_back(cgroup::ContainerCgroup::create(root, "c" + std::to_string(i), spec));
+    cgs.push_back(cgroup::ContainerCgroup::create("c" + std::to_string(i), spec));
   }
-  if (c.monitor) cgroup::start_cpu_monitor(root, "c0", cgs[0].path());
+  if (c.monitor) cgroup::start_cpu_monitor("c0", cgs[0].path());
   for (auto& cg : cgs) {
     pid_t p = ::fork();
     if (p == 0) {
@@ -150,8 +151,6 @@ int main(int argc, char** argv) {
          s.linux.resources->cpu->shares = oci_shares;
        }},
   };
-  std::string root = "/run/vcrun-bench";
-  make_dirs(root, 0700);
   const std::string mp = cgroup::cgroup2_mount().mount_point;
   std::printf("kernel: %s", read_file("/proc/sys/kernel/osrelease").c_str());
   std::printf("%d containers, %d s per run, %d run(s); share = %% of the parent's CPU time\n", 8, seconds, runs);
@@ -161,13 +160,13 @@ int main(int argc, char** argv) {
   for (const auto& cpus : cpu_lists) {
     std::string parent = mp + "/" + parent_name();
     setup_parent(parent, cpus);
-    unsigned ncpu = cgroup::count_cpu_list(cpus);
+    unsigned ncpu = cpu_list::count(cpu_list::parse_lenient(cpus));
     std::printf("\n== parent cpuset %s (%u CPU%s) ==\n", cpus.c_str(), ncpu, ncpu > 1 ? "s" : "");
     std::printf("%-58s %8s %8s %9s %9s %8s\n", "case", "target", "c0", "others", "(min-max)", "err pp");
     for (const auto& c : cases) {
       if (!only.empty() && c.name.find(only) == std::string::npos) continue;
       for (int run = 0; run < runs; ++run) {
-        Result r = run_case(c, parent, root, 8, seconds);
+        Result r = run_case(c, parent, 8, seconds);
         double others = 0, lo = 100, hi = 0;
         for (size_t i = 1; i < r.share.size(); ++i) {
           others += r.share[i];

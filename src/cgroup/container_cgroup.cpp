@@ -108,8 +108,7 @@ void kill_all(const std::string& path) {
   }
 }
 
-ContainerCgroup ContainerCgroup::create(const std::string& state_root, const std::string& id,
-                                        const ContainerSpec& spec,
+ContainerCgroup ContainerCgroup::create(const std::string& id, const ContainerSpec& spec,
                                         const RecordMade& record_made) {
   // Everything that can be refused from the spec alone is refused before touching anything.
   std::string path = container_dir(spec.linux.cgroups_path, id);
@@ -168,21 +167,20 @@ ContainerCgroup ContainerCgroup::create(const std::string& state_root, const std
   if (record && made != to_make) record_made(made);  // another process made some meanwhile
   if (created && !made_it) throw_errno("create cgroup " + path, mkdir_errno);
 
-  ContainerCgroup cg(state_root, path);  // from here on, a throw removes what vcrun did
+  ContainerCgroup cg(path);  // from here on, a throw removes what vcrun did
   cg.created_ = created;
   cg.fd_.reset(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!cg.fd_) throw_errno("open cgroup " + path);
 
   apply_writes(path, writes);
-  plan_store::upsert(state_root, plan_member_for(path, spec));
+  plan_store::upsert(plan_member_for(path, spec));
   if (!inherit_devices) attach_device_program(cg.fd_.get(), program, path);
   spdlog::debug("cgroup: created {} ({} limits)", path, writes.size());
   return cg;
 }
 
 ContainerCgroup::ContainerCgroup(ContainerCgroup&& o) noexcept
-    : state_root_(std::move(o.state_root_)),
-      path_(std::move(o.path_)),
+    : path_(std::move(o.path_)),
       fd_(std::move(o.fd_)),
       released_(o.released_),
       created_(o.created_) {
@@ -194,7 +192,7 @@ ContainerCgroup::~ContainerCgroup() {
   if (released_ || path_.empty()) return;
   fd_.reset();
   try {
-    destroy(state_root_, path_, created_);
+    destroy(path_, created_);
   } catch (const std::exception& e) {
     spdlog::warn("cgroup: cleanup of {} failed: {}", path_, e.what());
   }
@@ -223,7 +221,7 @@ void remove_made_dirs(const std::vector<std::string>& dirs) {
   }
 }
 
-void destroy(const std::string& state_root, const std::string& path, bool created) {
+void destroy(const std::string& path, bool created) {
   if (path.empty()) return;
   if (!created) {
     // Not vcrun's: empty it of the container's processes, take back vcrun's device program
@@ -235,7 +233,7 @@ void destroy(const std::string& state_root, const std::string& path, bool create
       if (fd) detach_device_programs(fd.get(), path);
       spdlog::debug("cgroup: kept {}: it existed before the container", path);
     }
-    plan_store::remove(state_root, path);
+    plan_store::remove(path);
     return;
   }
   // The usual case after a container's init exited: an empty cgroup, removed at once.
@@ -251,7 +249,7 @@ void destroy(const std::string& state_root, const std::string& path, bool create
     kill_all(path);
     remove_tree(path);
   }
-  plan_store::remove(state_root, path);
+  plan_store::remove(path);
 }
 
 }  // namespace vcrun::cgroup

@@ -16,8 +16,8 @@ class ContainerCgroup {
   // Creates the container's cgroup (parent: linux.cgroupsPath, else <cgroup2 mount>/vcrun
   // or <own delegated cgroup>/vcrun), enables the controllers its limits need on the path,
   // applies every limit of spec.linux.resources and spec.vcrun, runs the CPU planner
-  // (admission + sibling weights) under a lock in state_root and attaches the device BPF
-  // program. Throws vcrun::Error / SpecError naming the field (and the missing controller)
+  // (admission + sibling weights) under a lock of the parent directory and attaches the
+  // device BPF program. Throws vcrun::Error / SpecError naming the field (and the missing controller)
   // for any limit it cannot enforce; nothing is left behind then. A linux.cgroupsPath
   // cgroup that exists already is used in place (thawed if frozen) and kept by destroy();
   // one holding processes is refused (SpecError "linux.cgroupsPath").
@@ -26,8 +26,8 @@ class ContainerCgroup {
   // again if fewer were made: the caller keeps them where remove_made_dirs() finds them,
   // also after a crash.
   using RecordMade = std::function<void(const std::vector<std::string>&)>;
-  static ContainerCgroup create(const std::string& state_root, const std::string& id,
-                                const ContainerSpec& spec, const RecordMade& record_made = {});
+  static ContainerCgroup create(const std::string& id, const ContainerSpec& spec,
+                                const RecordMade& record_made = {});
 
   ContainerCgroup(ContainerCgroup&& o) noexcept;
   ContainerCgroup& operator=(ContainerCgroup&&) = delete;
@@ -43,10 +43,8 @@ class ContainerCgroup {
   bool created() const { return created_; }
 
  private:
-  ContainerCgroup(std::string state_root, std::string path)
-      : state_root_(std::move(state_root)), path_(std::move(path)) {}
+  explicit ContainerCgroup(std::string path) : path_(std::move(path)) {}
 
-  std::string state_root_;
   std::string path_;
   UniqueFd fd_;
   bool released_ = false;
@@ -58,7 +56,7 @@ class ContainerCgroup {
 // its siblings. A missing directory is fine. The device program goes with the directory.
 // `created` false (a linux.cgroupsPath cgroup that existed before the container): the
 // processes are killed and vcrun's device program detached, but the directory stays.
-void destroy(const std::string& state_root, const std::string& path, bool created = true);
+void destroy(const std::string& path, bool created = true);
 
 // Removes the directories vcrun made for a linux.cgroupsPath (as given to record_made,
 // outermost first), deepest first and each only while it is empty: one that holds another

@@ -105,7 +105,7 @@ bool run_cpu_monitor(const std::string& parent, uint64_t max_ms) {
 
     std::vector<PlanResult> plan;
     try {
-      plan = compute_plan(plan_store::members_of("", parent), cpus_available(parent));
+      plan = compute_plan(plan_store::members_of(parent), cpus_available(parent));
     } catch (const std::exception& e) {
       spdlog::warn("cpu monitor {}: {}", parent, e.what());
       continue;
@@ -155,11 +155,10 @@ bool run_cpu_monitor(const std::string& parent, uint64_t max_ms) {
   return true;
 }
 
-void start_cpu_monitor(const std::string& /*state_root*/, const std::string& id,
-                       const std::string& cgroup_path) {
+void start_cpu_monitor(const std::string& id, const std::string& cgroup_path) {
   std::string parent = parent_of(cgroup_path);
   try {
-    auto plan = compute_plan(plan_store::members_of("", parent), cpus_available(parent));
+    auto plan = compute_plan(plan_store::members_of(parent), cpus_available(parent));
     if (!has_work_conserving(plan)) return;
   } catch (const std::exception& e) {
     spdlog::warn("{}: CPU monitor not started: {}", id, e.what());

@@ -14,8 +14,7 @@ namespace vcrun::cgroup {
 // when no work-conserving reservation is left under that parent or the parent is gone.
 // Call after ContainerCgroup::create succeeded (and after `vcrun update` changed r or s).
 // Never throws: a monitor that cannot start only costs precision, so it is logged.
-void start_cpu_monitor(const std::string& state_root, const std::string& id,
-                       const std::string& cgroup_path);
+void start_cpu_monitor(const std::string& id, const std::string& cgroup_path);
 
 // The loop itself, in the calling process, until nothing is left to control (or `max_ms`
 // elapsed when > 0). Returns false without looping when another monitor already runs for

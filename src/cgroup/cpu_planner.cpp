@@ -136,8 +136,8 @@ namespace plan_store {
 namespace {
 
 // Each member's (r, s) lives on its own cgroup directory as an xattr and the lock is a flock
-// of the parent directory, not files in state_root: containers of different --root values
-// share the parent and its CPUs, so there must be one plan per parent, and a directory
+// of the parent directory, not files in the runtime's --root: containers of different --root
+// values share the parent and its CPUs, so there must be one plan per parent, and a directory
 // removed by any means (crash cleanup, rmdir by hand) leaves no stale entry behind.
 constexpr const char* kXattr = "trusted.vcrun.cpu";
 
@@ -258,7 +258,7 @@ std::vector<PlanResult> replan_locked(const std::string& parent) {
 
 }  // namespace
 
-std::vector<PlanResult> upsert(const std::string& /*state_root*/, const PlanMember& member) {
+std::vector<PlanResult> upsert(const PlanMember& member) {
   std::string parent = parent_of(member.path);
   if (is_default_member(member)) {
     write_member(member);
@@ -272,7 +272,7 @@ std::vector<PlanResult> upsert(const std::string& /*state_root*/, const PlanMemb
   return replan_locked(parent);
 }
 
-void remove(const std::string& /*state_root*/, const std::string& path) {
+void remove(const std::string& path) {
   std::string parent = parent_of(path);
   struct stat st {};
   if (::stat(parent.c_str(), &st) != 0) return;
@@ -286,14 +286,14 @@ void remove(const std::string& /*state_root*/, const std::string& path) {
   replan_locked(parent);
 }
 
-std::vector<PlanMember> members_of(const std::string& /*state_root*/, const std::string& parent) {
+std::vector<PlanMember> members_of(const std::string& parent) {
   struct stat st {};
   if (::stat(parent.c_str(), &st) != 0) return {};
   DirLock lock(parent, LOCK_SH);
   return siblings(parent);
 }
 
-std::optional<PlanMember> find(const std::string& /*state_root*/, const std::string& path) {
+std::optional<PlanMember> find(const std::string& path) {
   return read_member(path);
 }
 

@@ -55,17 +55,16 @@ std::string parent_of(const std::string& path);
 // The exception is the common case: a member with no reservation, share 1 and no CPU knobs
 // of its own joining or leaving a parent without a planned member (the parent then lacks
 // the trusted.vcrun.cpu.active xattr) needs only a shared lock and no scan.
-// `state_root` is kept in the signatures for the lifecycle's interface; it is not used.
 namespace plan_store {
 
 // Adds or replaces `member` (admission control first, under the lock), then applies the
 // plan of its parent to the cgroup files. Returns the plan results of that parent.
-std::vector<PlanResult> upsert(const std::string& state_root, const PlanMember& member);
+std::vector<PlanResult> upsert(const PlanMember& member);
 // Re-applies the parent's plan without `path` (call after removing it). Missing is fine.
-void remove(const std::string& state_root, const std::string& path);
+void remove(const std::string& path);
 // The current members of a parent (shared lock).
-std::vector<PlanMember> members_of(const std::string& state_root, const std::string& parent);
-std::optional<PlanMember> find(const std::string& state_root, const std::string& path);
+std::vector<PlanMember> members_of(const std::string& parent);
+std::optional<PlanMember> find(const std::string& path);
 
 }  // namespace plan_store
 

@@ -17,6 +17,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/cpu_list.hpp"
 #include "base/fs_util.hpp"
 #include "vcrun/error.hpp"
 
@@ -280,33 +281,10 @@ std::vector<std::string> prepare_path(const std::string& dir, const std::vector<
   return made;
 }
 
-unsigned count_cpu_list(const std::string& list) {
-  unsigned n = 0;
-  std::istringstream in(list);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    while (!item.empty() && (item.back() == '\n' || item.back() == ' ')) item.pop_back();
-    if (item.empty()) continue;
-    auto dash = item.find('-');
-    try {
-      if (dash == std::string::npos) {
-        (void)std::stoul(item);
-        ++n;
-      } else {
-        unsigned long lo = std::stoul(item.substr(0, dash)), hi = std::stoul(item.substr(dash + 1));
-        if (hi >= lo) n += static_cast<unsigned>(hi - lo + 1);
-      }
-    } catch (const std::exception&) {
-      continue;
-    }
-  }
-  return n;
-}
-
 unsigned cpus_available(const std::string& parent_dir) {
   // Without the cpuset controller the file is absent: the common case, so no exception.
   if (auto list = read_file_if_exists(parent_dir + "/cpuset.cpus.effective")) {
-    if (unsigned n = count_cpu_list(*list); n > 0) return n;
+    if (unsigned n = cpu_list::count(cpu_list::parse_lenient(*list)); n > 0) return n;
   }
   cpu_set_t set;
   CPU_ZERO(&set);

@@ -65,8 +65,6 @@ std::vector<std::string> missing_ancestors(const std::string& dir);
 // Number of CPUs the containers under `parent_dir` may use (cpuset.cpus.effective when the
 // cpuset controller is there, else this process's affinity mask).
 unsigned cpus_available(const std::string& parent_dir);
-// Pure: count of CPUs in a list like "0-3,8".
-unsigned count_cpu_list(const std::string& list);
 
 // Error message for a controller that is not available.
 std::string missing_controller_message(const std::string& field, const std::string& controller);

@@ -37,7 +37,8 @@ nlohmann::json runc_stats(const std::string& path);
 // memory.events "oom_kill": processes the OOM killer killed in the cgroup; nullopt when
 // the file is gone (no memory controller, or the cgroup was removed).
 std::optional<uint64_t> oom_kill_count(const std::string& path);
-// "0-2,4" -> [0, 1, 2, 4]; malformed parts are skipped.
+// "0-2,4\n" (cpuset.cpus.effective) -> [0, 1, 2, 4], runc's cpuset arrays; malformed
+// items (cpu_list::parse_lenient) and ids above 65535 are skipped.
 std::vector<uint16_t> parse_cpu_list(const std::string& text);
 
 std::string format_stats_table(const std::vector<Stats>& stats);

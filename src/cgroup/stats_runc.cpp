@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "cgroup/stats.hpp"
+#include "base/cpu_list.hpp"
 #include "base/fs_util.hpp"
 #include "vcrun/error.hpp"
 
@@ -116,14 +117,9 @@ json blkio(const std::string& path) {
 
 std::vector<uint16_t> parse_cpu_list(const std::string& text) {
   std::vector<uint16_t> out;
-  std::istringstream in(text);
-  std::string part;
-  while (std::getline(in, part, ',')) {
-    unsigned lo = 0, hi = 0;
-    int n = std::sscanf(part.c_str(), "%u-%u", &lo, &hi);
-    if (n == 1) hi = lo;
-    if (n < 1 || hi < lo || hi > 65535) continue;
-    for (unsigned c = lo; c <= hi; ++c) out.push_back(static_cast<uint16_t>(c));
+  for (const auto& r : cpu_list::parse_lenient(text)) {
+    if (r.last > 65535) continue;  // runc's type is uint16
+    for (unsigned c = r.first; c <= r.last; ++c) out.push_back(static_cast<uint16_t>(c));
   }
   return out;
 }

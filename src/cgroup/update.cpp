@@ -54,8 +54,7 @@ void merge_current(const std::string& path, ContainerSpec& changes) {
 
 }  // namespace
 
-void update_container(const std::string& state_root, const std::string& id, const std::string& path,
-                      const ContainerSpec& requested) {
+void update_container(const std::string& id, const std::string& path, const ContainerSpec& requested) {
   struct stat st {};
   if (path.empty() || ::stat(path.c_str(), &st) != 0)
     throw Error("container " + id + " has no cgroup (" + (path.empty() ? "none recorded" : path) + ")", ENOENT);
@@ -64,7 +63,7 @@ void update_container(const std::string& state_root, const std::string& id, cons
 
   auto writes = plan_limits(changes);
   bool planner = uses_cpu_planner(changes);
-  auto current = plan_store::find(state_root, path).value_or(PlanMember{path});
+  auto current = plan_store::find(path).value_or(PlanMember{path});
   auto wanted = plan_member_for(path, changes);
   PlanMember next = current;
   next.path = path;
@@ -81,10 +80,10 @@ void update_container(const std::string& state_root, const std::string& id, cons
 
   prepare_path(path, needs_of(writes, planner, planner_field(changes)), {});
   // Admission first: a refused reservation must leave every limit as it was.
-  if (planner || wanted.fixed_weight || wanted.own_cpu_max) plan_store::upsert(state_root, next);
+  if (planner || wanted.fixed_weight || wanted.own_cpu_max) plan_store::upsert(next);
   apply_writes(path, writes);
   spdlog::debug("{}: updated {} limits in {}", id, writes.size(), path);
-  if (planner) start_cpu_monitor(state_root, id, path);
+  if (planner) start_cpu_monitor(id, path);
 }
 
 }  // namespace vcrun::cgroup

@@ -12,7 +12,6 @@ namespace vcrun::cgroup {
 // of cpu.max, and a swap limit without a memory limit uses the current memory.max) to the container cgroup at `path`. A changed CPU
 // reservation or share goes through admission control and re-plans the siblings first, so a
 // refused update changes nothing. Starts the CPU monitor when the update needs one.
-void update_container(const std::string& state_root, const std::string& id, const std::string& path,
-                      const ContainerSpec& changes);
+void update_container(const std::string& id, const std::string& path, const ContainerSpec& changes);
 
 }  // namespace vcrun::cgroup

@@ -182,7 +182,7 @@ class Launch {
       st().teardown.record(state::MadeCgroup{st().cgroup_path, true});
       store_.save(st());
     }
-    cgroup_.emplace(cgroup::ContainerCgroup::create(store_.root(), st().id, spec_,
+    cgroup_.emplace(cgroup::ContainerCgroup::create(st().id, spec_,
                                                     [&](const std::vector<std::string>& dirs) {
                                                       st().teardown.record(state::MadeCgroupDirs{dirs});
                                                       store_.save(st());
@@ -298,7 +298,7 @@ class Launch {
     // when that sibling was created, and rescanning every sibling here would put an
     // O(containers) walk on every start.
     if (spec_.vcrun.cpu_reservation.value_or(0) > 0 && spec_.vcrun.cpu_share.value_or(1) > 0)
-      cgroup::start_cpu_monitor(store_.root(), st().id, st().cgroup_path);
+      cgroup::start_cpu_monitor(st().id, st().cgroup_path);
     out_.sync = std::move(parent_end_);
     return std::move(out_);
   }

@@ -35,7 +35,7 @@ void Runtime::update(const std::string& id, const ContainerSpec& changes) {
   state::Store store(root_);
   auto lock = store.lock(id);
   auto st = live(store, id, "update");
-  cgroup::update_container(root_, id, st.cgroup_path, changes);
+  cgroup::update_container(id, st.cgroup_path, changes);
 }
 
 void Runtime::pause(const std::string& id) {

@@ -16,8 +16,7 @@ namespace vcrun {
 namespace {
 
 struct Undo {
-  const state::Store& store;
-  void operator()(const state::MadeCgroup& c) const { cgroup::destroy(store.root(), c.path, c.created); }
+  void operator()(const state::MadeCgroup& c) const { cgroup::destroy(c.path, c.created); }
   void operator()(const state::MadeCgroupDirs& d) const { cgroup::remove_made_dirs(d.dirs); }
 };
 
@@ -35,7 +34,7 @@ void tear_down(const state::Store& store, const state::ContainerState& st) {
   std::exception_ptr first;
   for (auto it = st.teardown.made.rbegin(); it != st.teardown.made.rend(); ++it) {
     try {
-      std::visit(Undo{store}, *it);
+      std::visit(Undo{}, *it);
     } catch (const std::exception& e) {
       spdlog::warn("{}: {}", st.id, e.what());
       if (!first) first = std::current_exception();

@@ -99,12 +99,6 @@ inline int wait_for(pid_t pid, int seconds = 60) {
   }
 }
 
-inline std::string state_root_for_tests() {
-  std::string root = "/run/vcrun-cgroup-tests";
-  make_dirs(root, 0700);
-  return root;
-}
-
 // Detached containers inherit vcrun's stdio; the harness reads until EOF, so a detached
 // container's process lets go of it first.
 inline const std::string kQuiet = "exec </dev/null >/dev/null 2>&1; ";

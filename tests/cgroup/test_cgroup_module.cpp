@@ -28,11 +28,10 @@ TEST_CASE("a container without limits gets a cgroup, and destroy kills and remov
     WARN("SKIP: needs root");
     return;
   }
-  auto root = state_root_for_tests();
   ContainerSpec spec;
   std::string path;
   {
-    auto cg = cgroup::ContainerCgroup::create(root, uid("plain"), spec);
+    auto cg = cgroup::ContainerCgroup::create(uid("plain"), spec);
     path = cg.path();
     CHECK(path.rfind(cgroup::cgroup2_mount().mount_point + "/", 0) == 0);
     CHECK(exists(path + "/cgroup.procs"));
@@ -47,20 +46,19 @@ TEST_CASE("a container without limits gets a cgroup, and destroy kills and remov
   for (int i = 0; i < 100 && read(path + "/cgroup.procs").empty(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   CHECK(read(path + "/cgroup.procs") == std::to_string(child));
-  cgroup::destroy(root, path);
+  cgroup::destroy(path);
   int status = wait_for(child, 10);
   CHECK(WIFSIGNALED(status));
   CHECK(WTERMSIG(status) == SIGKILL);
   CHECK(!exists(path));
-  CHECK_NOTHROW(cgroup::destroy(root, path));  // idempotent
+  CHECK_NOTHROW(cgroup::destroy(path));  // idempotent
 }
 
 TEST_CASE("an unreleased ContainerCgroup removes its directory", "[vm]") {
   if (::geteuid() != 0) return;
-  auto root = state_root_for_tests();
   std::string path;
   {
-    auto cg = cgroup::ContainerCgroup::create(root, uid("unreleased"), ContainerSpec{});
+    auto cg = cgroup::ContainerCgroup::create(uid("unreleased"), ContainerSpec{});
     path = cg.path();
     CHECK(exists(path));
   }
@@ -69,19 +67,18 @@ TEST_CASE("an unreleased ContainerCgroup removes its directory", "[vm]") {
 
 TEST_CASE("a limit whose controller is missing is refused, naming field and controller", "[vm]") {
   if (::geteuid() != 0) return;
-  auto root = state_root_for_tests();
   ContainerSpec spec;
   spec.linux.resources = Resources{};
   spec.linux.resources->memory = MemoryResources{};
   spec.linux.resources->memory->limit = 64 << 20;
   std::string id = uid("mem");
   if (have_controller("memory")) {
-    auto cg = cgroup::ContainerCgroup::create(root, id, spec);
+    auto cg = cgroup::ContainerCgroup::create(id, spec);
     CHECK(read(cg.path() + "/memory.max") == std::to_string(64 << 20));
     return;
   }
   std::string mp = cgroup::cgroup2_mount().mount_point;
-  CHECK_THROWS_WITH(cgroup::ContainerCgroup::create(root, id, spec),
+  CHECK_THROWS_WITH(cgroup::ContainerCgroup::create(id, spec),
                     "linux.resources.memory.limit: the memory controller is not available in the "
                     "cgroup v2 hierarchy at " + mp);
   CHECK(!exists(cgroup::default_parent_dir() + "/" + id));
@@ -89,8 +86,7 @@ TEST_CASE("a limit whose controller is missing is refused, naming field and cont
 
 TEST_CASE("device BPF denies block devices and allows /dev/null", "[vm]") {
   if (::geteuid() != 0) return;
-  auto root = state_root_for_tests();
-  auto cg = cgroup::ContainerCgroup::create(root, uid("dev"), ContainerSpec{});
+  auto cg = cgroup::ContainerCgroup::create(uid("dev"), ContainerSpec{});
   // A directory whose file system honours device nodes (tmpfs may be mounted nodev):
   // outside the container the open must not fail with EACCES (nodev) or EPERM.
   std::string node;
@@ -136,13 +132,12 @@ TEST_CASE("device BPF denies block devices and allows /dev/null", "[vm]") {
 
 TEST_CASE("memory.max OOM-kills inside the cgroup only", "[vm]") {
   REQUIRE_CONTROLLER("memory");
-  auto root = state_root_for_tests();
   ContainerSpec spec;
   spec.linux.resources = Resources{};
   spec.linux.resources->memory = MemoryResources{};
   spec.linux.resources->memory->limit = 32 << 20;
   spec.linux.resources->memory->swap = 32 << 20;  // no swap on top
-  auto cg = cgroup::ContainerCgroup::create(root, uid("oom"), spec);
+  auto cg = cgroup::ContainerCgroup::create(uid("oom"), spec);
   pid_t child = spawn_in(cg.path(), [] {
     for (size_t total = 0; total < (512u << 20); total += 1 << 20) {
       void* p = ::mmap(nullptr, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -159,11 +154,10 @@ TEST_CASE("memory.max OOM-kills inside the cgroup only", "[vm]") {
 
 TEST_CASE("pids.max contains a fork bomb and the host keeps forking", "[vm]") {
   REQUIRE_CONTROLLER("pids");
-  auto root = state_root_for_tests();
   ContainerSpec spec;
   spec.linux.resources = Resources{};
   spec.linux.resources->pids_limit = 16;
-  auto cg = cgroup::ContainerCgroup::create(root, uid("pids"), spec);
+  auto cg = cgroup::ContainerCgroup::create(uid("pids"), spec);
   pid_t bomb = spawn_in(cg.path(), [] {
     for (int i = 0; i < 2000; ++i) {
       pid_t p = ::fork();
@@ -191,13 +185,12 @@ TEST_CASE("pids.max contains a fork bomb and the host keeps forking", "[vm]") {
 
 TEST_CASE("cpu.max throttles and caps usage", "[vm]") {
   REQUIRE_CONTROLLER("cpu");
-  auto root = state_root_for_tests();
   ContainerSpec spec;
   spec.linux.resources = Resources{};
   spec.linux.resources->cpu = CpuResources{};
   spec.linux.resources->cpu->quota = 20000;
   spec.linux.resources->cpu->period = 100000;
-  auto cg = cgroup::ContainerCgroup::create(root, uid("cpumax"), spec);
+  auto cg = cgroup::ContainerCgroup::create(uid("cpumax"), spec);
   CHECK(read(cg.path() + "/cpu.max") == "20000 100000");
   pid_t spin = spawn_in(cg.path(), [] {
     for (;;) asm volatile("" ::: "memory");
@@ -218,19 +211,18 @@ TEST_CASE("cpu.max throttles and caps usage", "[vm]") {
 
 TEST_CASE("admission control refuses an over-committed reservation and leaves nothing", "[vm]") {
   REQUIRE_CONTROLLER("cpu");
-  auto root = state_root_for_tests();
   ContainerSpec a;
   a.vcrun.cpu_reservation = 0.7;
-  auto ca = cgroup::ContainerCgroup::create(root, uid("resA"), a);
+  auto ca = cgroup::ContainerCgroup::create(uid("resA"), a);
   CHECK(read(ca.path() + "/cpu.weight") == "1250");  // alone: all of it, with monitor headroom
   ContainerSpec b;
   b.vcrun.cpu_reservation = 0.5;
   std::string idb = uid("resB");
-  CHECK_THROWS_WITH(cgroup::ContainerCgroup::create(root, idb, b),
+  CHECK_THROWS_WITH(cgroup::ContainerCgroup::create(idb, b),
                     Catch::Contains("vcrun.cpu.reservation") && Catch::Contains("must not exceed 1"));
   CHECK(!exists(cgroup::parent_of(ca.path()) + "/" + idb));
   b.vcrun.cpu_reservation = 0.3;
-  auto cb = cgroup::ContainerCgroup::create(root, idb, b);
+  auto cb = cgroup::ContainerCgroup::create(idb, b);
   // Weights follow r + (1-R) s/S: 0.7 vs 0.3 with nothing left to share.
   double wa = std::stod(read(ca.path() + "/cpu.weight")), wb = std::stod(read(cb.path() + "/cpu.weight"));
   CHECK(wa / (wa + wb) == Approx(0.7).margin(0.01));
@@ -238,25 +230,24 @@ TEST_CASE("admission control refuses an over-committed reservation and leaves no
 
 TEST_CASE("a default container joins a planned parent's plan, and the parent's marker follows", "[vm]") {
   REQUIRE_CONTROLLER("cpu");
-  auto root = state_root_for_tests();
   const char* marker = "trusted.vcrun.cpu.active";
   auto marked = [&](const std::string& dir) { return ::getxattr(dir.c_str(), marker, nullptr, 0) >= 0; };
   std::string parent;
   {
     ContainerSpec a;
     a.vcrun.cpu_reservation = 0.5;
-    auto ca = cgroup::ContainerCgroup::create(root, uid("planA"), a);
+    auto ca = cgroup::ContainerCgroup::create(uid("planA"), a);
     parent = cgroup::parent_of(ca.path());
     CHECK(marked(parent));
     // A default container takes no fast path here: it counts in the shares, so the plan
     // is A 0.5 + 0.5 * 1/2 = 0.75 against B 0.25.
-    auto cb = cgroup::ContainerCgroup::create(root, uid("dfltB"), ContainerSpec{});
+    auto cb = cgroup::ContainerCgroup::create(uid("dfltB"), ContainerSpec{});
     double wa = std::stod(read(ca.path() + "/cpu.weight")), wb = std::stod(read(cb.path() + "/cpu.weight"));
     CHECK(wa / (wa + wb) == Approx(0.75).margin(0.01));
   }
   // Both removed: no planned member is left, so the marker goes and default containers
   // keep the default weight without a scan.
   CHECK_FALSE(marked(parent));
-  auto cc = cgroup::ContainerCgroup::create(root, uid("dfltC"), ContainerSpec{});
+  auto cc = cgroup::ContainerCgroup::create(uid("dfltC"), ContainerSpec{});
   CHECK(read(cc.path() + "/cpu.weight") == "100");
 }

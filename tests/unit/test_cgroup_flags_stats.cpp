@@ -96,9 +96,6 @@ TEST_CASE("quick flags refuse bad values naming the flag", "[unit]") {
   fails([](auto& f) { f.cpu_reserve = "abc"; }, "--cpu-reserve");
   fails([](auto& f) { f.cpu_fair_share = "-1"; }, "--cpu-fair-share");
   // Create's range checks (validate_resources), named by the flag.
-  fails([](auto& f) { f.cpuset = "3-1"; }, "--cpuset");
-  fails([](auto& f) { f.cpuset_cpus = "1-"; }, "--cpuset-cpus");
-  fails([](auto& f) { f.cpuset_mems = "0,,1"; }, "--cpuset-mems");
   fails([](auto& f) { f.memory = "64M", f.memory_reserve = "128M"; }, "--memory-reserve");
   fails([](auto& f) { f.memory = "64M", f.memory_swap = "32M"; }, "--memory-swap");
   fails([](auto& f) { f.cpu_shares = "1"; }, "--cpu-share");
@@ -109,6 +106,9 @@ TEST_CASE("quick flags refuse bad values naming the flag", "[unit]") {
   fails([](auto& f) { f.blkio_weight = "1001"; }, "--blkio-weight");
   fails([](auto& f) { f.cpus = "0"; }, "--cpus");
   fails([](auto& f) { f.cpuset = "0;1"; }, "--cpuset");
+  fails([](auto& f) { f.cpuset = "3-1"; }, "--cpuset");
+  fails([](auto& f) { f.cpuset_cpus = "1-"; }, "--cpuset-cpus");
+  fails([](auto& f) { f.cpuset_mems = "0,,1"; }, "--cpuset-mems");
   fails([](auto& f) { f.memory = "0"; }, "--memory");
   fails([](auto& f) { f.pids = "ten"; }, "--pids");
   fails([](auto& f) { f.io_weight = "5"; }, "--io-weight");

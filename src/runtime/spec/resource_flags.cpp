@@ -8,6 +8,7 @@
 #include <tuple>
 #include <vector>
 
+#include "base/cpu_list.hpp"
 #include "runtime/spec/validate.hpp"
 #include "vcrun/error.hpp"
 
@@ -98,7 +99,7 @@ MemoryResources& memory_of(Resources& r) {
 }
 
 void set_cpuset(const std::string& flag, const std::string& text, std::string& out) {
-  if (text.find_first_not_of("0123456789,-") != std::string::npos)
+  if (!cpu_list::parse(text))
     throw SpecError(flag, "expected a list like 0-1,3, got " + quoted(text));
   out = text;
 }

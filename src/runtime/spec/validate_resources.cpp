@@ -2,6 +2,7 @@
 // later with a less helpful EINVAL), each error naming the config.json field.
 
 #include "base/text.hpp"
+#include "base/cpu_list.hpp"
 #include "runtime/security/seccomp.hpp"
 #include "runtime/spec/validate.hpp"
 #include "vcrun/error.hpp"
@@ -9,28 +10,6 @@
 namespace vcrun::spec_detail {
 
 namespace {
-
-// A cpuset list: "0-3,8,10-11". Empty means unset.
-bool valid_cpu_list(const std::string& s) {
-  if (s.empty()) return true;
-  size_t i = 0;
-  auto number = [&](unsigned long& out) {
-    size_t start = i;
-    out = 0;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9' && i - start < 7) out = out * 10 + (s[i++] - '0');
-    return i > start && (i == s.size() || s[i] < '0' || s[i] > '9');
-  };
-  for (;;) {
-    unsigned long lo = 0, hi = 0;
-    if (!number(lo)) return false;
-    if (i < s.size() && s[i] == '-') {
-      ++i;
-      if (!number(hi) || hi < lo) return false;
-    }
-    if (i == s.size()) return true;
-    if (s[i++] != ',') return false;
-  }
-}
 
 // "2MB", "1GB", "64KB": the unit the hugetlb controller's file names use.
 bool valid_page_size(const std::string& s) {
@@ -77,8 +56,8 @@ void check_cpu(const CpuResources& c) {
   }
   if (c.realtime_runtime && *c.realtime_runtime < -1)
     throw SpecError(f + "realtimeRuntime", "must be -1 or >= 0");
-  if (!valid_cpu_list(c.cpus)) throw SpecError(f + "cpus", "invalid CPU list " + quoted(c.cpus));
-  if (!valid_cpu_list(c.mems)) throw SpecError(f + "mems", "invalid memory node list " + quoted(c.mems));
+  if (!cpu_list::parse(c.cpus)) throw SpecError(f + "cpus", "invalid CPU list " + quoted(c.cpus));
+  if (!cpu_list::parse(c.mems)) throw SpecError(f + "mems", "invalid memory node list " + quoted(c.mems));
 }
 
 void check_weight(const std::string& field, const std::optional<uint16_t>& w) {

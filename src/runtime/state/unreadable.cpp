@@ -46,7 +46,7 @@ void destroy_unreadable(const state::Store& store, const std::string& id, const 
   }
   // A linux.cgroupsPath cgroup may have existed before the container: emptied, kept.
   bool own = cgroups_path.empty();
-  cgroup::destroy(store.root(), dir, own);
+  cgroup::destroy(dir, own);
   if (!own) spdlog::warn("container {}: kept cgroup {} (emptied): the state saying who made it is lost", id, dir);
   store.remove(id);
 }

@@ -1,0 +1,132 @@
+// BPF instruction encoding and the bpf() commands vcrun uses on cgroups.
+#include "base/bpf.hpp"
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "vcrun/error.hpp"
+
+namespace vcrun::bpf {
+
+namespace {
+
+long sys_bpf(int cmd, bpf_attr* attr) { return ::syscall(SYS_bpf, cmd, attr, sizeof(*attr)); }
+
+bpf_attr zeroed() {
+  bpf_attr attr;
+  std::memset(&attr, 0, sizeof attr);  // the kernel refuses nonzero bytes past the command's fields
+  return attr;
+}
+
+UniqueFd prog_fd_by_id(uint32_t id) {
+  bpf_attr attr = zeroed();
+  attr.prog_id = id;
+  return UniqueFd(static_cast<int>(sys_bpf(BPF_PROG_GET_FD_BY_ID, &attr)));
+}
+
+}  // namespace
+
+bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
+  bpf_insn i{};
+  i.code = code;
+  i.dst_reg = dst & 0xf;
+  i.src_reg = src & 0xf;
+  i.off = off;
+  i.imm = imm;
+  return i;
+}
+
+bpf_insn ldx(uint8_t size, Reg dst, Reg src, int16_t off) { return insn(BPF_LDX | BPF_MEM | size, dst, src, off, 0); }
+bpf_insn alu64_imm(uint8_t op, Reg dst, int32_t imm) { return insn(BPF_ALU64 | op | BPF_K, dst, 0, 0, imm); }
+bpf_insn alu64_reg(uint8_t op, Reg dst, Reg src) { return insn(BPF_ALU64 | op | BPF_X, dst, src, 0, 0); }
+bpf_insn jmp_imm(uint8_t op, Reg dst, int32_t imm, int16_t off) { return insn(BPF_JMP | op | BPF_K, dst, 0, off, imm); }
+bpf_insn exit_insn() { return insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0); }
+
+UniqueFd load(bpf_prog_type type, std::span<const bpf_insn> insns, const std::string& name,
+              const std::string& what, std::optional<bpf_attach_type> expected_attach_type) {
+  static const char license[] = "GPL";
+  auto try_load = [&](char* log, uint32_t log_size) {
+    bpf_attr attr = zeroed();
+    attr.prog_type = type;
+    if (expected_attach_type) attr.expected_attach_type = *expected_attach_type;
+    attr.insns = reinterpret_cast<uint64_t>(insns.data());
+    attr.insn_cnt = static_cast<uint32_t>(insns.size());
+    attr.license = reinterpret_cast<uint64_t>(license);
+    std::strncpy(attr.prog_name, name.c_str(), sizeof attr.prog_name - 1);
+    if (log) {
+      attr.log_buf = reinterpret_cast<uint64_t>(log);
+      attr.log_size = log_size;
+      attr.log_level = 1;
+    }
+    return static_cast<int>(sys_bpf(BPF_PROG_LOAD, &attr));
+  };
+  int fd = try_load(nullptr, 0);
+  if (fd < 0 && errno == EPERM) {
+    // Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK; newer ones use memcg.
+    struct rlimit rl {RLIM_INFINITY, RLIM_INFINITY};
+    if (::setrlimit(RLIMIT_MEMLOCK, &rl) == 0) fd = try_load(nullptr, 0);
+  }
+  if (fd < 0) {
+    int err = errno;
+    std::string log(1 << 16, '\0');
+    int again = try_load(log.data(), static_cast<uint32_t>(log.size()));
+    if (again >= 0) ::close(again);
+    log.resize(std::strlen(log.c_str()));
+    throw Error("loading " + what + " failed: " + std::strerror(err) + (log.empty() ? "" : "; verifier log:\n" + log),
+                err);
+  }
+  return UniqueFd(fd);
+}
+
+int attach(int cgroup_fd, int prog_fd, bpf_attach_type type, uint32_t flags) {
+  bpf_attr attr = zeroed();
+  attr.target_fd = static_cast<uint32_t>(cgroup_fd);
+  attr.attach_bpf_fd = static_cast<uint32_t>(prog_fd);
+  attr.attach_type = type;
+  attr.attach_flags = flags;
+  return sys_bpf(BPF_PROG_ATTACH, &attr) == 0 ? 0 : errno;
+}
+
+int detach(int cgroup_fd, uint32_t prog_id, bpf_attach_type type) {
+  UniqueFd prog = prog_fd_by_id(prog_id);
+  if (!prog) return errno;
+  bpf_attr attr = zeroed();
+  attr.target_fd = static_cast<uint32_t>(cgroup_fd);
+  attr.attach_bpf_fd = static_cast<uint32_t>(prog.get());
+  attr.attach_type = type;
+  return sys_bpf(BPF_PROG_DETACH, &attr) == 0 ? 0 : errno;
+}
+
+std::optional<Attached> query(int cgroup_fd, bpf_attach_type type, uint32_t max) {
+  Attached out;
+  out.ids.resize(max);
+  bpf_attr q = zeroed();
+  q.query.target_fd = static_cast<uint32_t>(cgroup_fd);
+  q.query.attach_type = type;
+  q.query.prog_ids = reinterpret_cast<uint64_t>(out.ids.data());
+  q.query.prog_cnt = max;
+  if (sys_bpf(BPF_PROG_QUERY, &q) != 0) return std::nullopt;
+  out.ids.resize(std::min(q.query.prog_cnt, max));
+  out.flags = q.query.attach_flags;
+  return out;
+}
+
+std::string program_name(uint32_t id) {
+  UniqueFd fd = prog_fd_by_id(id);
+  if (!fd) return "";
+  bpf_prog_info info;
+  std::memset(&info, 0, sizeof info);
+  bpf_attr attr = zeroed();
+  attr.info.bpf_fd = static_cast<uint32_t>(fd.get());
+  attr.info.info_len = sizeof info;
+  attr.info.info = reinterpret_cast<uint64_t>(&info);
+  if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) != 0) return "";
+  return std::string(info.name, strnlen(info.name, sizeof info.name));
+}
+
+}  // namespace vcrun::bpf

@@ -1,0 +1,62 @@
+// BPF programs from C++: instruction encoding, loading with bpf(BPF_PROG_LOAD), attaching to and detaching from cgroups.
+#pragma once
+
+#include <linux/bpf.h>
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/fd.hpp"
+
+namespace vcrun::bpf {
+
+// Registers: R0 the return value, R1 the context on entry, R10 the read-only frame pointer.
+enum Reg : uint8_t { R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10 };
+
+// Pure: one instruction (no 64-bit immediates, which take two).
+bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm);
+// dst = *(size *)(src + off); size is BPF_B, BPF_H, BPF_W or BPF_DW.
+bpf_insn ldx(uint8_t size, Reg dst, Reg src, int16_t off);
+// dst = dst op imm (64-bit ALU; op BPF_MOV sets dst = imm).
+bpf_insn alu64_imm(uint8_t op, Reg dst, int32_t imm);
+// dst = dst op src (64-bit ALU; op BPF_MOV copies src).
+bpf_insn alu64_reg(uint8_t op, Reg dst, Reg src);
+// if (dst op imm) skip `off` instructions.
+bpf_insn jmp_imm(uint8_t op, Reg dst, int32_t imm, int16_t off);
+// return R0.
+bpf_insn exit_insn();
+
+// Loads `insns` as a program of `type` named `name` (the kernel keeps BPF_OBJ_NAME_LEN - 1
+// characters; bpftool and BPF_OBJ_GET_INFO_BY_FD show it). Program types whose verifier
+// checks depend on the hook (sock_addr: BPF_CGROUP_INET4_BIND ...) need the
+// `expected_attach_type`. Throws Error("loading <what> failed: <strerror>; verifier
+// log:\n...", errno); the verifier runs a second time for the log only when the first
+// load failed, so a good program costs one verification. The fd, like every fd bpf()
+// returns, is O_CLOEXEC.
+UniqueFd load(bpf_prog_type type, std::span<const bpf_insn> insns, const std::string& name,
+              const std::string& what, std::optional<bpf_attach_type> expected_attach_type = std::nullopt);
+
+// BPF_PROG_ATTACH of `prog_fd` to the cgroup directory `cgroup_fd` at hook `type`, with
+// `flags` (0, BPF_F_ALLOW_OVERRIDE or BPF_F_ALLOW_MULTI). Returns 0 or the errno. The
+// attachment lives as long as the cgroup, whoever holds `prog_fd`.
+int attach(int cgroup_fd, int prog_fd, bpf_attach_type type, uint32_t flags);
+
+// Detaches the program with kernel id `prog_id` from the cgroup directory `cgroup_fd` at
+// hook `type`. Returns 0 or the errno (ENOENT: that program is gone).
+int detach(int cgroup_fd, uint32_t prog_id, bpf_attach_type type);
+
+// The programs attached to the cgroup directory `cgroup_fd` itself at hook `type` (at most
+// `max` ids) and their attach flags; nullopt when the kernel cannot say.
+struct Attached {
+  std::vector<uint32_t> ids;
+  uint32_t flags = 0;
+};
+std::optional<Attached> query(int cgroup_fd, bpf_attach_type type, uint32_t max);
+
+// The name of the program with kernel id `id` ("" when it is gone meanwhile).
+std::string program_name(uint32_t id);
+
+}  // namespace vcrun::bpf
