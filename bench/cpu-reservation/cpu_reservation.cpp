@@ -23,12 +23,12 @@
 #include <thread>
 #include <vector>
 
+#include "base/cpu_list.hpp"
+#include "base/fs_util.hpp"
 #include "cgroup/container_cgroup.hpp"
 #include "cgroup/cpu_monitor.hpp"
 #include "cgroup/hierarchy.hpp"
 #include "cgroup/limits.hpp"
-#include "base/cpu_list.hpp"
-#include "base/fs_util.hpp"
 #include "vcrun/error.hpp"
 
 using namespace vcrun;

@@ -4,11 +4,11 @@
 #include <random>
 
 #include "bundle.hpp"
-#include "resource_flags.hpp"
 #include "command.hpp"
 #include "create_flags.hpp"
-#include "vcrun/quick.hpp"
+#include "resource_flags.hpp"
 #include "vcrun/error.hpp"
+#include "vcrun/quick.hpp"
 #include "vcrun/runtime.hpp"
 
 namespace vcrun::cli {

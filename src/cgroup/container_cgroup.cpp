@@ -15,13 +15,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/fs_util.hpp"
 #include "cgroup/apply.hpp"
 #include "cgroup/cpu_planner.hpp"
 #include "cgroup/device_bpf.hpp"
 #include "cgroup/freezer.hpp"
 #include "cgroup/hierarchy.hpp"
 #include "cgroup/limits.hpp"
-#include "base/fs_util.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::cgroup {

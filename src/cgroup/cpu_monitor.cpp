@@ -20,10 +20,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include "cgroup/cpu_planner.hpp"
-#include "cgroup/hierarchy.hpp"
 #include "base/fd.hpp"
 #include "base/fs_util.hpp"
+#include "cgroup/cpu_planner.hpp"
+#include "cgroup/hierarchy.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::cgroup {

@@ -15,9 +15,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include "cgroup/hierarchy.hpp"
 #include "base/fd.hpp"
 #include "base/fs_util.hpp"
+#include "cgroup/hierarchy.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::cgroup {

@@ -4,9 +4,9 @@
 #include <limits>
 #include <sstream>
 
-#include "cgroup/stats.hpp"
 #include "base/cpu_list.hpp"
 #include "base/fs_util.hpp"
+#include "cgroup/stats.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::cgroup {

@@ -4,8 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "runtime/security/capabilities.hpp"
 #include "runtime/rootfs/mount_options.hpp"
+#include "runtime/security/capabilities.hpp"
 #include "runtime/security/seccomp.hpp"
 #include "runtime/spec/json.hpp"
 #include "vcrun/runtime.hpp"

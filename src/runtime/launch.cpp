@@ -15,23 +15,23 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/fs_util.hpp"
 #include "cgroup/container_cgroup.hpp"
 #include "cgroup/cpu_monitor.hpp"
 #include "cgroup/hierarchy.hpp"
-#include "runtime/security/capabilities.hpp"
 #include "runtime/process/clone.hpp"
 #include "runtime/process/console.hpp"
 #include "runtime/process/container_init.hpp"
 #include "runtime/process/fd_passing.hpp"
-#include "base/fs_util.hpp"
 #include "runtime/process/hooks.hpp"
-#include "runtime/security/lsm.hpp"
 #include "runtime/process/namespace_path.hpp"
 #include "runtime/process/preserved_fds.hpp"
-#include "runtime/security/seccomp_listener.hpp"
-#include "runtime/security/seccomp_select.hpp"
 #include "runtime/process/sync.hpp"
 #include "runtime/process/userns_join.hpp"
+#include "runtime/security/capabilities.hpp"
+#include "runtime/security/lsm.hpp"
+#include "runtime/security/seccomp_listener.hpp"
+#include "runtime/security/seccomp_select.hpp"
 #include "runtime/teardown.hpp"
 #include "vcrun/error.hpp"
 

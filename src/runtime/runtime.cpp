@@ -15,15 +15,15 @@
 #include <filesystem>
 #include <sstream>
 
+#include "base/fs_util.hpp"
+#include "runtime/launch.hpp"
 #include "runtime/process/console.hpp"
 #include "runtime/process/forward.hpp"
-#include "base/fs_util.hpp"
 #include "runtime/process/hooks.hpp"
-#include "runtime/launch.hpp"
-#include "runtime/teardown.hpp"
-#include "runtime/state/state.hpp"
 #include "runtime/process/sync.hpp"
+#include "runtime/state/state.hpp"
 #include "runtime/state/unreadable.hpp"
+#include "runtime/teardown.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun {

@@ -15,8 +15,8 @@
 #include <string>
 #include <thread>
 
-#include "cgroup/hierarchy.hpp"
 #include "base/fs_util.hpp"
+#include "cgroup/hierarchy.hpp"
 
 namespace vcrun::cgtest {
 

@@ -2,8 +2,8 @@
 #include <catch2/catch.hpp>
 
 #include "cgroup/cpu_monitor.hpp"
-#include "runtime/spec/resource_flags.hpp"
 #include "cgroup/stats.hpp"
+#include "runtime/spec/resource_flags.hpp"
 #include "vcrun/error.hpp"
 
 using namespace vcrun;

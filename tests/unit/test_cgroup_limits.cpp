@@ -1,9 +1,9 @@
 // Unit tests: OCI/vcrun resources -> cgroup v2 writes, and parsing of mountinfo/cgroup files.
 #include <catch2/catch.hpp>
 
+#include "base/fs_util.hpp"
 #include "cgroup/hierarchy.hpp"
 #include "cgroup/limits.hpp"
-#include "base/fs_util.hpp"
 #include "vcrun/error.hpp"
 
 using namespace vcrun;

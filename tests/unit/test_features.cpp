@@ -5,8 +5,8 @@
 
 #include <bit>
 
-#include "runtime/security/capabilities.hpp"
 #include "runtime/rootfs/mount_options.hpp"
+#include "runtime/security/capabilities.hpp"
 #include "runtime/security/seccomp.hpp"
 #include "vcrun/runtime.hpp"
 

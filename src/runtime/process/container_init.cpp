@@ -15,21 +15,21 @@
 
 #include <cstring>
 
+#include "base/fd.hpp"
+#include "base/fs_util.hpp"
+#include "base/text.hpp"
 #include "netfilter/rtnetlink.hpp"
 #include "runtime/process/builtin_init.hpp"
-#include "runtime/security/capabilities.hpp"
-#include "runtime/process/console.hpp"
-#include "base/fd.hpp"
-#include "runtime/process/fd_passing.hpp"
-#include "base/fs_util.hpp"
-#include "runtime/process/hooks.hpp"
-#include "runtime/security/keyring.hpp"
-#include "runtime/rootfs/paths.hpp"
-#include "runtime/process/preserved_fds.hpp"
-#include "runtime/security/self_protect.hpp"
-#include "base/text.hpp"
 #include "runtime/process/clone.hpp"
+#include "runtime/process/console.hpp"
+#include "runtime/process/fd_passing.hpp"
+#include "runtime/process/hooks.hpp"
+#include "runtime/process/preserved_fds.hpp"
 #include "runtime/process/sync.hpp"
+#include "runtime/rootfs/paths.hpp"
+#include "runtime/security/capabilities.hpp"
+#include "runtime/security/keyring.hpp"
+#include "runtime/security/self_protect.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun {

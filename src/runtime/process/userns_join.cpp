@@ -9,10 +9,10 @@
 #include <sstream>
 #include <string>
 
-#include "runtime/process/clone.hpp"
 #include "base/fs_util.hpp"
-#include "runtime/security/self_protect.hpp"
+#include "runtime/process/clone.hpp"
 #include "runtime/process/sync.hpp"
+#include "runtime/security/self_protect.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::userns {

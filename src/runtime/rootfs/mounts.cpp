@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <string>
 
-#include "cgroup/hierarchy.hpp"
 #include "base/fd.hpp"
+#include "cgroup/hierarchy.hpp"
 #include "runtime/rootfs/mount_api.hpp"
 #include "runtime/rootfs/mount_options.hpp"
 #include "runtime/rootfs/paths.hpp"

@@ -18,8 +18,8 @@
 #include <cstdio>
 #include <string>
 
-#include "runtime/security/capability_sets.hpp"
 #include "base/fs_util.hpp"
+#include "runtime/security/capability_sets.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::security {

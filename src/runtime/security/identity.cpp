@@ -8,9 +8,9 @@
 #include <cerrno>
 #include <string>
 
+#include "base/fs_util.hpp"
 #include "runtime/security/capabilities.hpp"
 #include "runtime/security/capability_sets.hpp"
-#include "base/fs_util.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::security {

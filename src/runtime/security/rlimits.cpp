@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "runtime/security/capabilities.hpp"
 #include "base/fs_util.hpp"
+#include "runtime/security/capabilities.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::security {

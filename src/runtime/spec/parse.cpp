@@ -11,8 +11,8 @@
 
 #include "base/fd.hpp"
 #include "base/fs_util.hpp"
-#include "runtime/spec/json_overflow.hpp"
 #include "runtime/spec/json.hpp"
+#include "runtime/spec/json_overflow.hpp"
 #include "runtime/spec/validate.hpp"
 #include "vcrun/spec.hpp"
 

@@ -1,8 +1,8 @@
 // Semantic checks for linux.resources and linux.seccomp (ranges the kernel would reject
 // later with a less helpful EINVAL), each error naming the config.json field.
 
-#include "base/text.hpp"
 #include "base/cpu_list.hpp"
+#include "base/text.hpp"
 #include "runtime/security/seccomp.hpp"
 #include "runtime/spec/validate.hpp"
 #include "vcrun/error.hpp"

@@ -5,9 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/fs_util.hpp"
 #include "cgroup/container_cgroup.hpp"
 #include "cgroup/hierarchy.hpp"
-#include "base/fs_util.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun {
