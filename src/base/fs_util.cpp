@@ -66,6 +66,11 @@ void write_file_atomic(const std::string& path, const std::string& data, unsigne
   if (::rename(tmp.c_str(), path.c_str()) != 0) throw_errno("rename " + tmp);
 }
 
+bool exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
 void make_dirs(const std::string& path, unsigned mode) {
   if (path.empty()) return;
   for (size_t pos = 1;; ++pos) {

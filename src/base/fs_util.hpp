@@ -20,4 +20,7 @@ void write_file_atomic(const std::string& path, const std::string& data, unsigne
 // mkdir -p with `mode` for created components; existing directories are fine.
 void make_dirs(const std::string& path, unsigned mode = 0755);
 
+// True when `path` names something stat(2) can reach (a symlink: its target).
+bool exists(const std::string& path);
+
 }  // namespace vcrun

@@ -28,11 +28,6 @@ namespace vcrun::cgroup {
 
 namespace {
 
-bool exists(const std::string& p) {
-  struct stat st {};
-  return ::stat(p.c_str(), &st) == 0;
-}
-
 // "populated 1" in cgroup.events: some process in the cgroup or below.
 bool populated(const std::string& dir) {
   try {

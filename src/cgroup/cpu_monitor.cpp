@@ -72,11 +72,6 @@ struct Loop {
   uint64_t planned = 0;
 };
 
-bool exists(const std::string& p) {
-  struct stat st {};
-  return ::stat(p.c_str(), &st) == 0;
-}
-
 }  // namespace
 
 double controller_step(double err, double& integral, const MonitorGains& g) {

@@ -46,10 +46,7 @@ inline std::string skip_message(const std::string& c) {
     }                                           \
   } while (0)
 
-inline bool exists(const std::string& p) {
-  struct stat st {};
-  return ::stat(p.c_str(), &st) == 0;
-}
+using vcrun::exists;  // base/fs_util.hpp
 
 inline std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();

@@ -1,3 +1,4 @@
+// --preserve-fds: checking the count and keeping exactly those descriptors open.
 #include "runtime/process/preserved_fds.hpp"
 
 #include <dirent.h>

@@ -1,3 +1,4 @@
+// Joining a new, anonymous session keyring.
 #include "runtime/security/keyring.hpp"
 
 #include <linux/keyctl.h>

@@ -1,3 +1,4 @@
+// Reporting AppArmor and SELinux labels that vcrun does not apply.
 #include "runtime/security/lsm.hpp"
 
 #include <spdlog/spdlog.h>
