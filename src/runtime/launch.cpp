@@ -165,8 +165,6 @@ class Launch {
     }
     st().rootfs = spec_.root.path;
     write_file_atomic(dir_ + "/config.json", config_json, 0600);
-    store_.save(st());
-    spdlog::debug("{}: state dir written", st().id);
     security::check_capabilities(spec_.process);
     security::warn_unapplied_labels(spec_.process, spec_.linux.mount_label);
     seccomp_ = security::compile_for(spec_);
@@ -180,8 +178,9 @@ class Launch {
     if (own_parent) {
       st().cgroup_path = cgroup::container_dir(spec_.linux.cgroups_path, st().id);
       st().teardown.record(state::MadeCgroup{st().cgroup_path, true});
-      store_.save(st());
     }
+    store_.save(st());  // the first save: one atomic write on the start path, as before
+    spdlog::debug("{}: state dir written", st().id);
     cgroup_.emplace(cgroup::ContainerCgroup::create(st().id, spec_,
                                                     [&](const std::vector<std::string>& dirs) {
                                                       st().teardown.record(state::MadeCgroupDirs{dirs});
