@@ -57,6 +57,13 @@ TEST_CASE("kill with signal 0 checks that the container's process exists", "[int
   INFO(r.err);
   CHECK(r.status == 0);
   CHECK(json::parse(run_vcrun({"state", id}).out)["status"] == "running");
+  // Not a signal: one line naming it, and the container is left alone.
+  for (std::string bad : {"1e3", "9 ", "99999999999999999999", "SIGNOPE"}) {
+    auto b = run_vcrun({"kill", id, bad});
+    CHECK(b.status != 0);
+    CHECK(b.err == "vcrun: signal: unknown signal \"" + bad + "\"\n");
+  }
+  CHECK(json::parse(run_vcrun({"state", id}).out)["status"] == "running");
   REQUIRE(run_vcrun({"kill", id, "KILL"}).status == 0);
   for (int i = 0; i < 100 && json::parse(run_vcrun({"state", id}).out)["status"] != "stopped"; ++i)
     usleep(20000);
