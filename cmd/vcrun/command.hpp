@@ -6,10 +6,12 @@
 #include <functional>
 #include <string>
 
+#include "vcrun/runtime.hpp"
+
 namespace vcrun::cli {
 
 struct GlobalOptions {
-  std::string root = "/run/vcrun";
+  std::string root = vcrun::kDefaultRoot;
   std::string log;
   std::string log_format = "text";
   bool debug = false;

@@ -71,6 +71,10 @@ struct ContainerInfo {
 // kernel: what `vcrun features` prints and OCI tooling probes before using a runtime.
 std::string features_json();
 
+// The state root when none is given (`--root`). Containers of this root keep the cgroup
+// name `vcrun/<id>`; those of any other root get `vcrun/<id>@<root tag>` (see state.hpp).
+inline constexpr const char* kDefaultRoot = "/run/vcrun";
+
 class Runtime {
  public:
   explicit Runtime(std::string root);

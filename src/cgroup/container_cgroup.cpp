@@ -103,10 +103,10 @@ void kill_all(const std::string& path) {
   }
 }
 
-ContainerCgroup ContainerCgroup::create(const std::string& id, const ContainerSpec& spec,
+ContainerCgroup ContainerCgroup::create(const std::string& name, const ContainerSpec& spec,
                                         const RecordMade& record_made) {
   // Everything that can be refused from the spec alone is refused before touching anything.
-  std::string path = container_dir(spec.linux.cgroups_path, id);
+  std::string path = container_dir(spec.linux.cgroups_path, name);
   auto writes = plan_limits(spec);
   bool planner = uses_cpu_planner(spec);
   auto needs = needs_of(writes, planner, planner_field(spec));

@@ -13,7 +13,7 @@ namespace vcrun::cgroup {
 
 class ContainerCgroup {
  public:
-  // Creates the container's cgroup (parent: linux.cgroupsPath, else <cgroup2 mount>/vcrun
+  // Creates the container's cgroup (linux.cgroupsPath, else `name` under <cgroup2 mount>/vcrun
   // or <own delegated cgroup>/vcrun), enables the controllers its limits need on the path,
   // applies every limit of spec.linux.resources and spec.vcrun, runs the CPU planner
   // (admission + sibling weights) under a lock of the parent directory and attaches the
@@ -26,7 +26,7 @@ class ContainerCgroup {
   // again if fewer were made: the caller keeps them where remove_made_dirs() finds them,
   // also after a crash.
   using RecordMade = std::function<void(const std::vector<std::string>&)>;
-  static ContainerCgroup create(const std::string& id, const ContainerSpec& spec,
+  static ContainerCgroup create(const std::string& name, const ContainerSpec& spec,
                                 const RecordMade& record_made = {});
 
   ContainerCgroup(ContainerCgroup&& o) noexcept;

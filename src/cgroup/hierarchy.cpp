@@ -194,8 +194,8 @@ std::string default_parent_dir() {
   return m.mount_point + "/vcrun";
 }
 
-std::string container_dir(const std::string& cgroups_path, const std::string& id) {
-  if (cgroups_path.empty()) return default_parent_dir() + "/" + id;
+std::string container_dir(const std::string& cgroups_path, const std::string& name) {
+  if (cgroups_path.empty()) return default_parent_dir() + "/" + name;
   const std::string field = "linux.cgroupsPath";
   if (cgroups_path.find(':') != std::string::npos && cgroups_path[0] != '/')
     throw SpecError(field, "\"" + cgroups_path +

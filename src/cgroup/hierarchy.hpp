@@ -41,10 +41,10 @@ std::set<std::string> subtree_control_of(const std::string& dir);
 std::string default_parent_dir();
 
 // The container's cgroup directory for a spec's linux.cgroupsPath (empty: default parent
-// plus id). OCI: an absolute cgroupsPath is relative to the hierarchy root, a relative one
+// plus `name`, the state store's cgroup name of the container). OCI: an absolute cgroupsPath is relative to the hierarchy root, a relative one
 // relative to our own cgroup. Throws SpecError("linux.cgroupsPath", ...) for "..", or the
 // systemd "slice:prefix:name" form.
-std::string container_dir(const std::string& cgroups_path, const std::string& id);
+std::string container_dir(const std::string& cgroups_path, const std::string& name);
 
 // Makes sure every directory from the mount point down to `dir` exists and that each
 // controller in `required` is enabled in the subtree_control of every ancestor of dir.

@@ -19,6 +19,7 @@
 #include "cgroup/container_cgroup.hpp"
 #include "cgroup/cpu_monitor.hpp"
 #include "cgroup/hierarchy.hpp"
+#include "cgroup/hooks_cgroup.hpp"
 #include "runtime/process/clone.hpp"
 #include "runtime/process/console.hpp"
 #include "runtime/process/container_init.hpp"
@@ -170,18 +171,19 @@ class Launch {
     seccomp_ = security::compile_for(spec_);
   }
 
-  // The container's cgroup (and a linux.cgroupsPath's missing parents).
+  // The container's cgroup (and a linux.cgroupsPath's missing parents), and the cgroup its
+  // runtime-side hooks run in when it has any.
   void make_cgroup() {
     // vcrun's own cgroup path is recorded before the cgroup exists; a linux.cgroupsPath
     // cgroup may be someone else's: recorded once create() has checked it.
     const bool own_parent = spec_.linux.cgroups_path.empty();
     if (own_parent) {
-      st().cgroup_path = cgroup::container_dir(spec_.linux.cgroups_path, st().id);
+      st().cgroup_path = cgroup::container_dir("", store_.cgroup_name(st().id));
       st().teardown.record(state::MadeCgroup{st().cgroup_path, true});
     }
     store_.save(st());  // the first save: one atomic write on the start path, as before
     spdlog::debug("{}: state dir written", st().id);
-    cgroup_.emplace(cgroup::ContainerCgroup::create(st().id, spec_,
+    cgroup_.emplace(cgroup::ContainerCgroup::create(store_.cgroup_name(st().id), spec_,
                                                     [&](const std::vector<std::string>& dirs) {
                                                       st().teardown.record(state::MadeCgroupDirs{dirs});
                                                       store_.save(st());
@@ -192,6 +194,14 @@ class Launch {
       store_.save(st());
     }
     spdlog::debug("{}: cgroup {} ready", st().id, cgroup_->path());
+    const auto& h = spec_.hooks;
+    if (!h.create_runtime.empty() || !h.prestart.empty() || !h.poststart.empty() ||
+        !h.poststop.empty()) {
+      std::string hooks = cgroup::hooks_dir(store_.cgroup_name(st().id));
+      st().teardown.record(state::MadeHooksCgroup{hooks});
+      store_.save(st());
+      cgroup::make_hooks_cgroup(hooks);
+    }
   }
 
   // The init, cloned into its namespaces and cgroup; it builds the root and waits for "go".

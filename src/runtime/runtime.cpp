@@ -148,9 +148,10 @@ int Runtime::run(const std::string& id, const std::string& config_json,
   sigprocmask(SIG_SETMASK, &old, nullptr);
   spdlog::debug("{}: process exited with {}", id, status);
   if (remove) {
-    tear_down(store, st);
+    tear_down(store, st, [&] {
+      run_hooks_warning(spec.hooks.poststop, "hooks.poststop", st, state::Status::stopped);
+    });
     spdlog::debug("{}: removed", id);
-    run_hooks_warning(spec.hooks.poststop, "hooks.poststop", st, state::Status::stopped);
   }
   return status;
 }
@@ -194,9 +195,10 @@ void Runtime::remove(const std::string& id, bool force) {
   } catch (const Error&) {
     if (!force) throw;
   }
-  tear_down(store, st);
-  if (spec)
-    run_hooks_warning(spec->hooks.poststop, "hooks.poststop", st, state::Status::stopped);
+  tear_down(store, st, [&] {
+    if (spec)
+      run_hooks_warning(spec->hooks.poststop, "hooks.poststop", st, state::Status::stopped);
+  });
 }
 
 std::string Runtime::state_json(const std::string& id) {

@@ -18,6 +18,7 @@ namespace {
 struct Undo {
   void operator()(const state::MadeCgroup& c) const { cgroup::destroy(c.path, c.created); }
   void operator()(const state::MadeCgroupDirs& d) const { cgroup::remove_made_dirs(d.dirs); }
+  void operator()(const state::MadeHooksCgroup& h) const { cgroup::destroy(h.path); }
 };
 
 bool has_cgroup(const state::Teardown& t) {
@@ -28,18 +29,26 @@ bool has_cgroup(const state::Teardown& t) {
 
 }  // namespace
 
-void tear_down(const state::Store& store, const state::ContainerState& st) {
+void tear_down(const state::Store& store, const state::ContainerState& st,
+               const std::function<void()>& poststop) {
   // With a cgroup, undoing it kills every process in it; without one only the init is ours.
   if (!has_cgroup(st.teardown) && st.pid > 0 && state::init_alive(st)) ::kill(st.pid, SIGKILL);
   std::exception_ptr first;
-  for (auto it = st.teardown.made.rbegin(); it != st.teardown.made.rend(); ++it) {
+  auto undo = [&](const state::Made& m) {
     try {
-      std::visit(Undo{}, *it);
+      std::visit(Undo{}, m);
     } catch (const std::exception& e) {
       spdlog::warn("{}: {}", st.id, e.what());
       if (!first) first = std::current_exception();
     }
-  }
+  };
+  // The hooks cgroup outlives the rest until the poststop hooks have run in it; it lies
+  // outside the other entries' directories, so the order among them is kept.
+  for (auto it = st.teardown.made.rbegin(); it != st.teardown.made.rend(); ++it)
+    if (!std::holds_alternative<state::MadeHooksCgroup>(*it)) undo(*it);
+  if (poststop) poststop();
+  for (const auto& m : st.teardown.made)
+    if (std::holds_alternative<state::MadeHooksCgroup>(m)) undo(m);
   // The init is our child only when this process launched it: reap it if so.
   if (st.pid > 0) ::waitpid(st.pid, nullptr, WNOHANG);
   store.remove(st.id);

@@ -1,4 +1,5 @@
-// OCI hooks: fork, feed the state JSON on stdin, wait with the hook's timeout.
+// OCI hooks: fork (into the hooks cgroup when the container has one), feed the state JSON
+// on stdin, wait with the hook's timeout.
 #include "runtime/process/hooks.hpp"
 
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "base/fd.hpp"
+#include "runtime/process/clone.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun {
@@ -40,8 +42,9 @@ int wait_with_timeout(pid_t pid, int timeout_s, const std::string& what) {
 }
 
 // exe_fd >= 0: execute that already opened binary instead of resolving hook.path now.
+// cgroup_fd >= 0: the hook starts in that cgroup.
 void run_hook(const Hook& hook, const std::string& what, const std::string& state_json,
-              int exe_fd) {
+              int exe_fd, int cgroup_fd = -1) {
   int in[2];
   if (::pipe2(in, O_CLOEXEC) != 0) throw_errno(what + ": pipe");
   UniqueFd rd(in[0]), wr(in[1]);
@@ -53,7 +56,7 @@ void run_hook(const Hook& hook, const std::string& what, const std::string& stat
   auto env = hook.env;
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
-  pid_t pid = ::fork();
+  pid_t pid = cgroup_fd >= 0 ? clone_into(0, cgroup_fd) : ::fork();
   if (pid < 0) throw_errno(what + ": fork");
   if (pid == 0) {
     // `run` blocks the signals it forwards: the hook (and what it starts) must not inherit that.
@@ -80,6 +83,13 @@ void run_hook(const Hook& hook, const std::string& what, const std::string& stat
                                  : "killed by signal " + std::to_string(WTERMSIG(status))));
 }
 
+// The container's hooks cgroup, if it has one (and it is still there).
+UniqueFd open_hooks_cgroup(const state::ContainerState& st) {
+  std::string path = state::hooks_cgroup(st.teardown);
+  if (path.empty()) return UniqueFd();
+  return UniqueFd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+}
+
 }  // namespace
 
 void run_hooks(const std::vector<Hook>& hooks, const std::string& field,
@@ -87,17 +97,19 @@ void run_hooks(const std::vector<Hook>& hooks, const std::string& field,
   if (hooks.empty()) return;
   auto status = state::current_status(st);
   std::string json = state::oci_state_json(st, status);
+  UniqueFd cgroup = open_hooks_cgroup(st);
   for (size_t i = 0; i < hooks.size(); ++i)
-    run_hook(hooks[i], field + "[" + std::to_string(i) + "]", json, -1);
+    run_hook(hooks[i], field + "[" + std::to_string(i) + "]", json, -1, cgroup.get());
 }
 
 void run_hooks_warning(const std::vector<Hook>& hooks, const std::string& field,
                        const state::ContainerState& st, state::Status status) {
   if (hooks.empty()) return;
   std::string json = state::oci_state_json(st, status);
+  UniqueFd cgroup = open_hooks_cgroup(st);
   for (size_t i = 0; i < hooks.size(); ++i) {
     try {
-      run_hook(hooks[i], field + "[" + std::to_string(i) + "]", json, -1);
+      run_hook(hooks[i], field + "[" + std::to_string(i) + "]", json, -1, cgroup.get());
     } catch (const Error& e) {
       spdlog::warn("{}", e.what());
     }

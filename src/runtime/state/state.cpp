@@ -8,11 +8,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "base/fs_util.hpp"
 #include "vcrun/error.hpp"
+#include "vcrun/runtime.hpp"
 
 namespace vcrun::state {
 
@@ -31,6 +33,15 @@ Store::Store(std::string root) : root_(std::move(root)) {
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
   if (root_.empty() || root_[0] != '/') throw SpecError("--root", "must be an absolute path");
   make_dirs(root_, 0700);
+}
+
+std::string Store::cgroup_name(const std::string& id) const {
+  if (root_ == kDefaultRoot) return id;
+  uint64_t h = 14695981039346656037ull;  // FNV-1a 64: stable across builds and machines
+  for (unsigned char c : root_) h = (h ^ c) * 1099511628211ull;
+  char tag[9];
+  std::snprintf(tag, sizeof tag, "%08x", static_cast<unsigned>(h ^ (h >> 32)));
+  return id + "@" + tag;
 }
 
 // Every verb checks an id: a plain loop, not a std::regex built on each start.

@@ -50,6 +50,11 @@ class Store {
   const std::string& root() const { return root_; }
   std::string dir(const std::string& id) const { return root_ + "/" + id; }
 
+  // The name of the container's cgroup under vcrun's default parent: the id for the
+  // default root, else "<id>@<8 hex digits of a hash of the root>", so that two roots
+  // can hold the same id ('@' is not allowed in ids: no root's name is another's).
+  std::string cgroup_name(const std::string& id) const;
+
   // Refuses ids that are not [A-Za-z0-9][A-Za-z0-9_.-]{0,127} (SpecError "id").
   static void validate_id(const std::string& id);
 

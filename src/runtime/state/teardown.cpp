@@ -1,4 +1,5 @@
-// The teardown record's JSON form: [{"cgroupDirs": [...]}, {"cgroup": {...}}, ...].
+// The teardown record's JSON form: [{"cgroupDirs": [...]}, {"cgroup": {...}},
+// {"hooksCgroup": "..."}, ...].
 #include "runtime/state/teardown.hpp"
 
 #include <stdexcept>
@@ -15,6 +16,12 @@ void Teardown::record(Made m) {
   made.push_back(std::move(m));
 }
 
+std::string hooks_cgroup(const Teardown& t) {
+  for (const auto& m : t.made)
+    if (auto* h = std::get_if<MadeHooksCgroup>(&m)) return h->path;
+  return "";
+}
+
 namespace {
 
 struct ToJson {
@@ -22,6 +29,7 @@ struct ToJson {
   nlohmann::json operator()(const MadeCgroup& c) const {
     return {{"cgroup", {{"path", c.path}, {"created", c.created}}}};
   }
+  nlohmann::json operator()(const MadeHooksCgroup& h) const { return {{"hooksCgroup", h.path}}; }
 };
 
 }  // namespace
@@ -40,6 +48,8 @@ Teardown teardown_from_json(const nlohmann::json& j) {
     } else if (entry.contains("cgroup")) {
       const auto& c = entry.at("cgroup");
       t.made.emplace_back(MadeCgroup{c.at("path").get<std::string>(), c.at("created").get<bool>()});
+    } else if (entry.contains("hooksCgroup")) {
+      t.made.emplace_back(MadeHooksCgroup{entry.at("hooksCgroup").get<std::string>()});
     } else {
       throw std::invalid_argument("unknown teardown entry " + entry.dump().substr(0, 80));
     }

@@ -22,7 +22,13 @@ struct MadeCgroupDirs {
   std::vector<std::string> dirs;
 };
 
-using Made = std::variant<MadeCgroupDirs, MadeCgroup>;
+// The cgroup the runtime-side hooks (createRuntime, prestart, poststart, poststop) run in,
+// so that what a hook leaves running goes with the container.
+struct MadeHooksCgroup {
+  std::string path;
+};
+
+using Made = std::variant<MadeCgroupDirs, MadeCgroup, MadeHooksCgroup>;
 
 // Each launch step appends what it is about to make and saves the state before making it,
 // so after a crash at any point the record covers everything there is; `delete` undoes the
@@ -35,6 +41,9 @@ struct Teardown {
   // Appends `m`, or replaces the last entry of the same type (a step refining its record).
   void record(Made m);
 };
+
+// The hooks cgroup of a record, "" when it has none.
+std::string hooks_cgroup(const Teardown& t);
 
 nlohmann::json teardown_json(const Teardown& t);
 // Throws nlohmann::json::exception or std::invalid_argument on a malformed record.

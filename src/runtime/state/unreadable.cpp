@@ -1,4 +1,5 @@
-// Removing a container whose state.json is unreadable: its cgroup from config.json or id.
+// Removing a container whose state.json is unreadable: its cgroup from config.json or id,
+// and its hooks cgroup.
 #include "runtime/state/unreadable.hpp"
 
 #include <spdlog/spdlog.h>
@@ -8,6 +9,7 @@
 #include "base/fs_util.hpp"
 #include "cgroup/container_cgroup.hpp"
 #include "cgroup/hierarchy.hpp"
+#include "cgroup/hooks_cgroup.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun {
@@ -37,16 +39,17 @@ void destroy_unreadable(const state::Store& store, const std::string& id, const 
   std::string cgroups_path = stored_cgroups_path(store, id);
   std::string dir;
   try {
-    dir = cgroup::container_dir(cgroups_path, id);
+    dir = cgroup::container_dir(cgroups_path, store.cgroup_name(id));
   } catch (const Error& e) {
     if (cgroups_path.empty()) throw;  // no cgroup2 hierarchy: nothing vcrun could have made
     spdlog::warn("container {}: {}: looking under vcrun's default parent only", id, e.what());
     cgroups_path.clear();
-    dir = cgroup::container_dir("", id);
+    dir = cgroup::container_dir("", store.cgroup_name(id));
   }
   // A linux.cgroupsPath cgroup may have existed before the container: emptied, kept.
   bool own = cgroups_path.empty();
   cgroup::destroy(dir, own);
+  cgroup::destroy(cgroup::hooks_dir(store.cgroup_name(id)));  // what its hooks left running
   if (!own) spdlog::warn("container {}: kept cgroup {} (emptied): the state saying who made it is lost", id, dir);
   store.remove(id);
 }
