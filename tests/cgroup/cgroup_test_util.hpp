@@ -17,6 +17,8 @@
 
 #include "base/fs_util.hpp"
 #include "cgroup/hierarchy.hpp"
+#include "runtime/state/state.hpp"
+#include "support/harness.hpp"
 
 namespace vcrun::cgtest {
 
@@ -101,6 +103,9 @@ inline int wait_for(pid_t pid, int seconds = 60) {
 inline const std::string kQuiet = "exec </dev/null >/dev/null 2>&1; ";
 
 // The cgroup vcrun makes for container `id` without a linux.cgroupsPath.
-inline std::string cgroup_of(const std::string& id) { return cgroup::container_dir("", id); }
+// The cgroup vcrun gives container `id` of the tests' state root (no linux.cgroupsPath).
+inline std::string cgroup_of(const std::string& id) {
+  return cgroup::container_dir("", state::Store(test::runtime_root()).cgroup_name(id));
+}
 
 }  // namespace vcrun::cgtest
