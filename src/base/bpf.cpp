@@ -46,6 +46,12 @@ bpf_insn alu64_imm(uint8_t op, Reg dst, int32_t imm) { return insn(BPF_ALU64 | o
 bpf_insn alu64_reg(uint8_t op, Reg dst, Reg src) { return insn(BPF_ALU64 | op | BPF_X, dst, src, 0, 0); }
 bpf_insn jmp_imm(uint8_t op, Reg dst, int32_t imm, int16_t off) { return insn(BPF_JMP | op | BPF_K, dst, 0, off, imm); }
 bpf_insn exit_insn() { return insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0); }
+bpf_insn mov32_imm(Reg dst, int32_t imm) { return insn(BPF_ALU | BPF_MOV | BPF_K, dst, 0, 0, imm); }
+bpf_insn stx(uint8_t size, Reg dst, Reg src, int16_t off) { return insn(BPF_STX | BPF_MEM | size, dst, src, off, 0); }
+bpf_insn jmp32_imm(uint8_t op, Reg dst, int32_t imm, int16_t off) {
+  return insn(BPF_JMP32 | op | BPF_K, dst, 0, off, imm);
+}
+bpf_insn ja(int16_t off) { return insn(BPF_JMP | BPF_JA, 0, 0, off, 0); }
 
 UniqueFd load(bpf_prog_type type, std::span<const bpf_insn> insns, const std::string& name,
               const std::string& what, std::optional<bpf_attach_type> expected_attach_type) {
@@ -89,6 +95,18 @@ int attach(int cgroup_fd, int prog_fd, bpf_attach_type type, uint32_t flags) {
   attr.attach_bpf_fd = static_cast<uint32_t>(prog_fd);
   attr.attach_type = type;
   attr.attach_flags = flags;
+  return sys_bpf(BPF_PROG_ATTACH, &attr) == 0 ? 0 : errno;
+}
+
+int replace(int cgroup_fd, int prog_fd, uint32_t old_prog_id, bpf_attach_type type) {
+  UniqueFd old = prog_fd_by_id(old_prog_id);
+  if (!old) return errno;
+  bpf_attr attr = zeroed();
+  attr.target_fd = static_cast<uint32_t>(cgroup_fd);
+  attr.attach_bpf_fd = static_cast<uint32_t>(prog_fd);
+  attr.attach_type = type;
+  attr.attach_flags = BPF_F_ALLOW_MULTI | BPF_F_REPLACE;
+  attr.replace_bpf_fd = static_cast<uint32_t>(old.get());
   return sys_bpf(BPF_PROG_ATTACH, &attr) == 0 ? 0 : errno;
 }
 

@@ -28,6 +28,17 @@ bpf_insn alu64_reg(uint8_t op, Reg dst, Reg src);
 bpf_insn jmp_imm(uint8_t op, Reg dst, int32_t imm, int16_t off);
 // return R0.
 bpf_insn exit_insn();
+// dst = imm as a 32-bit ALU operation: the upper half of dst becomes 0 (no sign extension).
+bpf_insn mov32_imm(Reg dst, int32_t imm);
+// *(size *)(dst + off) = src. Context stores must come from a register: the verifier
+// refuses BPF_ST (store of an immediate) into the context.
+bpf_insn stx(uint8_t size, Reg dst, Reg src, int16_t off);
+// if ((u32)dst op (u32)imm) skip `off` instructions (BPF_JMP32, kernel 5.1): compares the
+// low halves only, so a 32-bit field loaded with ldx(BPF_W) (zero-extended) matches an imm
+// with its top bit set, which jmp_imm would sign-extend to 64 bits.
+bpf_insn jmp32_imm(uint8_t op, Reg dst, int32_t imm, int16_t off);
+// goto +off.
+bpf_insn ja(int16_t off);
 
 // Loads `insns` as a program of `type` named `name` (the kernel keeps BPF_OBJ_NAME_LEN - 1
 // characters; bpftool and BPF_OBJ_GET_INFO_BY_FD show it). Program types whose verifier
@@ -43,6 +54,12 @@ UniqueFd load(bpf_prog_type type, std::span<const bpf_insn> insns, const std::st
 // `flags` (0, BPF_F_ALLOW_OVERRIDE or BPF_F_ALLOW_MULTI). Returns 0 or the errno. The
 // attachment lives as long as the cgroup, whoever holds `prog_fd`.
 int attach(int cgroup_fd, int prog_fd, bpf_attach_type type, uint32_t flags);
+
+// Atomically puts `prog_fd` in the place of the program with kernel id `old_prog_id` in the
+// BPF_F_ALLOW_MULTI list of the cgroup directory `cgroup_fd` at hook `type`
+// (BPF_F_REPLACE, kernel 5.6): no moment with neither or both. Returns 0 or the errno
+// (ENOENT: the old program is gone).
+int replace(int cgroup_fd, int prog_fd, uint32_t old_prog_id, bpf_attach_type type);
 
 // Detaches the program with kernel id `prog_id` from the cgroup directory `cgroup_fd` at
 // hook `type`. Returns 0 or the errno (ENOENT: that program is gone).

@@ -40,3 +40,15 @@ TEST_CASE("bpf instructions encode as the kernel reads them", "[unit]") {
   CHECK(fp.dst_reg == 10);
   CHECK(fp.src_reg == 1);
 }
+
+TEST_CASE("bpf 32-bit moves, context stores, 32-bit jumps and ja encode as the kernel reads them", "[unit]") {
+  // w6 = 0xc800007f (no sign extension): BPF_ALU | BPF_MOV | BPF_K = 0xb4
+  CHECK(bytes(bpf::mov32_imm(bpf::R6, static_cast<int32_t>(0xc800007f))) ==
+        std::vector<uint8_t>{0xb4, 0x06, 0, 0, 0x7f, 0, 0, 0xc8});
+  // *(u32 *)(r1 + 4) = r6: BPF_STX | BPF_MEM | BPF_W = 0x63
+  CHECK(bytes(bpf::stx(BPF_W, bpf::R1, bpf::R6, 4)) == std::vector<uint8_t>{0x63, 0x61, 4, 0, 0, 0, 0, 0});
+  // if w2 == 5 goto +2: BPF_JMP32 | BPF_JEQ | BPF_K = 0x16
+  CHECK(bytes(bpf::jmp32_imm(BPF_JEQ, bpf::R2, 5, 2)) == std::vector<uint8_t>{0x16, 0x02, 2, 0, 5, 0, 0, 0});
+  // goto +7: BPF_JMP | BPF_JA = 0x05
+  CHECK(bytes(bpf::ja(7)) == std::vector<uint8_t>{0x05, 0, 7, 0, 0, 0, 0, 0});
+}
