@@ -1,0 +1,66 @@
+// The bind allowlist: cgroup sock_addr BPF programs (bind4, bind6) that refuse a bind to an
+// address outside a container's list with EPERM and turn a bind to the wildcard address into
+// a bind to the container's first address. Generation is pure (unit-tested); loading and
+// attaching need root.
+#pragma once
+
+#include <linux/bpf.h>
+#include <netinet/in.h>
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "base/fd.hpp"
+
+namespace vcrun::netfilter {
+
+struct BindAllowList {
+  std::vector<in_addr> v4;   // in the order given: v4.front() replaces 0.0.0.0
+  std::vector<in6_addr> v6;  // v6.front() replaces ::
+};
+
+// More would only slow the verifier down (each IPv6 entry is four compares).
+inline constexpr size_t kMaxBindAllow = 256;
+
+// The list of `addresses`, each an IPv4 or IPv6 literal (inet_pton's forms; an IPv4-mapped
+// IPv6 literal counts as its IPv4 address). The wildcard addresses are refused: they are
+// what gets rewritten, not an address a container can own. Throws SpecError naming
+// `field`[i] (or `field` itself when `indexed` is false, for a flag) and the entry.
+BindAllowList parse_bind_allow(const std::vector<std::string>& addresses, const std::string& field,
+                               bool indexed = true);
+
+// Pure: the BPF_CGROUP_INET4_BIND program for `list`: 0.0.0.0 -> v4.front(), an address in
+// v4 allowed, anything else refused (return 0: the kernel fails the bind with EPERM). The
+// port is never looked at. An empty v4 refuses every IPv4 bind.
+std::vector<bpf_insn> generate_bind4_program(const BindAllowList& list);
+
+// Pure: the BPF_CGROUP_INET6_BIND program: an address in v6 allowed; :: -> v6.front(), or
+// when v6 is empty ::ffff:v4.front() (a dual-stack socket then serves the container's IPv4
+// address); IPv4-mapped addresses are judged by v4 as bind4 does (::ffff:0.0.0.0 ->
+// ::ffff:v4.front()); anything else refused.
+std::vector<bpf_insn> generate_bind6_program(const BindAllowList& list);
+
+// Both programs, loaded (verified), not attached yet.
+struct BindPrograms {
+  UniqueFd bind4, bind6;
+};
+
+// Loads the programs for `list`. Throws Error naming vcrun.network.bindAllow with the
+// verifier log on failure; `cgroup_path` names the container's cgroup in messages.
+BindPrograms load_bind_allow(const BindAllowList& list, const std::string& cgroup_path);
+
+// Attaches the programs to the cgroup directory `cgroup_fd` (BPF_F_ALLOW_MULTI: programs of
+// ancestors keep applying, and a bind must pass all). Programs this function attached
+// before are replaced in place (BPF_F_REPLACE), so a live update never leaves the cgroup
+// without a list. The attachment lives as long as the cgroup (rmdir releases it), whoever
+// holds the fds. Throws Error naming vcrun.network.bindAllow.
+void attach_bind_allow(int cgroup_fd, const BindPrograms& programs, const std::string& cgroup_path);
+
+// Detaches what attach_bind_allow put on the cgroup directory `cgroup_fd`. Best effort.
+void detach_bind_allow(int cgroup_fd, const std::string& cgroup_path);
+
+// Loads one program without attaching it: the verifier's verdict (tests use it).
+UniqueFd load_bind_program(const std::vector<bpf_insn>& program, bpf_attach_type type, const std::string& what);
+
+}  // namespace vcrun::netfilter
