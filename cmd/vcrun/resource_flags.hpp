@@ -18,6 +18,12 @@ inline void add_resource_flag_options(CLI::App& app, ResourceFlags& f) {
   app.add_option("--memory-reserve", f.memory_reserve, "memory reservation (memory.low), e.g. 128M")->group(g);
   app.add_option("--pids", f.pids, "maximum number of processes (pids.max)")->group(g);
   app.add_option("--io-weight", f.io_weight, "block IO weight 10..1000 (io.weight)")->group(g);
+  // An empty value would read as "not given", which for an allowlist means no restriction.
+  app.add_option("--bind-allow", f.bind_allow,
+                 "addresses the container may bind, ADDR[,ADDR...] (IPv4/IPv6; a wildcard bind gets the first; "
+                 "none: no address)")
+      ->check([](const std::string& v) { return v.empty() ? std::string("give ADDR[,ADDR...] or none") : std::string(); })
+      ->group("Network");
 }
 
 // runc's `update` flags, with runc's meanings (values as runc takes them; sizes may also

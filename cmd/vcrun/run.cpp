@@ -52,6 +52,9 @@ Registrar run_verb(30, "run", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("-v,--volume", f->quick.volumes, "bind mount SRC:DST[:ro]")
       ->allow_extra_args(false);
   cmd->add_option("-w,--cwd", f->quick.cwd, "working directory");
+  cmd->add_option("--net", f->quick.net,
+                  "quick mode: none (own network namespace, loopback only; the default) or host (the caller's)")
+      ->group("Network");
   add_resource_flag_options(*cmd, f->quick.resources);
   cmd->add_flag("--init", f->quick.init, "run a minimal init as PID 1 (reaps, forwards signals)");
   add_inheritance_options(*cmd, f->create);
@@ -62,6 +65,7 @@ Registrar run_verb(30, "run", [](CLI::App& app, GlobalOptions& g) {
       if (f->quick.args.size() != 1)
         throw SpecError("id", "give one container id (or a command after --)");
       f->id = f->quick.args[0];
+      if (!f->quick.net.empty()) throw SpecError("--net", "is for quick mode (a bundle's linux.namespaces says it)");
       opts.bundle = absolute_bundle(opts.bundle);
       config = read_config_file(opts.bundle + "/config.json");
     } else {

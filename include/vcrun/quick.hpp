@@ -20,6 +20,7 @@ struct ResourceFlags {
   std::string memory_reserve;  // --memory-reserve 128M -> memory.reservation
   std::string pids;            // --pids 256           -> pids.limit
   std::string io_weight;       // --io-weight 200      -> blockIO.weight (10..1000)
+  std::string bind_allow;      // --bind-allow 10.0.0.5,fd00::5 -> vcrun.network.bindAllow ("none": [])
   // runc's `update` flags (vcrun update only), with runc's meanings. `--cpu-share` is
   // runc's cpu.shares, not vcrun's fair share (that one is `--cpu-fair-share`).
   std::string cpu_shares;          // --cpu-share 512       -> cpu.shares (2..262144)
@@ -47,9 +48,10 @@ struct QuickOptions {
   std::string cwd;
   std::vector<std::string> env;      // KEY=VALUE
   std::vector<std::string> volumes;  // SRC:DST[:ro]
+  std::string net;  // --net none|host: own network namespace (""/none) or the caller's
   bool init = false;
   bool terminal = false;
-  ResourceFlags resources;  // --memory, --cpus, --cpu-reserve, ...
+  ResourceFlags resources;  // --memory, --cpus, --cpu-reserve, --bind-allow, ...
 };
 
 // The config.json of a quick-mode container: the default spec (`vcrun spec`) with the

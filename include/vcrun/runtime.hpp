@@ -103,6 +103,8 @@ class Runtime {
   // Changes the limits of a created, running or paused container: the resource fields set
   // in `changes` (linux.resources, vcrun.cpu, vcrun.memory); the others keep their values.
   // A CPU reservation goes through admission control; a refused update changes nothing.
+  // vcrun.bind_allow, when set, replaces the container's bind allowlist (or gives it one)
+  // atomically.
   void update(const std::string& id, const ContainerSpec& changes);
   // The cgroup freezer: pause freezes every process of the container, resume thaws them.
   void pause(const std::string& id);

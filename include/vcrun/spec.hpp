@@ -232,6 +232,10 @@ struct VcrunExtensions {
   bool init = false;                      // built-in minimal init as PID 1
   bool default_seccomp = false;           // "seccomp": "default": the built-in profile
                                           // when linux.seccomp is absent
+  // "network": {"bindAllow": [...]}: the IPv4/IPv6 addresses the container may bind; a bind
+  // to the wildcard address becomes one to the first of its family. Absent: no list (any
+  // address); empty: no address at all.
+  std::optional<std::vector<std::string>> bind_allow;
   bool operator==(const VcrunExtensions&) const = default;
 };
 

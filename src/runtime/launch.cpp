@@ -20,6 +20,7 @@
 #include "cgroup/cpu_monitor.hpp"
 #include "cgroup/hierarchy.hpp"
 #include "cgroup/hooks_cgroup.hpp"
+#include "netfilter/bind_allow.hpp"
 #include "runtime/process/clone.hpp"
 #include "runtime/process/console.hpp"
 #include "runtime/process/container_init.hpp"
@@ -204,6 +205,17 @@ class Launch {
     }
   }
 
+  // The bind allowlist (vcrun.network.bindAllow) on the cgroup, before any process is in
+  // it: loaded (verified) first, recorded, then attached.
+  void allow_binds() {
+    if (!spec_.vcrun.bind_allow) return;
+    auto list = netfilter::parse_bind_allow(*spec_.vcrun.bind_allow, "vcrun.network.bindAllow");
+    auto programs = netfilter::load_bind_allow(list, cgroup_->path());
+    st().teardown.record(state::MadeBindAllow{cgroup_->path()});
+    store_.save(st());
+    netfilter::attach_bind_allow(cgroup_->dir_fd(), programs, cgroup_->path());
+  }
+
   // The init, cloned into its namespaces and cgroup; it builds the root and waits for "go".
   void clone_init(const std::function<void()>& before_clone) {
     if (use_fifo_) {
@@ -356,6 +368,7 @@ Launched launch(const state::Store& store, const std::string& id, const std::str
   try {
     l.prepare(config_json);
     l.make_cgroup();
+    l.allow_binds();
     l.clone_init(before_clone);
     l.write_maps();
     // The network step goes here: the init exists, its namespaces too, and it waits.

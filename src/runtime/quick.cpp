@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iterator>
 
+#include "base/text.hpp"
 #include "runtime/spec/serialize.hpp"
 #include "vcrun/error.hpp"
 #include "vcrun/spec.hpp"
@@ -58,6 +59,16 @@ void set_quick_security(ContainerSpec& spec) {
   if (own_netns) spec.linux.sysctl["net.ipv4.ping_group_range"] = "0 2147483647";
 }
 
+// --net: "none" (the default spec's own network namespace, loopback only) or "host" (the
+// caller's, shared: no network entry in linux.namespaces, as OCI says it).
+void set_network_mode(ContainerSpec& spec, const std::string& mode) {
+  if (mode.empty() || mode == "none") return;
+  if (mode != "host") throw SpecError("--net", "expected none or host, got " + vcrun::quoted(mode));
+  auto& ns = spec.linux.namespaces;
+  ns.erase(std::remove_if(ns.begin(), ns.end(), [](const Namespace& n) { return n.type == NamespaceType::network; }),
+           ns.end());
+}
+
 // A relative root (a relative --root) is the current directory's, as parse_spec resolves a
 // root without a bundle.
 std::string absolute_root(const std::string& path) {
@@ -88,6 +99,7 @@ std::string quick_config(const std::string& id, const QuickOptions& q,
   // linux.resources and the "vcrun" object: the stored config.json says everything the
   // container was given.
   apply_resource_flags(spec, q.resources);
+  set_network_mode(spec, q.net);
   set_quick_security(spec);
   if (q.init) spec.vcrun.init = true;
   validate_spec(spec);

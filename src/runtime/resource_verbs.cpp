@@ -1,14 +1,21 @@
-// The verbs of vcrun::Runtime that act on a running container's cgroup: update, pause,
-// resume, stats, events. Each resolves the id through the state store, then hands the
-// cgroup path to the cgroup module.
+// The verbs of vcrun::Runtime that act on a running container's cgroup: update (limits and
+// the bind allowlist), pause, resume, stats, events. Each resolves the id through the
+// state store, then hands the cgroup path to the cgroup (or netfilter) module.
+#include <fcntl.h>
+
+#include <algorithm>
 #include <chrono>
+#include <optional>
 #include <thread>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
+#include "base/fd.hpp"
 #include "cgroup/freezer.hpp"
 #include "cgroup/stats.hpp"
 #include "cgroup/update.hpp"
+#include "netfilter/bind_allow.hpp"
 #include "runtime/state/state.hpp"
 #include "vcrun/error.hpp"
 #include "vcrun/runtime.hpp"
@@ -35,7 +42,29 @@ void Runtime::update(const std::string& id, const ContainerSpec& changes) {
   state::Store store(root_);
   auto lock = store.lock(id);
   auto st = live(store, id, "update");
-  cgroup::update_container(id, st.cgroup_path, changes);
+  // A new bind allowlist is verified before any limit changes, attached after: a refused
+  // update changes nothing.
+  std::optional<netfilter::BindPrograms> binds;
+  if (changes.vcrun.bind_allow)
+    binds = netfilter::load_bind_allow(netfilter::parse_bind_allow(*changes.vcrun.bind_allow, "vcrun.network.bindAllow"),
+                                       st.cgroup_path);
+  ContainerSpec limits = changes;
+  limits.vcrun.bind_allow.reset();
+  if (!binds || !(limits == ContainerSpec{})) cgroup::update_container(id, st.cgroup_path, limits);
+  if (binds) {
+    state::MadeBindAllow made{st.cgroup_path};
+    bool recorded = std::any_of(st.teardown.made.begin(), st.teardown.made.end(), [&](const state::Made& m) {
+      auto* b = std::get_if<state::MadeBindAllow>(&m);
+      return b && b->cgroup == made.cgroup;
+    });
+    if (!recorded) {
+      st.teardown.record(made);
+      store.save(st);
+    }
+    UniqueFd cg(::open(st.cgroup_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!cg) throw_errno("open cgroup " + st.cgroup_path);
+    netfilter::attach_bind_allow(cg.get(), *binds, st.cgroup_path);
+  }
 }
 
 void Runtime::pause(const std::string& id) {

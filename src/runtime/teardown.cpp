@@ -1,6 +1,7 @@
 // Undoing a container from its teardown record (runtime/state/teardown.hpp).
 #include "runtime/teardown.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -9,7 +10,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/fd.hpp"
 #include "cgroup/container_cgroup.hpp"
+#include "netfilter/bind_allow.hpp"
 
 namespace vcrun {
 
@@ -19,6 +22,12 @@ struct Undo {
   void operator()(const state::MadeCgroup& c) const { cgroup::destroy(c.path, c.created); }
   void operator()(const state::MadeCgroupDirs& d) const { cgroup::remove_made_dirs(d.dirs); }
   void operator()(const state::MadeHooksCgroup& h) const { cgroup::destroy(h.path); }
+  void operator()(const state::MadeBindAllow& b) const {
+    // The container's processes go first: none of them may bind while the list is off.
+    cgroup::kill_all(b.cgroup);
+    UniqueFd fd(::open(b.cgroup.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd) netfilter::detach_bind_allow(fd.get(), b.cgroup);  // else gone with its cgroup
+  }
 };
 
 bool has_cgroup(const state::Teardown& t) {

@@ -180,6 +180,8 @@ VcrunExtensions parse_extensions(const Node& n) {
     if (sc->str() != "default") sc->fail("must be \"default\" (the built-in profile)");
     x.default_seccomp = true;
   }
+  if (auto net = n.get("network"))
+    if (auto b = net->get("bindAllow")) x.bind_allow = b->strings();
   return x;
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/cpu_list.hpp"
+#include "netfilter/bind_allow.hpp"
 #include "runtime/spec/validate.hpp"
 #include "vcrun/error.hpp"
 
@@ -33,7 +34,7 @@ int64_t parse_int(const std::string& flag, const std::string& text, int64_t lo, 
 bool ResourceFlags::empty() const {
   for (const std::string* s : {&cpu_reserve, &cpu_fair_share, &cpus, &cpuset, &memory, &memory_reserve, &pids,
                                 &io_weight, &cpu_shares, &cpu_quota, &cpu_period, &cpuset_cpus, &cpuset_mems,
-                                &memory_reservation, &memory_swap, &pids_limit, &blkio_weight})
+                                &memory_reservation, &memory_swap, &pids_limit, &blkio_weight, &bind_allow})
     if (!s->empty()) return false;
   return true;
 }
@@ -113,6 +114,20 @@ void set_pids(const std::string& flag, const std::string& text, Resources& r) {
   int64_t n = text == "max" ? -1 : parse_int(flag, text, -1, 4194304);
   if (n == 0) throw SpecError(flag, "must be at least 1 (or max)");
   r.pids_limit = n;
+}
+
+// --bind-allow ADDR[,ADDR...], or "none" for an empty list (no address may be bound).
+std::vector<std::string> parse_bind_allow_flag(const std::string& text) {
+  std::vector<std::string> addresses;
+  if (text == "none") return addresses;
+  for (size_t start = 0;;) {
+    size_t comma = text.find(',', start);
+    addresses.push_back(text.substr(start, comma == std::string::npos ? comma : comma - start));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  netfilter::parse_bind_allow(addresses, "--bind-allow", false);
+  return addresses;
 }
 
 // The flags given, by the linux.resources field each one sets: validate_resources names
@@ -196,6 +211,7 @@ void apply_resource_flags(ContainerSpec& spec, const ResourceFlags& f) {
   if (!f.io_weight.empty()) set_io_weight("--io-weight", f.io_weight, resources());
   if (!f.blkio_weight.empty()) set_io_weight("--blkio-weight", f.blkio_weight, resources());
   if (res) validate_as_flags(*res, f);
+  if (!f.bind_allow.empty()) spec.vcrun.bind_allow = parse_bind_allow_flag(f.bind_allow);
 }
 
 }  // namespace vcrun

@@ -250,6 +250,7 @@ json extensions_json(const VcrunExtensions& x) {
   if (x.memory_min) j["memory"]["min"] = *x.memory_min;
   put_true(j, "init", x.init);
   if (x.default_seccomp) j["seccomp"] = "default";
+  if (x.bind_allow) j["network"]["bindAllow"] = *x.bind_allow;
   return j;
 }
 

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "base/text.hpp"
+#include "netfilter/bind_allow.hpp"
 #include "runtime/spec/validate.hpp"
 #include "vcrun/error.hpp"
 #include "vcrun/spec.hpp"
@@ -244,6 +245,7 @@ void validate_spec(const ContainerSpec& spec) {
     throw SpecError("vcrun.memory.min", "must be a number of bytes >= 0");
   if (x.memory_min && x.memory_high && *x.memory_high >= 0 && *x.memory_min > *x.memory_high)
     throw SpecError("vcrun.memory.min", "must not exceed vcrun.memory.high");
+  if (x.bind_allow) netfilter::parse_bind_allow(*x.bind_allow, "vcrun.network.bindAllow");
 }
 
 }  // namespace vcrun

@@ -1,5 +1,5 @@
 // The teardown record's JSON form: [{"cgroupDirs": [...]}, {"cgroup": {...}},
-// {"hooksCgroup": "..."}, ...].
+// {"hooksCgroup": "..."}, {"bindAllow": {"cgroup": "..."}}, ...].
 #include "runtime/state/teardown.hpp"
 
 #include <stdexcept>
@@ -30,6 +30,7 @@ struct ToJson {
     return {{"cgroup", {{"path", c.path}, {"created", c.created}}}};
   }
   nlohmann::json operator()(const MadeHooksCgroup& h) const { return {{"hooksCgroup", h.path}}; }
+  nlohmann::json operator()(const MadeBindAllow& b) const { return {{"bindAllow", {{"cgroup", b.cgroup}}}}; }
 };
 
 }  // namespace
@@ -50,6 +51,8 @@ Teardown teardown_from_json(const nlohmann::json& j) {
       t.made.emplace_back(MadeCgroup{c.at("path").get<std::string>(), c.at("created").get<bool>()});
     } else if (entry.contains("hooksCgroup")) {
       t.made.emplace_back(MadeHooksCgroup{entry.at("hooksCgroup").get<std::string>()});
+    } else if (entry.contains("bindAllow")) {
+      t.made.emplace_back(MadeBindAllow{entry.at("bindAllow").at("cgroup").get<std::string>()});
     } else {
       throw std::invalid_argument("unknown teardown entry " + entry.dump().substr(0, 80));
     }

@@ -28,7 +28,14 @@ struct MadeHooksCgroup {
   std::string path;
 };
 
-using Made = std::variant<MadeCgroupDirs, MadeCgroup, MadeHooksCgroup>;
+// The bind allowlist programs (vcrun.network.bindAllow) attached to the container's cgroup
+// `cgroup`: they go with a cgroup vcrun removes, but a linux.cgroupsPath cgroup that
+// outlives the container must lose them.
+struct MadeBindAllow {
+  std::string cgroup;
+};
+
+using Made = std::variant<MadeCgroupDirs, MadeCgroup, MadeHooksCgroup, MadeBindAllow>;
 
 // Each launch step appends what it is about to make and saves the state before making it,
 // so after a crash at any point the record covers everything there is; `delete` undoes the
