@@ -66,6 +66,8 @@ Registrar run_verb(30, "run", [](CLI::App& app, GlobalOptions& g) {
         throw SpecError("id", "give one container id (or a command after --)");
       f->id = f->quick.args[0];
       if (!f->quick.net.empty()) throw SpecError("--net", "is for quick mode (a bundle's linux.namespaces says it)");
+      if (!f->quick.resources.bind_allow.empty())
+        throw SpecError("--bind-allow", "is for quick mode (a bundle's config.json says it in vcrun.network.bindAllow)");
       opts.bundle = absolute_bundle(opts.bundle);
       config = read_config_file(opts.bundle + "/config.json");
     } else {

@@ -72,4 +72,5 @@ raw duplicate-keys '{"ociVersion":"1.2.0","ociVersion":1,"process":{"args":["sh"
 raw bad-utf8 $'{"ociVersion":"1.2.0","hostname":"\xff\xfe","process":{"args":["sh"],"cwd":"/","user":{"uid":0,"gid":0}},"root":{"path":"rootfs"}}'
 raw escapes '{"ociVersion":"1.2.0","hostname":"a\nb\u0000c","process":{"args":["s\th"],"cwd":"/","user":{"uid":0,"gid":0}},"root":{"path":"root\\nfs"}}'
 raw empty ''
+emit bind-allow "$secure" '.vcrun.network.bindAllow = ["10.0.0.5", "fd00::5", "::ffff:192.0.2.1"]'
 echo "$n files in $out"

@@ -349,6 +349,8 @@ TEST_CASE("a bad bind allowlist is refused in one line naming the field, creatin
   CHECK(q.status != 0);
   CHECK(q.err.find("--bind-allow") != std::string::npos);
   CHECK(std::count(q.err.begin(), q.err.end(), '\n') == 1);
+  q = run_vcrun({"run", "--bind-allow", "10.0.0.1", id, "--bundle", make_bundle(unique_id("bindbad"), default_config({"true"}))});
+  CHECK(q.err == "vcrun: --bind-allow: is for quick mode (a bundle's config.json says it in vcrun.network.bindAllow)\n");
   q = run_vcrun({"run", "--rm", "--net", "bridge0", "--", "true"});
   CHECK(q.err == "vcrun: --net: expected none or host, got \"bridge0\"\n");
   CHECK(run_vcrun({"list", "-q"}).out.empty());
