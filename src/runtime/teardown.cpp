@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <exception>
+#include <string>
 #include <variant>
 
 #include <spdlog/spdlog.h>
@@ -18,15 +19,27 @@ namespace vcrun {
 
 namespace {
 
+// Whether the record holds a cgroup at `path` that vcrun created (and so removes).
+bool removes_cgroup(const state::Teardown& t, const std::string& path) {
+  for (const auto& m : t.made)
+    if (auto* c = std::get_if<state::MadeCgroup>(&m); c && c->path == path && c->created) return true;
+  return false;
+}
+
 struct Undo {
+  const state::Teardown& record;
   void operator()(const state::MadeCgroup& c) const { cgroup::destroy(c.path, c.created); }
   void operator()(const state::MadeCgroupDirs& d) const { cgroup::remove_made_dirs(d.dirs); }
   void operator()(const state::MadeHooksCgroup& h) const { cgroup::destroy(h.path); }
   void operator()(const state::MadeBindAllow& b) const {
-    // The container's processes go first: none of them may bind while the list is off.
+    // A cgroup vcrun removes (recorded before this entry, so undone after it) takes its
+    // programs along.
+    if (removes_cgroup(record, b.cgroup)) return;
+    // One that stays loses them, once its processes are gone: none may bind while the list
+    // is off.
     cgroup::kill_all(b.cgroup);
     UniqueFd fd(::open(b.cgroup.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (fd) netfilter::detach_bind_allow(fd.get(), b.cgroup);  // else gone with its cgroup
+    if (fd) netfilter::detach_bind_allow(fd.get(), b.cgroup);
   }
 };
 
@@ -45,7 +58,7 @@ void tear_down(const state::Store& store, const state::ContainerState& st,
   std::exception_ptr first;
   auto undo = [&](const state::Made& m) {
     try {
-      std::visit(Undo{}, m);
+      std::visit(Undo{st.teardown}, m);
     } catch (const std::exception& e) {
       spdlog::warn("{}: {}", st.id, e.what());
       if (!first) first = std::current_exception();
