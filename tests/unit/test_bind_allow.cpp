@@ -6,15 +6,16 @@
 
 #include <cstddef>
 #include <cstring>
-#include <deque>
 #include <string>
 #include <vector>
 
+#include "../support/bpf_cfg.hpp"
 #include "base/bpf.hpp"
 #include "netfilter/bind_allow.hpp"
 #include "vcrun/error.hpp"
 
 using namespace vcrun;
+using vcrun::test::cfg_problem;
 using netfilter::BindAllowList;
 
 namespace {
@@ -74,27 +75,6 @@ int run(const std::vector<bpf_insn>& prog, bpf_sock_addr& ctx) {
   }
   FAIL("program fell off the end");
   return -1;
-}
-
-// What the verifier's first pass refuses: unreachable instructions, jumps out of the program.
-std::string cfg_problem(const std::vector<bpf_insn>& prog) {
-  std::vector<bool> seen(prog.size(), false);
-  std::deque<size_t> todo = {0};
-  while (!todo.empty()) {
-    size_t pc = todo.front();
-    todo.pop_front();
-    if (pc >= prog.size()) return "a path leaves the program at " + std::to_string(pc);
-    if (seen[pc]) continue;
-    seen[pc] = true;
-    const bpf_insn& i = prog[pc];
-    const uint8_t cls = BPF_CLASS(i.code);
-    if (i.code == (BPF_JMP | BPF_EXIT)) continue;
-    if (cls == BPF_JMP || cls == BPF_JMP32) todo.push_back(pc + 1 + static_cast<size_t>(static_cast<long>(i.off)));
-    if (i.code != (BPF_JMP | BPF_JA)) todo.push_back(pc + 1);
-  }
-  for (size_t pc = 0; pc < prog.size(); ++pc)
-    if (!seen[pc]) return "unreachable insn " + std::to_string(pc);
-  return "";
 }
 
 constexpr uint16_t kPort = 8080;

@@ -1,13 +1,14 @@
 // Unit tests: device rules -> BPF program (structure) and the rule semantics it encodes.
 #include <catch2/catch.hpp>
 
-#include <deque>
 
+#include "../support/bpf_cfg.hpp"
 #include "../support/device_rules.hpp"
 #include "cgroup/device_bpf.hpp"
 
 using namespace vcrun;
 using namespace vcrun::cgroup;
+using vcrun::test::cfg_problem;
 
 namespace {
 
@@ -40,27 +41,6 @@ int run_program(const std::vector<bpf_insn>& prog, uint32_t access_type, uint32_
   }
   FAIL("program fell off the end");
   return -1;
-}
-
-// What the verifier's first pass (check_cfg) refuses: an instruction no path reaches, a
-// jump out of the program, or a path running off its end. "" when the program is fine.
-std::string cfg_problem(const std::vector<bpf_insn>& prog) {
-  std::vector<bool> seen(prog.size(), false);
-  std::deque<size_t> todo = {0};
-  while (!todo.empty()) {
-    size_t pc = todo.front();
-    todo.pop_front();
-    if (pc >= prog.size()) return "a path leaves the program at " + std::to_string(pc);
-    if (seen[pc]) continue;
-    seen[pc] = true;
-    const bpf_insn& i = prog[pc];
-    if (BPF_CLASS(i.code) == BPF_JMP && BPF_OP(i.code) == BPF_EXIT) continue;
-    if (BPF_CLASS(i.code) == BPF_JMP) todo.push_back(pc + 1 + static_cast<size_t>(static_cast<long>(i.off)));
-    if (!(BPF_CLASS(i.code) == BPF_JMP && BPF_OP(i.code) == BPF_JA)) todo.push_back(pc + 1);
-  }
-  for (size_t pc = 0; pc < prog.size(); ++pc)
-    if (!seen[pc]) return "unreachable insn " + std::to_string(pc);
-  return "";
 }
 
 uint32_t ctx_type(char type, const std::string& access) {
