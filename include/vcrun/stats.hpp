@@ -8,6 +8,12 @@
 
 namespace vcrun {
 
+// One block device's line of the container's io.stat.
+struct DeviceIo {
+  unsigned major = 0, minor = 0;
+  uint64_t read_bytes = 0, write_bytes = 0, read_ios = 0, write_ios = 0;
+};
+
 struct ContainerStats {
   std::string id;
   std::string path;                 // the container's cgroup directory
@@ -20,8 +26,9 @@ struct ContainerStats {
   std::optional<uint64_t> memory_max;  // nullopt: "max" or no memory controller
   std::optional<uint64_t> pids_current;
   std::optional<uint64_t> pids_max;
-  uint64_t io_read_bytes = 0;
+  uint64_t io_read_bytes = 0;   // summed over io_devices
   uint64_t io_write_bytes = 0;
+  std::vector<DeviceIo> io_devices;
 };
 
 // `vcrun stats --format table|json`: a table for people, or a JSON array.

@@ -21,6 +21,7 @@
 #include "cgroup/device_bpf.hpp"
 #include "cgroup/freezer.hpp"
 #include "cgroup/hierarchy.hpp"
+#include "cgroup/io_weight.hpp"
 #include "cgroup/limits.hpp"
 #include "vcrun/error.hpp"
 
@@ -168,6 +169,7 @@ ContainerCgroup ContainerCgroup::create(const std::string& name, const Container
   if (!cg.fd_) throw_errno("open cgroup " + path);
 
   apply_writes(path, writes);
+  warn_if_weight_ignored(writes);
   plan_store::upsert(plan_member_for(path, spec));
   if (!inherit_devices) attach_device_program(cg.fd_.get(), program, path);
   spdlog::debug("cgroup: created {} ({} limits)", path, writes.size());

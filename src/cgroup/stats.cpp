@@ -2,6 +2,7 @@
 #include "cgroup/stats.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 #include <thread>
 
@@ -35,21 +36,28 @@ std::map<std::string, uint64_t> parse_flat_keyed(const std::string& text) {
   return out;
 }
 
-std::pair<uint64_t, uint64_t> parse_io_stat(const std::string& text) {
-  uint64_t r = 0, w = 0;
+std::vector<DeviceIo> parse_io_stat(const std::string& text) {
+  std::vector<DeviceIo> out;
   std::istringstream in(text);
-  std::string word;
-  while (in >> word) {
-    auto eq = word.find('=');
-    if (eq == std::string::npos) continue;
-    std::string k = word.substr(0, eq);
-    try {
-      if (k == "rbytes") r += std::stoull(word.substr(eq + 1));
-      if (k == "wbytes") w += std::stoull(word.substr(eq + 1));
-    } catch (const std::exception&) {
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    std::string word;
+    DeviceIo d;
+    if (!(words >> word) || std::sscanf(word.c_str(), "%u:%u", &d.major, &d.minor) != 2) continue;
+    while (words >> word) {
+      auto eq = word.find('=');
+      if (eq == std::string::npos) continue;
+      std::string k = word.substr(0, eq);
+      uint64_t v = std::strtoull(word.c_str() + eq + 1, nullptr, 10);
+      if (k == "rbytes") d.read_bytes = v;
+      else if (k == "wbytes") d.write_bytes = v;
+      else if (k == "rios") d.read_ios = v;
+      else if (k == "wios") d.write_ios = v;
     }
+    out.push_back(d);
   }
-  return {r, w};
+  return out;
 }
 
 std::optional<uint64_t> parse_single_value(const std::string& text) {
@@ -90,7 +98,11 @@ Stats read_stats(const std::string& id, const std::string& path) {
       s.pids_current = n;
     }
   }
-  if (auto io = try_read(path + "/io.stat")) std::tie(s.io_read_bytes, s.io_write_bytes) = parse_io_stat(*io);
+  if (auto io = try_read(path + "/io.stat")) s.io_devices = parse_io_stat(*io);
+  for (const auto& d : s.io_devices) {
+    s.io_read_bytes += d.read_bytes;
+    s.io_write_bytes += d.write_bytes;
+  }
   return s;
 }
 
@@ -170,7 +182,12 @@ nlohmann::json stats_json(const std::vector<Stats>& stats) {
     auto opt = [](const std::optional<uint64_t>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
     j["memory"] = {{"current", opt(s.memory_current)}, {"max", opt(s.memory_max)}};
     j["pids"] = {{"current", opt(s.pids_current)}, {"max", opt(s.pids_max)}};
-    j["io"] = {{"read_bytes", s.io_read_bytes}, {"write_bytes", s.io_write_bytes}};
+    nlohmann::json devices = nlohmann::json::array();
+    for (const auto& d : s.io_devices)
+      devices.push_back({{"major", d.major}, {"minor", d.minor}, {"read_bytes", d.read_bytes},
+                         {"write_bytes", d.write_bytes}, {"read_ios", d.read_ios},
+                         {"write_ios", d.write_ios}});
+    j["io"] = {{"read_bytes", s.io_read_bytes}, {"write_bytes", s.io_write_bytes}, {"devices", devices}};
     arr.push_back(j);
   }
   return arr;

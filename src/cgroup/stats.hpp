@@ -19,8 +19,8 @@ using Stats = ContainerStats;
 // Pure parsers, unit-tested.
 // "key value" lines (cpu.stat, memory.events, memory.stat, pids.events).
 std::map<std::string, uint64_t> parse_flat_keyed(const std::string& text);
-// io.stat ("8:0 rbytes=1 wbytes=2 ..."): rbytes and wbytes summed over devices.
-std::pair<uint64_t, uint64_t> parse_io_stat(const std::string& text);
+// io.stat ("8:0 rbytes=1 wbytes=2 rios=3 wios=4 ..."): one entry per device line.
+std::vector<DeviceIo> parse_io_stat(const std::string& text);
 // A single value file: a number, or nullopt for "max".
 std::optional<uint64_t> parse_single_value(const std::string& text);
 

@@ -80,35 +80,17 @@ json pids(const std::string& path) {
   return out;
 }
 
-// "rbytes=1 wbytes=2 ..." words of an io.stat line.
-std::map<std::string, uint64_t> io_keys(const std::string& line) {
-  std::map<std::string, uint64_t> out;
-  std::istringstream words(line);
-  std::string w;
-  while (words >> w) {
-    auto eq = w.find('=');
-    if (eq == std::string::npos) continue;
-    out[w.substr(0, eq)] = std::strtoull(w.c_str() + eq + 1, nullptr, 10);
-  }
-  return out;
-}
-
 // io.stat "MAJ:MIN rbytes=.. wbytes=.. rios=.. wios=.." -> runc's blkio entry lists.
 json blkio(const std::string& path) {
   json bytes = json::array(), ios = json::array();
-  std::istringstream in(try_read(path + "/io.stat").value_or(""));
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream words(line);
-    std::string dev;
-    unsigned major = 0, minor = 0;
-    if (!(words >> dev) || std::sscanf(dev.c_str(), "%u:%u", &major, &minor) != 2) continue;
-    auto kv = io_keys(line);
-    auto entry = [&](const char* op, uint64_t v) { return json{{"major", major}, {"minor", minor}, {"op", op}, {"value", v}}; };
-    bytes.push_back(entry("read", at(kv, "rbytes")));
-    bytes.push_back(entry("write", at(kv, "wbytes")));
-    ios.push_back(entry("read", at(kv, "rios")));
-    ios.push_back(entry("write", at(kv, "wios")));
+  for (const auto& d : parse_io_stat(try_read(path + "/io.stat").value_or(""))) {
+    auto entry = [&](const char* op, uint64_t v) {
+      return json{{"major", d.major}, {"minor", d.minor}, {"op", op}, {"value", v}};
+    };
+    bytes.push_back(entry("read", d.read_bytes));
+    bytes.push_back(entry("write", d.write_bytes));
+    ios.push_back(entry("read", d.read_ios));
+    ios.push_back(entry("write", d.write_ios));
   }
   return {{"ioServiceBytesRecursive", bytes}, {"ioServicedRecursive", ios}};
 }

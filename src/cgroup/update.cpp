@@ -14,6 +14,7 @@
 #include "cgroup/cpu_monitor.hpp"
 #include "cgroup/cpu_planner.hpp"
 #include "cgroup/hierarchy.hpp"
+#include "cgroup/io_weight.hpp"
 #include "cgroup/limits.hpp"
 #include "vcrun/error.hpp"
 
@@ -82,6 +83,7 @@ void update_container(const std::string& id, const std::string& path, const Cont
   // Admission first: a refused reservation must leave every limit as it was.
   if (planner || wanted.fixed_weight || wanted.own_cpu_max) plan_store::upsert(next);
   apply_writes(path, writes);
+  warn_if_weight_ignored(writes);
   spdlog::debug("{}: updated {} limits in {}", id, writes.size(), path);
   if (planner) start_cpu_monitor(id, path);
 }

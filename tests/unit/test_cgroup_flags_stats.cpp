@@ -124,8 +124,14 @@ TEST_CASE("cgroup stat files parse", "[unit]") {
   CHECK(cpu["nr_throttled"] == 7);
   auto io = parse_io_stat("8:0 rbytes=100 wbytes=20 rios=1 wios=2 dbytes=0 dios=0\n"
                           "8:16 rbytes=5 wbytes=1 rios=1 wios=1 dbytes=0 dios=0\n");
-  CHECK(io.first == 105);
-  CHECK(io.second == 21);
+  REQUIRE(io.size() == 2);
+  CHECK(io[0].major == 8);
+  CHECK(io[0].minor == 0);
+  CHECK(io[0].read_bytes == 100);
+  CHECK(io[0].write_bytes == 20);
+  CHECK(io[0].write_ios == 2);
+  CHECK(io[1].minor == 16);
+  CHECK(io[1].read_bytes == 5);
   CHECK(parse_single_value("max\n") == std::nullopt);
   CHECK(parse_single_value("4096\n") == 4096u);
   CHECK(human_bytes(1536) == "1.5KiB");
@@ -137,9 +143,14 @@ TEST_CASE("cgroup stat files parse", "[unit]") {
   auto table = format_stats_table({s});
   CHECK(table.find("c1") != std::string::npos);
   CHECK(table.find("12.50%") != std::string::npos);
+  s.io_devices = io;
   auto j = stats_json({s});
   CHECK(j[0]["memory"]["max"].is_null());
   CHECK(j[0]["memory"]["current"] == 1 << 20);
+  REQUIRE(j[0]["io"]["devices"].size() == 2);
+  CHECK(j[0]["io"]["devices"][1] == nlohmann::json{{"major", 8}, {"minor", 16}, {"read_bytes", 5},
+                                                  {"write_bytes", 1}, {"read_ios", 1},
+                                                  {"write_ios", 1}});
 }
 
 TEST_CASE("the monitor's controller raises a starved weight and winds down", "[unit]") {
