@@ -22,10 +22,11 @@ else
   # Both kernel series Debian 12 packages (6.1, and 6.12 as linux-image-6.12.*+deb12):
   # the cgroup and BPF interfaces vcrun uses changed between them. Container state and
   # bundles live on the guest's tmpfs: the build tree is a 9p share. The vm label holds
-  # the podman and containerd lanes (about 10 minutes per guest under TCG).
+  # the podman and containerd lanes (about 10 minutes per guest under TCG). The guest gets
+  # a sparse scratch disk for the IO-weight test (zeros only: no host space used).
   for kernel in 6.1 6.12; do
     echo "=== cgroup v2 lane, guest kernel $kernel"
-    VCRUN_TEST_WORKDIR=/tmp/vcrun-tests tests/vm/run --kernel "$kernel" --timeout 2700 -- \
+    VCRUN_TEST_WORKDIR=/tmp/vcrun-tests tests/vm/run --kernel "$kernel" --disk 65536 --timeout 2700 -- \
       ctest --test-dir build --output-on-failure -L vm || status=1
   done
 fi
