@@ -53,7 +53,10 @@ Registrar run_verb(30, "run", [](CLI::App& app, GlobalOptions& g) {
       ->allow_extra_args(false);
   cmd->add_option("-w,--cwd", f->quick.cwd, "working directory");
   cmd->add_option("--net", f->quick.net,
-                  "quick mode: none (own network namespace, loopback only; the default) or host (the caller's)")
+                  "quick mode: none (own network namespace, loopback only; the default), host (the "
+                  "caller's) or bridge (a veth to the host bridge vcrun0, an address, NAT)")
+      ->group("Network");
+  cmd->add_option("--ip", f->quick.ip, "quick mode, --net bridge: the container's IPv4 address (default: the next free one)")
       ->group("Network");
   add_resource_flag_options(*cmd, f->quick.resources);
   cmd->add_flag("--init", f->quick.init, "run a minimal init as PID 1 (reaps, forwards signals)");
@@ -66,6 +69,7 @@ Registrar run_verb(30, "run", [](CLI::App& app, GlobalOptions& g) {
         throw SpecError("id", "give one container id (or a command after --)");
       f->id = f->quick.args[0];
       if (!f->quick.net.empty()) throw SpecError("--net", "is for quick mode (a bundle's linux.namespaces says it)");
+      if (!f->quick.ip.empty()) throw SpecError("--ip", "is for quick mode (a bundle's config.json says it in vcrun.network.ip)");
       if (!f->quick.resources.bind_allow.empty())
         throw SpecError("--bind-allow", "is for quick mode (a bundle's config.json says it in vcrun.network.bindAllow)");
       opts.bundle = absolute_bundle(opts.bundle);

@@ -48,7 +48,9 @@ struct QuickOptions {
   std::string cwd;
   std::vector<std::string> env;      // KEY=VALUE
   std::vector<std::string> volumes;  // SRC:DST[:ro]
-  std::string net;  // --net none|host: own network namespace (""/none) or the caller's
+  std::string net;  // --net none|host|bridge: own network namespace (""/none), the caller's,
+                    // or own with a veth to a host bridge (vcrun.network)
+  std::string ip;   // --ip ADDR: bridge mode's address (vcrun.network.ip)
   bool init = false;
   bool terminal = false;
   ResourceFlags resources;  // --memory, --cpus, --cpu-reserve, --bind-allow, ...

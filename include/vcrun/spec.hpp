@@ -222,6 +222,22 @@ struct Linux {
   bool operator==(const Linux&) const = default;
 };
 
+// vcrun.network: how the container reaches the network. `none` (the default): its own
+// network namespace, loopback only. `bridge`: its own network namespace with a veth pair to
+// a host bridge, an address from the bridge's subnet, a default route and outbound NAT.
+// Needs a network namespace without a path in linux.namespaces.
+enum class NetworkMode { none, bridge };
+
+struct NetworkSpec {
+  NetworkMode mode = NetworkMode::none;
+  std::string ip;      // bridge: the container's IPv4 address; "": the next free one
+  std::string bridge;  // bridge: the host bridge's name; "": "vcrun0"
+  std::string subnet;  // bridge: the bridge's IPv4 subnet (CIDR); "": 10.217.0.0/16
+  bool operator==(const NetworkSpec&) const = default;
+};
+
+const char* network_mode_name(NetworkMode m);  // "none", "bridge"
+
 // vcrun's own fields, from the top-level "vcrun" object of config.json (OCI tools ignore
 // it) or from quick-mode flags. They express what OCI cannot (design.md).
 struct VcrunExtensions {
@@ -236,6 +252,7 @@ struct VcrunExtensions {
   // to the wildcard address becomes one to the first of its family. Absent: no list (any
   // address); empty: no address at all.
   std::optional<std::vector<std::string>> bind_allow;
+  NetworkSpec network;                    // "network": {"mode", "ip", "bridge", "subnet"}
   bool operator==(const VcrunExtensions&) const = default;
 };
 

@@ -9,6 +9,7 @@
 #include <iterator>
 
 #include "base/text.hpp"
+#include "runtime/spec/network.hpp"
 #include "runtime/spec/serialize.hpp"
 #include "vcrun/error.hpp"
 #include "vcrun/spec.hpp"
@@ -59,11 +60,19 @@ void set_quick_security(ContainerSpec& spec) {
   if (own_netns) spec.linux.sysctl["net.ipv4.ping_group_range"] = "0 2147483647";
 }
 
-// --net: "none" (the default spec's own network namespace, loopback only) or "host" (the
-// caller's, shared: no network entry in linux.namespaces, as OCI says it).
-void set_network_mode(ContainerSpec& spec, const std::string& mode) {
+// --net: "none" (the default spec's own network namespace, loopback only), "host" (the
+// caller's, shared: no network entry in linux.namespaces, as OCI says it) or "bridge" (its
+// own, on a host bridge: vcrun.network), with --ip for bridge's address.
+void set_network_mode(ContainerSpec& spec, const std::string& mode, const std::string& ip) {
+  if (!ip.empty() && mode != "bridge") throw SpecError("--ip", "needs --net bridge");
+  if (mode == "bridge") {
+    spec.vcrun.network.mode = NetworkMode::bridge;
+    spec.vcrun.network.ip = ip;
+    spec_detail::validate_network(spec.vcrun.network, spec.linux, {"--net", "--ip", "vcrun.network.bridge", "vcrun.network.subnet"});
+    return;
+  }
   if (mode.empty() || mode == "none") return;
-  if (mode != "host") throw SpecError("--net", "expected none or host, got " + vcrun::quoted(mode));
+  if (mode != "host") throw SpecError("--net", "expected none, host or bridge, got " + vcrun::quoted(mode));
   auto& ns = spec.linux.namespaces;
   ns.erase(std::remove_if(ns.begin(), ns.end(), [](const Namespace& n) { return n.type == NamespaceType::network; }),
            ns.end());
@@ -99,7 +108,7 @@ std::string quick_config(const std::string& id, const QuickOptions& q,
   // linux.resources and the "vcrun" object: the stored config.json says everything the
   // container was given.
   apply_resource_flags(spec, q.resources);
-  set_network_mode(spec, q.net);
+  set_network_mode(spec, q.net, q.ip);
   set_quick_security(spec);
   if (q.init) spec.vcrun.init = true;
   validate_spec(spec);

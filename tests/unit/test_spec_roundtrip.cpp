@@ -67,8 +67,8 @@ const char* kMaximalConfig = R"json({
   "annotations": {"org.opencontainers.image.ref.name": "busybox", "x": ""},
   "linux": {
     "namespaces": [
-      {"type": "pid"}, {"type": "network", "path": "/var/run/netns/ctr"}, {"type": "mount"},
-      {"type": "ipc"}, {"type": "uts"}, {"type": "user"}, {"type": "cgroup"}, {"type": "time"}
+      {"type": "pid"}, {"type": "network"}, {"type": "mount"},
+      {"type": "ipc"}, {"type": "uts", "path": "/proc/1/ns/uts"}, {"type": "user"}, {"type": "cgroup"}, {"type": "time"}
     ],
     "uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
     "gidMappings": [{"containerID": 0, "hostID": 200000, "size": 1000},
@@ -120,7 +120,9 @@ const char* kMaximalConfig = R"json({
     "mountLabel": "system_u:object_r:container_file_t:s0"
   },
   "vcrun": {"cpu": {"reservation": 0.25, "share": 2.5}, "memory": {"high": 400000000, "min": 1000},
-            "init": true, "seccomp": "default", "network": {"bindAllow": ["10.0.0.1", "fd00::1"]}}
+            "init": true, "seccomp": "default",
+            "network": {"bindAllow": ["10.0.0.1", "fd00::1"], "mode": "bridge", "ip": "10.9.0.7",
+                        "bridge": "br9", "subnet": "10.9.0.0/24"}}
 })json";
 
 // The paths of every object member the parser asks for while parsing `text`, with array
@@ -254,7 +256,8 @@ ContainerSpec maximal_spec() {
   l.rootfs_propagation = "private";
   l.mount_label = "ml";
 
-  s.vcrun = VcrunExtensions{0.5, 0.0, 1 << 20, 1 << 10, true, true, std::vector<std::string>{"10.1.2.3"}};
+  s.vcrun = VcrunExtensions{0.5, 0.0, 1 << 20, 1 << 10, true, true, std::vector<std::string>{"10.1.2.3"},
+                            NetworkSpec{NetworkMode::bridge, "10.1.2.3", "br1", "10.1.0.0/16"}};
   return s;
 }
 

@@ -165,6 +165,19 @@ Hooks parse_hooks(const Node& n) {
   return h;
 }
 
+NetworkSpec parse_network(const Node& n) {
+  NetworkSpec net;
+  if (auto m = n.get("mode")) {
+    std::string mode = m->str();
+    if (mode == "bridge") net.mode = NetworkMode::bridge;
+    else if (mode != "none") m->fail("must be \"none\" or \"bridge\", got \"" + mode + "\"");
+  }
+  if (auto v = n.get("ip")) net.ip = v->str();
+  if (auto v = n.get("bridge")) net.bridge = v->str();
+  if (auto v = n.get("subnet")) net.subnet = v->str();
+  return net;
+}
+
 VcrunExtensions parse_extensions(const Node& n) {
   VcrunExtensions x;
   if (auto cpu = n.get("cpu")) {
@@ -180,8 +193,10 @@ VcrunExtensions parse_extensions(const Node& n) {
     if (sc->str() != "default") sc->fail("must be \"default\" (the built-in profile)");
     x.default_seccomp = true;
   }
-  if (auto net = n.get("network"))
+  if (auto net = n.get("network")) {
+    x.network = parse_network(*net);
     if (auto b = net->get("bindAllow")) x.bind_allow = b->strings();
+  }
   return x;
 }
 
@@ -198,6 +213,10 @@ std::vector<std::string> spec_detail::hook_point_names() {
   std::vector<std::string> names;
   for (const auto& point : kHookPoints) names.emplace_back(point.first);
   return names;
+}
+
+const char* network_mode_name(NetworkMode m) {
+  return m == NetworkMode::bridge ? "bridge" : "none";
 }
 
 const char* namespace_name(NamespaceType t) {

@@ -251,6 +251,13 @@ json extensions_json(const VcrunExtensions& x) {
   put_true(j, "init", x.init);
   if (x.default_seccomp) j["seccomp"] = "default";
   if (x.bind_allow) j["network"]["bindAllow"] = *x.bind_allow;
+  if (x.network != NetworkSpec{}) {
+    json& n = j["network"];
+    n["mode"] = network_mode_name(x.network.mode);
+    put(n, "ip", x.network.ip);
+    put(n, "bridge", x.network.bridge);
+    put(n, "subnet", x.network.subnet);
+  }
   return j;
 }
 

@@ -11,6 +11,7 @@
 
 #include "base/text.hpp"
 #include "netfilter/bind_allow.hpp"
+#include "runtime/spec/network.hpp"
 #include "runtime/spec/validate.hpp"
 #include "vcrun/error.hpp"
 #include "vcrun/spec.hpp"
@@ -246,6 +247,7 @@ void validate_spec(const ContainerSpec& spec) {
   if (x.memory_min && x.memory_high && *x.memory_high >= 0 && *x.memory_min > *x.memory_high)
     throw SpecError("vcrun.memory.min", "must not exceed vcrun.memory.high");
   if (x.bind_allow) netfilter::parse_bind_allow(*x.bind_allow, "vcrun.network.bindAllow");
+  spec_detail::validate_network(x.network, l);
 }
 
 }  // namespace vcrun
