@@ -21,6 +21,8 @@
 #include "cgroup/hierarchy.hpp"
 #include "cgroup/hooks_cgroup.hpp"
 #include "netfilter/bind_allow.hpp"
+#include "netfilter/bridge.hpp"
+#include "netfilter/ipv4.hpp"
 #include "runtime/process/clone.hpp"
 #include "runtime/process/console.hpp"
 #include "runtime/process/container_init.hpp"
@@ -277,6 +279,25 @@ class Launch {
     security::apply_oom_score_adj(spec_.process, child_);
   }
 
+  // Bridge mode: a veth pair from the host bridge into the init's network namespace, an
+  // address, a default route and outbound NAT (netfilter/bridge.hpp), recorded first.
+  void connect_network() {
+    const NetworkSpec& n = spec_.vcrun.network;
+    if (n.mode != NetworkMode::bridge) return;
+    std::string ns_path = "/proc/" + std::to_string(child_) + "/ns/net";
+    UniqueFd netns(::open(ns_path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!netns) throw_errno("open " + ns_path);
+    net::BridgeRequest req{store_.root() + "/.network", st().id,
+                           n.bridge.empty() ? net::kDefaultBridge : n.bridge,
+                           n.subnet.empty() ? net::kDefaultSubnet : n.subnet, n.ip};
+    if (opts_.quick) req.ip_field = "--ip";
+    net::attach_bridge(req, netns.get(), [&](const net::BridgeAttachment& a) {
+      st().teardown.record(state::MadeBridgeLink{a.leases, a.bridge, a.subnet, a.ip, a.veth});
+      store_.save(st());
+    });
+    spdlog::debug("{}: bridge {} attached", st().id, req.bridge);
+  }
+
   // "go": the init builds the root; the pty and the seccomp listener come back on the way;
   // returns once the init reported ready.
   void go() {
@@ -371,7 +392,7 @@ Launched launch(const state::Store& store, const std::string& id, const std::str
     l.allow_binds();
     l.clone_init(before_clone);
     l.write_maps();
-    // The network step goes here: the init exists, its namespaces too, and it waits.
+    l.connect_network();  // the init exists, its namespaces too, and it waits
     l.go();
     return l.record();
   } catch (...) {

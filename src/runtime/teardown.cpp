@@ -14,6 +14,7 @@
 #include "base/fd.hpp"
 #include "cgroup/container_cgroup.hpp"
 #include "netfilter/bind_allow.hpp"
+#include "netfilter/bridge.hpp"
 
 namespace vcrun {
 
@@ -28,6 +29,7 @@ bool removes_cgroup(const state::Teardown& t, const std::string& path) {
 
 struct Undo {
   const state::Teardown& record;
+  const std::string& id;
   void operator()(const state::MadeCgroup& c) const { cgroup::destroy(c.path, c.created); }
   void operator()(const state::MadeCgroupDirs& d) const { cgroup::remove_made_dirs(d.dirs); }
   void operator()(const state::MadeHooksCgroup& h) const { cgroup::destroy(h.path); }
@@ -40,6 +42,9 @@ struct Undo {
     cgroup::kill_all(b.cgroup);
     UniqueFd fd(::open(b.cgroup.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (fd) netfilter::detach_bind_allow(fd.get(), b.cgroup);
+  }
+  void operator()(const state::MadeBridgeLink& b) const {
+    net::detach_bridge({b.leases, b.bridge, b.subnet, b.ip, b.veth}, id);
   }
 };
 
@@ -58,7 +63,7 @@ void tear_down(const state::Store& store, const state::ContainerState& st,
   std::exception_ptr first;
   auto undo = [&](const state::Made& m) {
     try {
-      std::visit(Undo{st.teardown}, m);
+      std::visit(Undo{st.teardown, st.id}, m);
     } catch (const std::exception& e) {
       spdlog::warn("{}: {}", st.id, e.what());
       if (!first) first = std::current_exception();

@@ -18,7 +18,7 @@
 #include "base/fd.hpp"
 #include "base/fs_util.hpp"
 #include "base/text.hpp"
-#include "netfilter/rtnetlink.hpp"
+#include "netfilter/links.hpp"
 #include "runtime/process/builtin_init.hpp"
 #include "runtime/process/clone.hpp"
 #include "runtime/process/console.hpp"

@@ -31,6 +31,10 @@ struct ToJson {
   }
   nlohmann::json operator()(const MadeHooksCgroup& h) const { return {{"hooksCgroup", h.path}}; }
   nlohmann::json operator()(const MadeBindAllow& b) const { return {{"bindAllow", {{"cgroup", b.cgroup}}}}; }
+  nlohmann::json operator()(const MadeBridgeLink& b) const {
+    return {{"bridgeLink",
+             {{"leases", b.leases}, {"bridge", b.bridge}, {"subnet", b.subnet}, {"ip", b.ip}, {"veth", b.veth}}}};
+  }
 };
 
 }  // namespace
@@ -53,6 +57,11 @@ Teardown teardown_from_json(const nlohmann::json& j) {
       t.made.emplace_back(MadeHooksCgroup{entry.at("hooksCgroup").get<std::string>()});
     } else if (entry.contains("bindAllow")) {
       t.made.emplace_back(MadeBindAllow{entry.at("bindAllow").at("cgroup").get<std::string>()});
+    } else if (entry.contains("bridgeLink")) {
+      const auto& b = entry.at("bridgeLink");
+      t.made.emplace_back(MadeBridgeLink{b.at("leases").get<std::string>(), b.at("bridge").get<std::string>(),
+                                         b.at("subnet").get<std::string>(), b.at("ip").get<std::string>(),
+                                         b.at("veth").get<std::string>()});
     } else {
       throw std::invalid_argument("unknown teardown entry " + entry.dump().substr(0, 80));
     }

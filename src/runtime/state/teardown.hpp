@@ -35,7 +35,14 @@ struct MadeBindAllow {
   std::string cgroup;
 };
 
-using Made = std::variant<MadeCgroupDirs, MadeCgroup, MadeHooksCgroup, MadeBindAllow>;
+// Bridge mode (netfilter/bridge.hpp): the host end of the veth pair, the address lease in
+// `leases`, and with the last container of the bridge, the bridge (if vcrun made it), its
+// NAT chain and vcrun's nftables table.
+struct MadeBridgeLink {
+  std::string leases, bridge, subnet, ip, veth;
+};
+
+using Made = std::variant<MadeCgroupDirs, MadeCgroup, MadeHooksCgroup, MadeBindAllow, MadeBridgeLink>;
 
 // Each launch step appends what it is about to make and saves the state before making it,
 // so after a crash at any point the record covers everything there is; `delete` undoes the

@@ -1,0 +1,33 @@
+// IPv4 addresses over rtnetlink (RTM_NEWADDR) built with libmnl.
+#include "netfilter/addresses.hpp"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+
+#include "vcrun/error.hpp"
+
+namespace vcrun::netlink {
+
+void add_address(Socket& nl, unsigned ifindex, net::Ipv4 addr, unsigned prefix, bool exist_ok) {
+  Message m;
+  nlmsghdr* h = m.header(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+  auto* ifa = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(h, sizeof(ifaddrmsg)));
+  ifa->ifa_family = AF_INET;
+  ifa->ifa_prefixlen = static_cast<unsigned char>(prefix);
+  ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+  ifa->ifa_index = ifindex;
+  uint32_t be = htonl(addr.value);
+  mnl_attr_put_u32(h, IFA_LOCAL, be);
+  mnl_attr_put_u32(h, IFA_ADDRESS, be);
+  net::Ipv4Net subnet{{addr.value & net::Ipv4Net{{0}, prefix}.mask()}, prefix};
+  mnl_attr_put_u32(h, IFA_BROADCAST, htonl(subnet.broadcast().value));
+  try {
+    nl.request(h, "add address " + net::to_string(addr) + "/" + std::to_string(prefix));
+  } catch (const Error& e) {
+    if (!(exist_ok && e.code() == EEXIST)) throw;
+  }
+}
+
+}  // namespace vcrun::netlink

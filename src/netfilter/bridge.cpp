@@ -1,0 +1,107 @@
+// Bridge mode's parent-side setup and teardown (bridge.hpp), over leases, links, addresses,
+// routes and the NAT chain.
+#include "netfilter/bridge.hpp"
+
+#include <linux/netlink.h>
+
+#include <cstdio>
+
+#include "base/fs_util.hpp"
+#include "base/text.hpp"
+#include "netfilter/addresses.hpp"
+#include "netfilter/ipv4.hpp"
+#include "netfilter/leases.hpp"
+#include "netfilter/links.hpp"
+#include "netfilter/nat.hpp"
+#include "netfilter/routes.hpp"
+#include "vcrun/error.hpp"
+
+namespace vcrun::net {
+
+namespace {
+
+constexpr const char* kContainerLink = "eth0";
+
+// The host end's name: unique while the lease is (no two bridges share a subnet).
+std::string veth_name(Ipv4 ip) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "vb%08x", ip.value);
+  return buf;
+}
+
+void check_routes(netlink::Socket& nl, const Ipv4Net& subnet, unsigned bridge_index, const std::string& field) {
+  for (const auto& r : netlink::main_routes(nl)) {
+    if (r.destination.prefix == 0 || (bridge_index && r.oif == bridge_index)) continue;
+    if (subnet.overlaps(r.destination))
+      throw SpecError(field, to_string(subnet) + " overlaps the route to " + to_string(r.destination) +
+                                 " (interface index " + std::to_string(r.oif) + ")");
+  }
+}
+
+void enable_forwarding() {
+  const char* path = "/proc/sys/net/ipv4/ip_forward";
+  if (read_file(path).starts_with("1")) return;
+  write_existing(path, "1");
+}
+
+}  // namespace
+
+BridgeAttachment attach_bridge(const BridgeRequest& req, int netns_fd,
+                               const std::function<void(const BridgeAttachment&)>& record) {
+  Ipv4Net subnet = *parse_ipv4_net(req.subnet);
+  Leases leases(req.leases);
+  netlink::Socket nl(NETLINK_ROUTE);
+  auto link = netlink::find_link(nl, req.bridge);
+  if (link && link->kind != "bridge")
+    throw SpecError(req.bridge_field, quoted(req.bridge) + " is taken by a link that is not a bridge" +
+                                          (link->kind.empty() ? "" : " (" + link->kind + ")"));
+  if (auto s = leases.subnet(req.bridge); s && *s != req.subnet && leases.count(req.bridge))
+    throw SpecError(req.subnet_field, "bridge " + req.bridge + " has the subnet " + *s + ", not " + req.subnet);
+  check_routes(nl, subnet, link ? link->index : 0, req.subnet_field);
+  Ipv4 ip;
+  if (!req.ip.empty()) {
+    ip = *parse_ipv4(req.ip);
+    if (auto who = leases.holder(req.bridge, ip))
+      throw SpecError(req.ip_field, req.ip + " is in use by container " + quoted(*who));
+  } else {
+    ip = leases.first_free(req.bridge, subnet);
+  }
+  BridgeAttachment a{req.leases, req.bridge, req.subnet, to_string(ip), veth_name(ip)};
+  record(a);
+
+  leases.take(req.bridge, ip, req.id);
+  leases.set_subnet(req.bridge, req.subnet);
+  if (!link) {
+    leases.mark_made_bridge(req.bridge);
+    netlink::create_bridge(nl, req.bridge);
+    link = netlink::find_link(nl, req.bridge);
+    if (!link) throw Error("bridge " + req.bridge + " vanished after its creation", ENODEV);
+  }
+  netlink::add_address(nl, link->index, subnet.gateway(), subnet.prefix, /*exist_ok=*/true);
+  netlink::set_link_up(nl, link->index);
+  enable_forwarding();
+  nat::ensure_masquerade(req.bridge, subnet);
+  netlink::create_veth(nl, a.veth, link->index, kContainerLink, netns_fd);
+
+  netlink::Socket inside = netlink::Socket::in_netns(NETLINK_ROUTE, netns_fd);
+  auto eth = netlink::find_link(inside, kContainerLink);
+  if (!eth) throw Error(std::string(kContainerLink) + " is missing in the container's network namespace", ENODEV);
+  netlink::add_address(inside, eth->index, ip, subnet.prefix);
+  netlink::set_link_up(inside, eth->index);
+  netlink::add_default_route(inside, subnet.gateway(), eth->index);
+  return a;
+}
+
+void detach_bridge(const BridgeAttachment& a, const std::string& id) {
+  Leases leases(a.leases);
+  netlink::Socket nl(NETLINK_ROUTE);
+  netlink::delete_link(nl, a.veth);
+  if (auto ip = parse_ipv4(a.ip)) leases.release(a.bridge, *ip, id);
+  if (leases.count(a.bridge)) return;
+  nat::remove_masquerade(a.bridge);
+  if (leases.made_bridge(a.bridge)) netlink::delete_link(nl, a.bridge);
+  leases.forget(a.bridge);
+  if (!leases.any_bridge()) nat::remove_table();
+}
+
+}  // namespace vcrun::net

@@ -1,0 +1,87 @@
+// Address leases as files under a flock (leases.hpp).
+#include "netfilter/leases.hpp"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "base/fs_util.hpp"
+#include "vcrun/error.hpp"
+
+namespace vcrun::net {
+
+Leases::Leases(std::string dir) : dir_(std::move(dir)) {
+  make_dirs(dir_, 0700);
+  std::string lock = dir_ + "/lock";
+  lock_.reset(::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!lock_) throw_errno("open " + lock);
+  while (::flock(lock_.get(), LOCK_EX) != 0)
+    if (errno != EINTR) throw_errno("lock " + lock);
+}
+
+std::string Leases::path(const std::string& bridge, const std::string& name) const {
+  return dir_ + "/" + bridge + (name.empty() ? "" : "/" + name);
+}
+
+std::optional<std::string> Leases::holder(const std::string& bridge, Ipv4 ip) const {
+  return read_file_if_exists(path(bridge, to_string(ip)));
+}
+
+Ipv4 Leases::first_free(const std::string& bridge, const Ipv4Net& subnet) const {
+  for (uint32_t a = subnet.gateway().value + 1; a < subnet.broadcast().value; ++a)
+    if (!exists(path(bridge, to_string(Ipv4{a})))) return Ipv4{a};
+  throw Error("bridge " + bridge + ": every address of " + to_string(subnet) + " is leased", EADDRNOTAVAIL);
+}
+
+void Leases::take(const std::string& bridge, Ipv4 ip, const std::string& id) {
+  make_dirs(path(bridge), 0700);
+  std::string p = path(bridge, to_string(ip));
+  UniqueFd fd(::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!fd) throw_errno("lease " + p);
+  if (::write(fd.get(), id.data(), id.size()) != static_cast<ssize_t>(id.size())) throw_errno("write " + p);
+}
+
+void Leases::release(const std::string& bridge, Ipv4 ip, const std::string& id) {
+  if (holder(bridge, ip) == id) ::unlink(path(bridge, to_string(ip)).c_str());
+}
+
+size_t Leases::count(const std::string& bridge) const {
+  size_t n = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(path(bridge), ec))
+    if (parse_ipv4(e.path().filename().string())) ++n;
+  return n;
+}
+
+std::optional<std::string> Leases::subnet(const std::string& bridge) const {
+  return read_file_if_exists(path(bridge, "subnet"));
+}
+
+void Leases::set_subnet(const std::string& bridge, const std::string& subnet) {
+  make_dirs(path(bridge), 0700);
+  write_file_atomic(path(bridge, "subnet"), subnet, 0600);
+}
+
+bool Leases::made_bridge(const std::string& bridge) const { return exists(path(bridge, "made-bridge")); }
+
+void Leases::mark_made_bridge(const std::string& bridge) {
+  make_dirs(path(bridge), 0700);
+  write_file_atomic(path(bridge, "made-bridge"), "", 0600);
+}
+
+void Leases::forget(const std::string& bridge) {
+  std::error_code ec;
+  std::filesystem::remove_all(path(bridge), ec);
+  if (ec) throw Error("remove " + path(bridge) + ": " + ec.message(), ec.value());
+}
+
+bool Leases::any_bridge() const {
+  for (const auto& e : std::filesystem::directory_iterator(dir_))
+    if (e.is_directory()) return true;
+  return false;
+}
+
+}  // namespace vcrun::net

@@ -1,0 +1,183 @@
+// nftables transactions (libnftnl messages on a libmnl socket) for the bridge's masquerade.
+//
+// libnftnl is the netfilter project's own library for nf_tables' netlink messages (nft and
+// firewalld sit on it); Debian ships it static, so it costs no loader time.
+#include "netfilter/nat.hpp"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/common.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/table.h>
+
+#include <functional>
+#include <memory>
+
+#include "netfilter/netlink.hpp"
+#include "vcrun/error.hpp"
+
+namespace vcrun::nat {
+
+namespace {
+
+std::string chain_name(const std::string& bridge) { return "masq-" + bridge; }
+
+template <class T, void (*Free)(const T*)>
+struct Deleter {
+  void operator()(T* p) const { Free(p); }
+};
+using Table = std::unique_ptr<nftnl_table, Deleter<nftnl_table, nftnl_table_free>>;
+using Chain = std::unique_ptr<nftnl_chain, Deleter<nftnl_chain, nftnl_chain_free>>;
+using Rule = std::unique_ptr<nftnl_rule, Deleter<nftnl_rule, nftnl_rule_free>>;
+
+template <class P>
+P checked(P p) {
+  if (!p) throw_errno("nftables message");
+  return p;
+}
+
+// One nf_tables transaction: BEGIN, the messages added, END; every message acked.
+class Batch {
+ public:
+  Batch() : buf_(MNL_SOCKET_BUFFER_SIZE * 2), batch_(mnl_nlmsg_batch_start(buf_.data(), buf_.size())) {
+    nftnl_batch_begin(static_cast<char*>(mnl_nlmsg_batch_current(batch_)), nl_.next_seq());
+    mnl_nlmsg_batch_next(batch_);
+  }
+  ~Batch() { mnl_nlmsg_batch_stop(batch_); }
+  Batch(const Batch&) = delete;
+  Batch& operator=(const Batch&) = delete;
+
+  // Adds one message of `type`; `fill` writes its payload.
+  void add(uint16_t type, uint16_t flags, const std::function<void(nlmsghdr*)>& fill) {
+    uint32_t seq = nl_.next_seq();
+    if (!first_) first_ = seq;
+    last_ = seq;
+    nlmsghdr* h = nftnl_nlmsg_build_hdr(static_cast<char*>(mnl_nlmsg_batch_current(batch_)), type,
+                                        NFPROTO_IPV4, flags | NLM_F_ACK, seq);
+    fill(h);
+    mnl_nlmsg_batch_next(batch_);
+  }
+
+  void commit(const std::string& what) {
+    nftnl_batch_end(static_cast<char*>(mnl_nlmsg_batch_current(batch_)), nl_.next_seq());
+    mnl_nlmsg_batch_next(batch_);
+    nl_.request_batch(mnl_nlmsg_batch_head(batch_), mnl_nlmsg_batch_size(batch_), first_, last_, what);
+  }
+
+ private:
+  netlink::Socket nl_{NETLINK_NETFILTER};
+  std::vector<char> buf_;
+  mnl_nlmsg_batch* batch_;
+  uint32_t first_ = 0, last_ = 0;
+};
+
+Table make_table() {
+  Table t(checked(nftnl_table_alloc()));
+  nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, kTable);
+  nftnl_table_set_u32(t.get(), NFTNL_TABLE_FAMILY, NFPROTO_IPV4);
+  return t;
+}
+
+Chain make_chain(const std::string& bridge) {
+  Chain c(checked(nftnl_chain_alloc()));
+  nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, kTable);
+  nftnl_chain_set_str(c.get(), NFTNL_CHAIN_NAME, chain_name(bridge).c_str());
+  return c;
+}
+
+void add_expr(nftnl_rule* r, const char* name, const std::function<void(nftnl_expr*)>& set) {
+  nftnl_expr* e = checked(nftnl_expr_alloc(name));
+  set(e);
+  nftnl_rule_add_expr(r, e);  // the rule owns it now
+}
+
+// reg1 = <ip header field at offset> & mask; then compare it with the subnet's base.
+void match_address(nftnl_rule* r, uint32_t offset, const net::Ipv4Net& subnet, uint32_t op) {
+  add_expr(r, "payload", [&](nftnl_expr* e) {
+    nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_NETWORK_HEADER);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, 4);
+  });
+  uint32_t mask = htonl(subnet.mask()), zero = 0, base = htonl(subnet.base.value);
+  add_expr(r, "bitwise", [&](nftnl_expr* e) {
+    nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 4);
+    nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof mask);
+    nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof zero);
+  });
+  add_expr(r, "cmp", [&](nftnl_expr* e) {
+    nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
+    nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &base, sizeof base);
+  });
+}
+
+Rule make_rule(const std::string& bridge, const net::Ipv4Net& subnet) {
+  Rule r(checked(nftnl_rule_alloc()));
+  nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, kTable);
+  nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, chain_name(bridge).c_str());
+  nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, NFPROTO_IPV4);
+  constexpr uint32_t kSaddr = 12, kDaddr = 16;  // offsets in the IPv4 header
+  match_address(r.get(), kSaddr, subnet, NFT_CMP_EQ);
+  match_address(r.get(), kDaddr, subnet, NFT_CMP_NEQ);
+  add_expr(r.get(), "masq", [](nftnl_expr*) {});
+  return r;
+}
+
+// A delete whose object is gone already (ENOENT) is done.
+void commit_ignoring_absent(Batch& b, const std::string& what) {
+  try {
+    b.commit(what);
+  } catch (const Error& e) {
+    if (e.code() != ENOENT) throw;
+  }
+}
+
+}  // namespace
+
+void ensure_masquerade(const std::string& bridge, const net::Ipv4Net& subnet) {
+  Table table = make_table();
+  Chain chain = make_chain(bridge);
+  nftnl_chain_set_str(chain.get(), NFTNL_CHAIN_TYPE, "nat");
+  nftnl_chain_set_u32(chain.get(), NFTNL_CHAIN_HOOKNUM, NF_INET_POST_ROUTING);
+  nftnl_chain_set_s32(chain.get(), NFTNL_CHAIN_PRIO, 100);  // srcnat
+  nftnl_chain_set_u32(chain.get(), NFTNL_CHAIN_POLICY, NF_ACCEPT);
+  Chain flush = make_chain(bridge);
+  Rule rule = make_rule(bridge, subnet);
+  Batch b;
+  b.add(NFT_MSG_NEWTABLE, NLM_F_CREATE, [&](nlmsghdr* h) { nftnl_table_nlmsg_build_payload(h, table.get()); });
+  b.add(NFT_MSG_NEWCHAIN, NLM_F_CREATE, [&](nlmsghdr* h) { nftnl_chain_nlmsg_build_payload(h, chain.get()); });
+  Rule all(checked(nftnl_rule_alloc()));  // table + chain only: every rule of the chain
+  nftnl_rule_set_str(all.get(), NFTNL_RULE_TABLE, kTable);
+  nftnl_rule_set_str(all.get(), NFTNL_RULE_CHAIN, chain_name(bridge).c_str());
+  b.add(NFT_MSG_DELRULE, 0, [&](nlmsghdr* h) { nftnl_rule_nlmsg_build_payload(h, all.get()); });
+  b.add(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, [&](nlmsghdr* h) { nftnl_rule_nlmsg_build_payload(h, rule.get()); });
+  b.commit("nftables: masquerade " + net::to_string(subnet) + " in table ip " + kTable);
+}
+
+void remove_masquerade(const std::string& bridge) {
+  Chain chain = make_chain(bridge);
+  Rule all(checked(nftnl_rule_alloc()));
+  nftnl_rule_set_str(all.get(), NFTNL_RULE_TABLE, kTable);
+  nftnl_rule_set_str(all.get(), NFTNL_RULE_CHAIN, chain_name(bridge).c_str());
+  Batch b;
+  b.add(NFT_MSG_DELRULE, 0, [&](nlmsghdr* h) { nftnl_rule_nlmsg_build_payload(h, all.get()); });
+  b.add(NFT_MSG_DELCHAIN, 0, [&](nlmsghdr* h) { nftnl_chain_nlmsg_build_payload(h, chain.get()); });
+  commit_ignoring_absent(b, "nftables: remove chain " + chain_name(bridge));
+}
+
+void remove_table() {
+  Table table = make_table();
+  Batch b;
+  b.add(NFT_MSG_DELTABLE, 0, [&](nlmsghdr* h) { nftnl_table_nlmsg_build_payload(h, table.get()); });
+  commit_ignoring_absent(b, "nftables: remove table ip " + std::string(kTable));
+}
+
+}  // namespace vcrun::nat

@@ -1,0 +1,25 @@
+// Outbound NAT for a bridge's subnet in nftables, in vcrun's own table `ip vcrun`, so it
+// lives beside a host firewall's tables instead of editing them.
+#pragma once
+
+#include <string>
+
+#include "netfilter/ipv4.hpp"
+
+namespace vcrun::nat {
+
+inline constexpr const char* kTable = "vcrun";
+
+// One transaction: table `ip vcrun`, base chain `masq-<bridge>` (nat, postrouting,
+// priority srcnat), emptied and given the one rule
+//   ip saddr <subnet> ip daddr != <subnet> masquerade
+// so running it again after a crash at any point leaves exactly that.
+void ensure_masquerade(const std::string& bridge, const net::Ipv4Net& subnet);
+
+// Removes the chain of `bridge` (and its rule); nothing there is not an error.
+void remove_masquerade(const std::string& bridge);
+
+// Removes the table `ip vcrun` (when the last bridge went); nothing there is not an error.
+void remove_table();
+
+}  // namespace vcrun::nat
