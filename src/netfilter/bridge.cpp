@@ -104,4 +104,17 @@ void detach_bridge(const BridgeAttachment& a, const std::string& id) {
   if (!leases.any_bridge()) nat::remove_table();
 }
 
+void detach_all(const std::string& leases, const std::string& id) {
+  if (!exists(leases)) return;
+  std::vector<std::pair<std::string, Ipv4>> held;
+  {
+    Leases l(leases);
+    held = l.held_by(id);
+  }
+  for (const auto& [bridge, ip] : held) {
+    std::string subnet = Leases(leases).subnet(bridge).value_or("");
+    detach_bridge({leases, bridge, subnet, to_string(ip), veth_name(ip)}, id);
+  }
+}
+
 }  // namespace vcrun::net

@@ -38,4 +38,8 @@ BridgeAttachment attach_bridge(const BridgeRequest& req, int netns_fd,
 // its NAT chain and vcrun's nftables table go with the last container using them.
 void detach_bridge(const BridgeAttachment& a, const std::string& id);
 
+// Detaches every lease container `id` holds under the lease directory `leases` (for a
+// container whose teardown record is unreadable: the leases name their holder).
+void detach_all(const std::string& leases, const std::string& id);
+
 }  // namespace vcrun::net

@@ -84,4 +84,16 @@ bool Leases::any_bridge() const {
   return false;
 }
 
+std::vector<std::pair<std::string, Ipv4>> Leases::held_by(const std::string& id) const {
+  std::vector<std::pair<std::string, Ipv4>> held;
+  for (const auto& b : std::filesystem::directory_iterator(dir_)) {
+    if (!b.is_directory()) continue;
+    std::string bridge = b.path().filename().string();
+    for (const auto& e : std::filesystem::directory_iterator(b.path()))
+      if (auto ip = parse_ipv4(e.path().filename().string()); ip && holder(bridge, *ip) == id)
+        held.emplace_back(bridge, *ip);
+  }
+  return held;
+}
+
 }  // namespace vcrun::net

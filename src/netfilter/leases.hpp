@@ -5,6 +5,8 @@
 
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/fd.hpp"
 #include "netfilter/ipv4.hpp"
@@ -37,6 +39,8 @@ class Leases {
   void forget(const std::string& bridge);
   // Whether any bridge has a directory left.
   bool any_bridge() const;
+  // Every (bridge, address) leased to `id`.
+  std::vector<std::pair<std::string, Ipv4>> held_by(const std::string& id) const;
 
  private:
   std::string path(const std::string& bridge, const std::string& name = "") const;

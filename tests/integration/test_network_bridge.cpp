@@ -298,3 +298,51 @@ TEST_CASE("bridge mode: bad input is one line naming the field and creates nothi
     check_nothing_created(links_before);
   }
 }
+
+TEST_CASE("bridge mode: delete --force of a container with a corrupt state.json frees its lease and links",
+          "[integration]") {
+  if (!is_root() || !have_tools()) return;
+  Netns host("corrupt");
+  Inside in(host);
+  std::string links_before = links();
+  std::string id = unique_id("brcorrupt");
+  must(run_vcrun_detached({"run", "--detach", "--bundle", make_bundle(id, bridge_config({"sleep", "60"})), id}),
+       "run");
+  REQUIRE(leases().find("vcrun0/10.217.0.2\n") != std::string::npos);
+  fs::resize_file(runtime_root() + "/" + id + "/state.json", 50);  // the teardown record is lost
+  auto del = run_vcrun({"delete", "--force", id});
+  INFO(del.err);
+  CHECK(del.status == 0);
+  CHECK(links() == links_before);
+  CHECK(leases() == "");
+  CHECK(nft_ruleset() == "");
+}
+
+TEST_CASE("bridge mode: concurrent creates get distinct addresses", "[integration]") {
+  if (!is_root() || !have_tools()) return;
+  Netns host("par");
+  Inside in(host);
+  std::string links_before = links();
+  constexpr int kCount = 6;
+  std::vector<std::string> ids;
+  for (int i = 0; i < kCount; ++i) ids.push_back(unique_id("brpar"));
+  std::vector<std::string> bundles;
+  for (const auto& id : ids) bundles.push_back(make_bundle(id, bridge_config({"sleep", "60"})));
+  std::vector<std::thread> threads;
+  std::vector<Result> results(kCount);
+  for (int i = 0; i < kCount; ++i)
+    threads.emplace_back([&, i] { results[i] = run_vcrun_detached({"create", "--bundle", bundles[i], ids[i]}); });
+  for (auto& t : threads) t.join();
+  for (const auto& r : results) {
+    INFO(r.err);
+    CHECK(r.status == 0);
+  }
+  std::string held = leases();
+  INFO(held);
+  for (int i = 2; i < 2 + kCount; ++i)
+    CHECK(held.find("vcrun0/10.217.0." + std::to_string(i) + "\n") != std::string::npos);
+  for (const auto& id : ids) CHECK(run_vcrun({"delete", "--force", id}).status == 0);
+  CHECK(links() == links_before);
+  CHECK(leases() == "");
+  CHECK(nft_ruleset() == "");
+}
