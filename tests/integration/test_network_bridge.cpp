@@ -188,10 +188,10 @@ TEST_CASE("bridge mode: containers reach each other, the gateway and, through NA
   CHECK(ruleset.find("table ip vcrun") != std::string::npos);
   CHECK(ruleset.find("ip saddr 10.217.0.0/16 ip daddr != 10.217.0.0/16 masquerade") != std::string::npos);
 
-  // B, with its address from --ip: pings A (the first lease) and the bridge's gateway.
-  std::string bb = bundle_with_probe(b, bridge_config({"sh", "-c",
-      "ip -4 -o addr show dev eth0 && icmp_probe dgram 10.217.0.2 && icmp_probe dgram 10.217.0.1"}));
-  auto ping = run_vcrun({"run", "--ip", "10.217.0.77", "--bundle", bb, b});
+  // B, in quick mode with --net bridge --ip: pings A (the first lease) and the gateway.
+  std::string rootfs = bundle_with_probe(b, bridge_config({"true"})) + "/rootfs";
+  auto ping = run_vcrun({"run", "--rm", "--name", b, "--rootfs", rootfs, "--net", "bridge", "--ip", "10.217.0.77", "--",
+                         "sh", "-c", "ip -4 -o addr show dev eth0 && icmp_probe dgram 10.217.0.2 && icmp_probe dgram 10.217.0.1"});
   INFO(ping.out << ping.err);
   CHECK(ping.status == 0);
   CHECK(ping.out.find("inet 10.217.0.77/16") != std::string::npos);
@@ -269,6 +269,7 @@ TEST_CASE("bridge mode: bad input is one line naming the field and creates nothi
   must(sh("ip link add vt-x type veth peer name vx-t && ip addr add 10.217.5.1/24 dev vt-x && ip link set vt-x up"),
        "a link with a route into the default subnet");
   std::string links_before = links();
+  // Flags: quick mode (run --rootfs ... -- true); a "vcrun.network" object: a bundle.
   struct Case {
     std::vector<std::string> flags;
     json network;
@@ -276,8 +277,10 @@ TEST_CASE("bridge mode: bad input is one line naming the field and creates nothi
   };
   const Case cases[] = {
       {{"--net", "bridge", "--ip", "ten"}, {}, "--ip: must be an IPv4 address, got \"ten\""},
-      {{"--net", "bridge", "--ip", "192.168.9.9"}, {{"mode", "bridge"}, {"subnet", "10.9.0.0/16"}},
-       "--ip: \"192.168.9.9\" is not a container address of the subnet 10.9.0.0/16 (10.9.0.1 is the bridge's)"},
+      {{"--net", "bridge", "--ip", "192.168.9.9"}, {},
+       "--ip: \"192.168.9.9\" is not a container address of the subnet 10.217.0.0/16 (10.217.0.1 is the bridge's)"},
+      {{}, {{"mode", "bridge"}, {"subnet", "10.9.0.0/16"}, {"ip", "192.168.9.9"}},
+       "vcrun.network.ip: \"192.168.9.9\" is not a container address of the subnet 10.9.0.0/16 (10.9.0.1 is the bridge's)"},
       {{}, {{"mode", "bridge"}},
        "vcrun.network.subnet: 10.217.0.0/16 overlaps the route to 10.217.5.0/24"},
       {{}, {{"mode", "bridge"}, {"subnet", "10.9.0.0/16"}, {"bridge", "vt-x"}},
@@ -287,9 +290,15 @@ TEST_CASE("bridge mode: bad input is one line naming the field and creates nothi
     std::string id = unique_id("brbad");
     json cfg = default_config({"true"});
     if (!c.network.is_null()) cfg["vcrun"]["network"] = c.network;
+    std::string bundle = make_bundle(id, cfg);
     std::vector<std::string> args = {"run"};
-    args.insert(args.end(), c.flags.begin(), c.flags.end());
-    args.insert(args.end(), {"--bundle", make_bundle(id, cfg), id});
+    if (c.flags.empty()) {
+      args.insert(args.end(), {"--bundle", bundle, id});
+    } else {
+      args.insert(args.end(), {"--rm", "--name", id, "--rootfs", bundle + "/rootfs"});
+      args.insert(args.end(), c.flags.begin(), c.flags.end());
+      args.insert(args.end(), {"--", "true"});
+    }
     auto r = run_vcrun(args);
     INFO(r.err);
     CHECK(r.status != 0);
