@@ -355,7 +355,7 @@ TEST_CASE("a bad bind allowlist is refused in one line naming the field, creatin
   q = run_vcrun({"run", "--bind-allow", "10.0.0.1", id, "--bundle", make_bundle(unique_id("bindbad"), default_config({"true"}))});
   CHECK(q.err == "vcrun: --bind-allow: is for quick mode (a bundle's config.json says it in vcrun.network.bindAllow)\n");
   q = run_vcrun({"run", "--rm", "--net", "bridge0", "--", "true"});
-  CHECK(q.err == "vcrun: --net: expected none or host, got \"bridge0\"\n");
+  CHECK(q.err == "vcrun: --net: expected none, host or bridge, got \"bridge0\"\n");
   CHECK(run_vcrun({"list", "-q"}).out.empty());
 }
 
