@@ -45,7 +45,11 @@ void Leases::take(const std::string& bridge, Ipv4 ip, const std::string& id) {
 }
 
 void Leases::release(const std::string& bridge, Ipv4 ip, const std::string& id) {
-  if (holder(bridge, ip) == id) ::unlink(path(bridge, to_string(ip)).c_str());
+  // Empty: a take() killed between its create and its write. Only the container whose
+  // record names this address can have made it (anyone else saw it taken), and that
+  // container is the one releasing it now.
+  auto held = holder(bridge, ip);
+  if (held && (*held == id || held->empty())) ::unlink(path(bridge, to_string(ip)).c_str());
 }
 
 size_t Leases::count(const std::string& bridge) const {

@@ -24,7 +24,7 @@ class Leases {
   Ipv4 first_free(const std::string& bridge, const Ipv4Net& subnet) const;
   // Records `ip` as `id`'s (the file is created exclusively).
   void take(const std::string& bridge, Ipv4 ip, const std::string& id);
-  // Frees `ip` if `id` holds it.
+  // Frees `ip` if `id` holds it (or its file is empty: `id`'s take was killed mid-write).
   void release(const std::string& bridge, Ipv4 ip, const std::string& id);
   // How many addresses of `bridge` are leased.
   size_t count(const std::string& bridge) const;
