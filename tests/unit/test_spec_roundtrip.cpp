@@ -120,7 +120,8 @@ const char* kMaximalConfig = R"json({
     "mountLabel": "system_u:object_r:container_file_t:s0"
   },
   "vcrun": {"cpu": {"reservation": 0.25, "share": 2.5}, "memory": {"high": 400000000, "min": 1000},
-            "init": true, "seccomp": "default", "network": {"bindAllow": ["10.0.0.1", "fd00::1"]}}
+            "init": true, "seccomp": "default", "network": {"bindAllow": ["10.0.0.1", "fd00::1"]},
+            "lowers": ["/layers/base", "/layers/app"], "upper": "/bundles/max/vcrun-upper/max"}
 })json";
 
 // The paths of every object member the parser asks for while parsing `text`, with array
@@ -254,7 +255,8 @@ ContainerSpec maximal_spec() {
   l.rootfs_propagation = "private";
   l.mount_label = "ml";
 
-  s.vcrun = VcrunExtensions{0.5, 0.0, 1 << 20, 1 << 10, true, true, std::vector<std::string>{"10.1.2.3"}};
+  s.vcrun = VcrunExtensions{0.5, 0.0, 1 << 20, 1 << 10, true, true, std::vector<std::string>{"10.1.2.3"},
+                            {"/l/base", "/l/app"}, "/u"};
   return s;
 }
 

@@ -251,6 +251,8 @@ json extensions_json(const VcrunExtensions& x) {
   put_true(j, "init", x.init);
   if (x.default_seccomp) j["seccomp"] = "default";
   if (x.bind_allow) j["network"]["bindAllow"] = *x.bind_allow;
+  if (!x.lowers.empty()) j["lowers"] = x.lowers;
+  if (!x.upper.empty()) j["upper"] = x.upper;
   return j;
 }
 
