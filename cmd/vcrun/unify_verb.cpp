@@ -38,7 +38,7 @@ std::string text_report(const UnifyReport& r) {
          " files, hashed " + std::to_string(r.files_hashed) + " (" + std::to_string(r.index_hits) +
          " from the index), " + verb + std::to_string(r.links_made) + " paths, " +
          (r.dry_run ? "would save " : "saved ") + std::to_string(r.inodes_saved) + " inodes and " +
-         mib(r.bytes_saved) + ", removed " + std::to_string(r.temporaries_removed) +
+         mib(r.bytes_saved) + (r.dry_run ? ", would remove " : ", removed ") + std::to_string(r.temporaries_removed) +
          " leftover temporaries, " + secs + " s\n";
 }
 
@@ -59,7 +59,13 @@ Registrar unify_verb(95, "unify", [](CLI::App& app, GlobalOptions&) {
   cmd->add_flag("--dry-run", opts->dry_run, "report what would be linked, change nothing");
   cmd->add_option("-j,--jobs", opts->jobs, "threads hashing and comparing (default: one per CPU)")
       ->check(CLI::Range(1u, 1024u));
-  cmd->add_option("--min-size", opts->min_size, "leave files smaller than B bytes (default 1; 0 includes empty files)");
+  cmd->add_option("--min-size", opts->min_size, "leave files smaller than B bytes (default 1; 0 includes empty files)")
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            bool digits = !v.empty() && v.find_first_not_of("0123456789") == std::string::npos;
+            return digits ? "" : "must be a number of bytes, not \"" + v + "\"";
+          },
+          "BYTES"));
   cmd->add_option("--index", opts->index_path,
                   std::string("the incremental index file (default ") + kDefaultUnifyIndex + ")");
   cmd->add_option("-f,--format", *format, "text or json")->check(CLI::IsMember({"text", "json"}));

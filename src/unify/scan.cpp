@@ -110,11 +110,11 @@ std::vector<Tree> open_trees(const std::vector<std::string>& dirs) {
     Tree t;
     t.path = d;
     char* real = ::realpath(d.c_str(), nullptr);
-    if (!real) throw_errno(d);
+    if (!real) throw_errno("unify: DIR " + d);
     std::string resolved = real;
     std::free(real);
     t.fd.reset(::open(resolved.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!t.fd) throw_errno(d);
+    if (!t.fd) throw_errno("unify: DIR " + d);
     struct stat st;
     if (::fstat(t.fd.get(), &st) != 0) throw_errno("stat " + d);
     t.dev = st.st_dev;
