@@ -33,6 +33,13 @@ using namespace unify;
 
 int64_t ns(const struct timespec& t) { return static_cast<int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec; }
 
+// Workers warn too, and the CLI's logger writes through a single-threaded sink.
+void warn_skip(const std::string& path, const std::string& why) {
+  static std::mutex m;
+  std::lock_guard lock(m);
+  spdlog::warn("unify: skipping {}: {}", path, why);
+}
+
 struct Inode {
   uint64_t dev = 0, ino = 0, size = 0, blocks = 0, nlink = 0;
   int64_t ctime_ns = 0, mtime_ns = 0;
@@ -168,12 +175,12 @@ class Run {
     if (!(flags & O_PATH)) fd = open_beneath(tree_fd(f), rel_path(scan_, f), flags | O_NOATIME);
     if (!fd) fd = open_beneath(tree_fd(f), rel_path(scan_, f), flags);
     if (!fd) {
-      spdlog::warn("unify: skipping {}: {}", shown(f), std::strerror(errno));
+      warn_skip(shown(f), std::strerror(errno));
       n.usable = false;
       return fd;
     }
     if (!unchanged(fd.get(), n, check_ctime)) {
-      spdlog::warn("unify: skipping {}: changed during the run", shown(f));
+      warn_skip(shown(f), "changed during the run");
       n.usable = false;
       return UniqueFd();
     }
@@ -292,7 +299,7 @@ class Run {
     const auto& dir = scan_.dirs[f.dir];
     UniqueFd dfd = open_beneath(trees_[dir.tree].fd.get(), dir.rel, O_PATH | O_DIRECTORY);
     if (!dfd) {
-      spdlog::warn("unify: skipping {}: {}", shown(f), std::strerror(errno));
+      warn_skip(shown(f), std::strerror(errno));
       return false;
     }
     struct stat st;
@@ -300,14 +307,14 @@ class Run {
     if (::fstatat(dfd.get(), f.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
         st.st_dev != v.dev || st.st_ino != v.ino || static_cast<uint64_t>(st.st_size) != v.size ||
         ns(st.st_mtim) != v.mtime_ns || (first && ns(st.st_ctim) != v.ctime_ns)) {
-      spdlog::warn("unify: skipping {}: changed during the run", shown(f));
+      warn_skip(shown(f), "changed during the run");
       return false;
     }
     try {
       replace_with_link(keep_fd, dfd.get(), f.name, shown(f));
     } catch (const Error& e) {
       if (e.code() != EPERM && e.code() != EACCES && e.code() != EMLINK) throw;
-      spdlog::warn("unify: skipping {}", e.what());
+      warn_skip(shown(f), e.what());
       return false;
     }
     return true;

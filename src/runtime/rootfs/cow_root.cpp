@@ -70,7 +70,7 @@ std::optional<Overlay> plan_cow_root(const ContainerSpec& spec, const std::strin
   const VcrunExtensions& x = spec.vcrun;
   std::vector<std::string> layers{spec.root.path};
   layers.insert(layers.end(), x.lowers.begin(), x.lowers.end());
-  require_dir("root.path", spec.root.path);
+  // root.path itself is checked where it always was (a missing one: nullopt here).
   for (size_t i = 0; i < x.lowers.size(); ++i) require_dir(indexed("vcrun.lowers", i), x.lowers[i]);
   bool unified = std::any_of(layers.begin(), layers.end(),
                              [](const std::string& l) { return unified_tree_of(l).has_value(); });
@@ -120,6 +120,14 @@ void make_upper_dirs(const Overlay& o, const ContainerSpec& spec) {
   // The parent too, so that a container root in a user namespace can reach them.
   if (new_user_namespace(spec) && ::chown(parent.c_str(), uid, gid) != 0)
     throw_errno("vcrun.upper: chown " + parent);
+}
+
+void refuse_unified_root(const ContainerSpec& spec) {
+  if (auto tree = unified_tree_of(spec.root.path))
+    throw SpecError("root.path", vcrun::quoted(spec.root.path) + " is in the unified tree " +
+                                     vcrun::quoted(*tree) +
+                                     " (vcrun unify), whose inodes other containers share: it "
+                                     "runs only as the lower layer of a copy-on-write overlay");
 }
 
 void refuse_writable_unified_binds(const ContainerSpec& spec) {
