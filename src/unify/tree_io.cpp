@@ -51,7 +51,7 @@ uint64_t hash_file(int fd, const std::string& what) {
   std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(), XXH3_freeState);
   if (!state) throw Error("hash " + what + ": out of memory", ENOMEM);
   XXH3_64bits_reset(state.get());
-  std::vector<char> buf(kChunk);
+  thread_local std::vector<char> buf(kChunk);  // one per worker, not a fresh zeroed one per file
   uint64_t off = 0;
   for (;;) {
     size_t n = read_at(fd, buf.data(), buf.size(), off, what);
@@ -64,7 +64,7 @@ uint64_t hash_file(int fd, const std::string& what) {
 }
 
 bool same_bytes(int a, int b, uint64_t size, const std::string& what) {
-  std::vector<char> x(kChunk), y(kChunk);
+  thread_local std::vector<char> x(kChunk), y(kChunk);
   uint64_t off = 0;
   for (;;) {
     size_t n = read_at(a, x.data(), x.size(), off, what);
@@ -76,15 +76,20 @@ bool same_bytes(int a, int b, uint64_t size, const std::string& what) {
 }
 
 void replace_with_link(int target_fd, int dir_fd, const std::string& name, const std::string& what) {
-  if (::unlinkat(dir_fd, kTempName, 0) != 0 && errno != ENOENT)
-    throw_errno("remove " + std::string(kTempName) + " beside " + what);
   // AT_EMPTY_PATH links exactly the inode that was compared (needs CAP_DAC_READ_SEARCH);
-  // without it, the same through the fd's magic link.
-  if (::linkat(target_fd, "", dir_fd, kTempName, AT_EMPTY_PATH) != 0) {
-    if (errno != EPERM && errno != ENOENT) throw_errno("link beside " + what);
+  // without it, the same through the fd's magic link. A leftover temporary (the scan
+  // removes them; one may appear if another run was killed meanwhile) is replaced.
+  auto link_temp = [&] {
+    if (::linkat(target_fd, "", dir_fd, kTempName, AT_EMPTY_PATH) == 0) return 0;
+    if (errno != EPERM && errno != ENOENT) return -1;
     std::string proc = "/proc/self/fd/" + std::to_string(target_fd);
-    if (::linkat(AT_FDCWD, proc.c_str(), dir_fd, kTempName, AT_SYMLINK_FOLLOW) != 0)
-      throw_errno("link beside " + what);
+    return ::linkat(AT_FDCWD, proc.c_str(), dir_fd, kTempName, AT_SYMLINK_FOLLOW);
+  };
+  if (link_temp() != 0) {
+    if (errno != EEXIST) throw_errno("link beside " + what);
+    if (::unlinkat(dir_fd, kTempName, 0) != 0 && errno != ENOENT)
+      throw_errno("remove " + std::string(kTempName) + " beside " + what);
+    if (link_temp() != 0) throw_errno("link beside " + what);
   }
   if (::renameat(dir_fd, kTempName, dir_fd, name.c_str()) != 0) {
     int err = errno;

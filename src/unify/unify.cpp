@@ -13,6 +13,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -45,7 +46,8 @@ struct Inode {
   int64_t ctime_ns = 0, mtime_ns = 0;
   std::vector<uint32_t> files;  // its paths in the trees, scan order
   uint64_t hash = 0;
-  bool usable = true;  // false once it changed or vanished during the run
+  std::optional<Meta> meta;  // read with the hash, or before comparing (index hits)
+  bool usable = true;        // false once it changed or vanished during the run
 };
 
 // One decided link: every path of `victim` becomes a name of `keep`.
@@ -212,9 +214,14 @@ class Run {
       size_t i = todo[k];
       UniqueFd fd = open_unchanged(i, O_RDONLY, true);
       if (!fd) return;
-      inodes_[i].hash = hash_file(fd.get(), shown(file(inodes_[i].files.front())));
+      std::string what = shown(file(inodes_[i].files.front()));
+      inodes_[i].hash = hash_file(fd.get(), what);
       // Changed while it was read: its hash describes no version of it.
-      if (!unchanged(fd.get(), inodes_[i], true)) inodes_[i].usable = false;
+      struct stat st;
+      if (::fstat(fd.get(), &st) != 0 || !unchanged(fd.get(), inodes_[i], true))
+        inodes_[i].usable = false;
+      else
+        inodes_[i].meta = read_meta(fd.get(), st, what);  // the open fd spares another open
       live_.hashed.fetch_add(1);
     }, tick());
     for (const auto& b : buckets)
@@ -228,18 +235,19 @@ class Run {
   // keeper (the inode with the most links, so existing links stay where they are).
   std::vector<Action> compare_group(const std::vector<size_t>& group) {
     std::vector<size_t> usable;
-    std::map<size_t, Meta> meta;
     for (size_t i : group) {
       if (!inodes_[i].usable) continue;
-      UniqueFd fd = open_unchanged(i, O_RDONLY, true);
-      if (!fd) continue;
-      struct stat st;
-      if (::fstat(fd.get(), &st) != 0) continue;
-      meta[i] = read_meta(fd.get(), st, shown(file(inodes_[i].files.front())));
+      if (!inodes_[i].meta) {  // hash from the index: metadata not read yet
+        UniqueFd fd = open_unchanged(i, O_RDONLY, true);
+        struct stat st;
+        if (!fd || ::fstat(fd.get(), &st) != 0) continue;
+        inodes_[i].meta = read_meta(fd.get(), st, shown(file(inodes_[i].files.front())));
+      }
       usable.push_back(i);
     }
     std::vector<Action> out;
-    for (const auto& cls : split_by_equal(usable, [&](size_t a, size_t b) { return meta[a] == meta[b]; })) {
+    auto same_meta = [&](size_t a, size_t b) { return *inodes_[a].meta == *inodes_[b].meta; };
+    for (const auto& cls : split_by_equal(usable, same_meta)) {
       size_t keep = cls.front();
       for (size_t i : cls)
         if (inodes_[i].nlink > inodes_[keep].nlink) keep = i;
