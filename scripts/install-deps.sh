@@ -4,6 +4,7 @@ set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config
   libseccomp-dev libcap-ng-dev nlohmann-json3-dev libspdlog-dev libcli11-dev catch2
   libmnl-dev libnftnl-dev  # src/netfilter: rtnetlink (libmnl) and the NAT's nftables messages
+  libxxhash-dev  # vcrun unify: XXH3, the content hash that nominates files to compare
   busybox-static help2man
   clang man-db  # .ci/run: the clang lane and the install check (man -l)
   libclang-rt-14-dev  # tests/fuzz: libFuzzer and the sanitizer runtimes for clang 14

@@ -47,6 +47,9 @@ Registrar run_verb(30, "run", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--name", f->id, "container id (quick mode; default run-<random>)");
   cmd->add_option("--rootfs", f->quick.rootfs,
                   "root filesystem directory (default: the host's / under a private overlay)");
+  cmd->add_option("--upper", f->quick.upper,
+                  "quick mode: keep the root's writes in DIR (DIR/upper, DIR/work) instead of a "
+                  "private tmpfs; a unified --rootfs always runs under such an overlay");
   cmd->add_option("--hostname", f->quick.hostname, "hostname (default: the id)");
   cmd->add_option("-e,--env", f->quick.env, "environment KEY=VALUE")->allow_extra_args(false);
   cmd->add_option("-v,--volume", f->quick.volumes, "bind mount SRC:DST[:ro]")

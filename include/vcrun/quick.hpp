@@ -44,6 +44,7 @@ void apply_resource_flags(ContainerSpec& spec, const ResourceFlags& flags);
 struct QuickOptions {
   std::vector<std::string> args;
   std::string rootfs;    // empty: the host's "/" under a private overlay
+  std::string upper;     // --upper: a persistent overlay upper (vcrun.upper) over the root
   std::string hostname;  // empty: the container id
   std::string cwd;
   std::vector<std::string> env;      // KEY=VALUE

@@ -253,6 +253,11 @@ struct VcrunExtensions {
   // address); empty: no address at all.
   std::optional<std::vector<std::string>> bind_allow;
   NetworkSpec network;                    // "network": {"mode", "ip", "bridge", "subnet"}
+  // A copy-on-write root (docs/unify.md): "lowers", read-only layers below root.path
+  // (uppermost first); "upper", the persistent directory holding the overlay's upper/ and
+  // work/ (default <bundle>/vcrun-upper/<id> when the root is an overlay).
+  std::vector<std::string> lowers;
+  std::string upper;
   bool operator==(const VcrunExtensions&) const = default;
 };
 

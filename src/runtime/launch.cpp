@@ -32,6 +32,7 @@
 #include "runtime/process/preserved_fds.hpp"
 #include "runtime/process/sync.hpp"
 #include "runtime/process/userns_join.hpp"
+#include "runtime/rootfs/cow_root.hpp"
 #include "runtime/security/capabilities.hpp"
 #include "runtime/security/lsm.hpp"
 #include "runtime/security/seccomp_listener.hpp"
@@ -156,6 +157,7 @@ class Launch {
   // The config copy and the root's plan; checks that need no kernel object yet.
   void prepare(const std::string& config_json) {
     plan_.no_pivot = opts_.no_pivot;
+    rootfs::refuse_writable_unified_binds(spec_);
     if (opts_.host_overlay) {
       // Quick mode: the host's "/" under a private overlay whose upper is a tmpfs in the
       // container's mount namespace; both directories live in the state directory.
@@ -165,7 +167,17 @@ class Launch {
       spec_.root.path = dir_ + "/rootfs";
       make_dirs(overlay.scratch, 0700);
       make_dirs(spec_.root.path, 0755);
+      if (!spec_.vcrun.upper.empty()) {  // quick mode's --upper: persistent, deliberately kept
+        overlay.upper = spec_.vcrun.upper + "/upper";
+        overlay.work = spec_.vcrun.upper + "/work";
+        rootfs::make_upper_dirs(overlay, spec_);
+      }
       plan_.overlay = std::move(overlay);
+    } else if (auto cow = rootfs::plan_cow_root(spec_, opts_.bundle, st().id, dir_ + "/scratch")) {
+      // A unified tree (or vcrun.lowers/upper): never the root itself, always an overlay.
+      if (!cow->scratch.empty()) make_dirs(cow->scratch, 0700);
+      rootfs::make_upper_dirs(*cow, spec_);
+      plan_.overlay = std::move(cow);
     }
     st().rootfs = spec_.root.path;
     write_file_atomic(dir_ + "/config.json", config_json, 0600);

@@ -111,6 +111,7 @@ std::string quick_config(const std::string& id, const QuickOptions& q,
   set_network_mode(spec, q.net, q.ip);
   set_quick_security(spec);
   if (q.init) spec.vcrun.init = true;
+  if (!q.upper.empty()) spec.vcrun.upper = absolute_root(q.upper);
   validate_spec(spec);
   return serialize_spec(spec).dump(2);
 }

@@ -197,6 +197,15 @@ VcrunExtensions parse_extensions(const Node& n) {
     x.network = parse_network(*net);
     if (auto b = net->get("bindAllow")) x.bind_allow = b->strings();
   }
+  if (auto l = n.get("lowers")) {
+    x.lowers = l->strings();
+    for (const auto& e : l->elements())
+      if (e.str().empty()) e.fail("must not be empty");
+  }
+  if (auto u = n.get("upper")) {
+    x.upper = u->str();
+    if (x.upper.empty()) u->fail("must not be empty");
+  }
   return x;
 }
 
@@ -310,6 +319,8 @@ ContainerSpec parse_spec(const std::string& json_text, const std::string& bundle
   if (auto a = top.get("annotations")) spec.annotations = a->string_map();
   if (auto l = top.get("linux")) spec.linux = spec_detail::parse_linux(*l);
   if (auto x = top.get("vcrun")) spec.vcrun = parse_extensions(*x);
+  for (auto& l : spec.vcrun.lowers) l = spec_detail::resolve_path(base, l);
+  if (!spec.vcrun.upper.empty()) spec.vcrun.upper = spec_detail::resolve_path(base, spec.vcrun.upper);
 
   validate_spec(spec);
   return spec;

@@ -258,6 +258,8 @@ json extensions_json(const VcrunExtensions& x) {
     put(n, "bridge", x.network.bridge);
     put(n, "subnet", x.network.subnet);
   }
+  if (!x.lowers.empty()) j["lowers"] = x.lowers;
+  if (!x.upper.empty()) j["upper"] = x.upper;
   return j;
 }
 

@@ -1,0 +1,148 @@
+// Planning and preparing copy-on-write roots over unified trees (docs/unify.md).
+#include "runtime/rootfs/cow_root.hpp"
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "base/fs_util.hpp"
+#include "base/text.hpp"
+#include "runtime/rootfs/mount_options.hpp"
+#include "vcrun/error.hpp"
+#include "vcrun/unify.hpp"
+
+namespace vcrun::rootfs {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string canonical_or_lexical(const std::string& p) {
+  std::error_code ec;
+  fs::path c = fs::weakly_canonical(p, ec);
+  return (ec ? fs::path(p).lexically_normal() : c).string();
+}
+
+// `inner` is `outer` or below it (both canonical).
+bool within(const std::string& inner, const std::string& outer) {
+  if (inner == outer) return true;
+  std::string o = outer.back() == '/' ? outer : outer + "/";
+  return inner.compare(0, o.size(), o) == 0;
+}
+
+void require_dir(const std::string& field, const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) throw SpecError(field, vcrun::quoted(path) + ": " + std::strerror(errno));
+  if (!S_ISDIR(st.st_mode)) throw SpecError(field, vcrun::quoted(path) + " is not a directory");
+}
+
+bool is_bind(const Mount& m) {
+  if (m.type == "bind") return true;
+  return std::any_of(m.options.begin(), m.options.end(),
+                     [](const std::string& o) { return o == "bind" || o == "rbind"; });
+}
+
+uint32_t container_root_on_host(const std::vector<IdMapping>& maps, uint32_t fallback) {
+  for (const auto& m : maps)
+    if (m.container_id == 0) return m.host_id;
+  return fallback;
+}
+
+bool new_user_namespace(const ContainerSpec& spec) {
+  return std::any_of(spec.linux.namespaces.begin(), spec.linux.namespaces.end(), [](const Namespace& n) {
+    return n.type == NamespaceType::user && n.path.empty();
+  });
+}
+
+}  // namespace
+
+std::string default_upper_dir(const std::string& bundle, const std::string& id) {
+  return bundle + "/vcrun-upper/" + id;
+}
+
+std::optional<Overlay> plan_cow_root(const ContainerSpec& spec, const std::string& bundle,
+                                     const std::string& id, const std::string& scratch) {
+  const VcrunExtensions& x = spec.vcrun;
+  std::vector<std::string> layers{spec.root.path};
+  layers.insert(layers.end(), x.lowers.begin(), x.lowers.end());
+  // root.path itself is checked where it always was (a missing one: nullopt here).
+  for (size_t i = 0; i < x.lowers.size(); ++i) require_dir(indexed("vcrun.lowers", i), x.lowers[i]);
+  bool unified = std::any_of(layers.begin(), layers.end(),
+                             [](const std::string& l) { return unified_tree_of(l).has_value(); });
+  if (!unified && x.lowers.empty() && x.upper.empty()) return std::nullopt;
+
+  Overlay o;
+  o.lowers = layers;
+  std::string dir = x.upper.empty() && !bundle.empty() ? default_upper_dir(bundle, id) : x.upper;
+  if (dir.empty()) {
+    o.scratch = scratch;  // quick mode without --upper: thrown away with the container
+    return o;
+  }
+  std::string field = x.upper.empty() ? "vcrun.upper (default " + vcrun::quoted(dir) + ")" : "vcrun.upper";
+  std::string udir = canonical_or_lexical(dir);
+  for (size_t i = 0; i < layers.size(); ++i) {
+    std::string layer = canonical_or_lexical(layers[i]);
+    std::string name = i == 0 ? "root.path" : indexed("vcrun.lowers", i - 1);
+    if (within(udir, layer) || within(layer, udir))
+      throw SpecError(field, vcrun::quoted(dir) + " overlaps " + name + " " + vcrun::quoted(layers[i]) +
+                                 ": the upper must lie outside every layer");
+  }
+  o.upper = dir + "/upper";
+  o.work = dir + "/work";
+  return o;
+}
+
+void make_upper_dirs(const Overlay& o, const ContainerSpec& spec) {
+  if (o.upper.empty()) return;
+  struct stat top;
+  if (::stat(o.lowers.front().c_str(), &top) != 0) throw_errno("stat " + o.lowers.front());
+  uid_t uid = top.st_uid;
+  gid_t gid = top.st_gid;
+  if (new_user_namespace(spec)) {
+    uid = container_root_on_host(spec.linux.uid_mappings, uid);
+    gid = container_root_on_host(spec.linux.gid_mappings, gid);
+  }
+  std::string parent = fs::path(o.upper).parent_path().string();
+  make_dirs(parent, 0700);
+  for (const auto& [path, mode] : {std::pair{o.upper, top.st_mode & 07777}, std::pair{o.work, 0700u}}) {
+    if (::mkdir(path.c_str(), 0700) != 0) {
+      if (errno == EEXIST) continue;  // the container's earlier changes: kept
+      throw_errno("vcrun.upper: mkdir " + path);
+    }
+    if (::chown(path.c_str(), uid, gid) != 0) throw_errno("vcrun.upper: chown " + path);
+    if (::chmod(path.c_str(), mode) != 0) throw_errno("vcrun.upper: chmod " + path);
+  }
+  // The parent too, so that a container root in a user namespace can reach them.
+  if (new_user_namespace(spec) && ::chown(parent.c_str(), uid, gid) != 0)
+    throw_errno("vcrun.upper: chown " + parent);
+}
+
+void refuse_unified_root(const ContainerSpec& spec) {
+  if (auto tree = unified_tree_of(spec.root.path))
+    throw SpecError("root.path", vcrun::quoted(spec.root.path) + " is in the unified tree " +
+                                     vcrun::quoted(*tree) +
+                                     " (vcrun unify), whose inodes other containers share: it "
+                                     "runs only as the lower layer of a copy-on-write overlay");
+}
+
+void refuse_writable_unified_binds(const ContainerSpec& spec) {
+  for (size_t i = 0; i < spec.mounts.size(); ++i) {
+    const Mount& m = spec.mounts[i];
+    if (!is_bind(m) || m.source.empty()) continue;
+    auto tree = unified_tree_of(m.source);
+    if (!tree) continue;
+    auto opts = mounts::parse_mount_options(m.options);
+    if ((opts.attr.set | opts.recursive_attr.set) & MOUNT_ATTR_RDONLY) continue;
+    throw SpecError(indexed("mounts", i) + ".source",
+                    vcrun::quoted(m.source) + " is in the unified tree " + vcrun::quoted(*tree) +
+                        " (vcrun unify), whose files other containers share: a writable bind "
+                        "would change them for all; add \"ro\"");
+  }
+}
+
+}  // namespace vcrun::rootfs

@@ -1,0 +1,40 @@
+// Copy-on-write roots: when a container's root must be an overlay (a unified tree, extra
+// lowers or an upper asked for in the "vcrun" object), its plan and its upper directory;
+// and the refusal of what would write into a unified tree around the overlay.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "runtime/rootfs/rootfs.hpp"
+#include "vcrun/spec.hpp"
+
+namespace vcrun::rootfs {
+
+// Where a bundle container's upper lives unless vcrun.upper says: beside config.json.
+std::string default_upper_dir(const std::string& bundle, const std::string& id);
+
+// The overlay for root.path (as the uppermost lower, vcrun.lowers below it), mounted over
+// root.path itself; nullopt when the root is used directly (nothing unified, no lowers, no
+// upper). Its upper is vcrun.upper, else default_upper_dir() for a bundle, else (quick
+// mode) a private tmpfs at `scratch`. Throws SpecError naming the field when a layer is
+// missing or the upper overlaps a layer. Creates nothing.
+std::optional<Overlay> plan_cow_root(const ContainerSpec& spec, const std::string& bundle,
+                                     const std::string& id, const std::string& scratch);
+
+// Makes `o`'s persistent upper and work directories if missing (deliberately kept by
+// delete: they hold the container's changes, for the next container of that id). A new
+// upper root gets the mode and owner of the uppermost lower's root, owned by the container's
+// root when the spec maps a new user namespace. No-op for a tmpfs upper.
+void make_upper_dirs(const Overlay& o, const ContainerSpec& spec);
+
+// The backstop rootfs::setup runs before using root.path directly: throws SpecError
+// naming root.path when it is (in) a unified tree. (Launch never plans that; a caller of
+// the library that builds its own Plan might.)
+void refuse_unified_root(const ContainerSpec& spec);
+
+// Refuses a writable bind mount whose source is in (or is) a unified tree: it would write
+// into inodes that other containers share. Throws SpecError naming mounts[i].source.
+void refuse_writable_unified_binds(const ContainerSpec& spec);
+
+}  // namespace vcrun::rootfs

@@ -1,0 +1,222 @@
+// Integration: containers on unified trees through the CLI: the copy-on-write overlay
+// (bundle, quick mode, vcrun.lowers/upper) and the refusal of a writable way around it.
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "integration/unify_util.hpp"
+#include "runtime/rootfs/rootfs.hpp"
+#include "support/harness.hpp"
+#include "vcrun/spec.hpp"
+
+using namespace vcrun::test;
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace vcrun::test::unify_util;
+
+namespace {
+
+std::string shared_text() { return "one inode for every container\n"; }
+
+// `vcrun spec --secure` with a writable root, so that writes reach the overlay.
+json writable_config(const std::vector<std::string>& args) {
+  auto config = default_config(args);
+  config["root"]["readonly"] = false;
+  return config;
+}
+
+// Two bundles whose rootfs hold the same /data/shared.txt, unified.
+std::pair<std::string, std::string> unified_bundles(const std::string& tag, const std::vector<std::string>& a_args,
+                                                    const std::vector<std::string>& b_args) {
+  auto a = make_bundle(unique_id(tag + "a"), writable_config(a_args));
+  auto b = make_bundle(unique_id(tag + "b"), writable_config(b_args));
+  for (auto& bundle : {a, b}) write_text(fs::path(bundle) / "rootfs/data/shared.txt", shared_text());
+  unify_json({"--index", (fs::path(work_dir()) / "unify-index").string(), a + "/rootfs", b + "/rootfs"});
+  REQUIRE(same_inode(a + "/rootfs/data/shared.txt", b + "/rootfs/data/shared.txt"));
+  return {a, b};
+}
+
+void set_args(const std::string& bundle, const std::vector<std::string>& args) {
+  auto path = fs::path(bundle) / "config.json";
+  auto config = json::parse(read_text(path));
+  config["process"]["args"] = args;
+  std::ofstream(path, std::ios::trunc) << config.dump(2);
+}
+
+}  // namespace
+
+TEST_CASE("a container writing to a unified file gets a private copy", "[integration]") {
+  if (!is_root()) {
+    WARN("SKIP: needs root");
+    return;
+  }
+  auto [a, b] = unified_bundles("cow", {"sh", "-c", "echo changed > /data/shared.txt && cat /data/shared.txt"},
+                                {"cat", "/data/shared.txt"});
+  fs::path host = fs::path(a) / "rootfs/data/shared.txt";
+  auto ino = lstat_of(host).st_ino;
+  auto links = lstat_of(host).st_nlink;
+  auto id = unique_id("cow");
+  auto r = run_vcrun({"run", "--bundle", a, id});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out == "changed\n");
+  // The shared inode and the other container keep the original.
+  CHECK(read_text(host) == shared_text());
+  CHECK(lstat_of(host).st_ino == ino);
+  CHECK(lstat_of(host).st_nlink == links);
+  auto other = run_vcrun({"run", "--bundle", b, unique_id("cow-other")});
+  INFO(other.err);
+  CHECK(other.status == 0);
+  CHECK(other.out == shared_text());
+  // The copy lives in the container's persistent upper beside config.json ...
+  fs::path upper = fs::path(a) / "vcrun-upper" / id / "upper/data/shared.txt";
+  CHECK(read_text(upper) == "changed\n");
+  // ... which the next container of that id gets back.
+  set_args(a, {"cat", "/data/shared.txt"});
+  auto again = run_vcrun({"run", "--bundle", a, id});
+  CHECK(again.out == "changed\n");
+}
+
+TEST_CASE("a container deleting a unified file hides it only for itself", "[integration]") {
+  if (!is_root()) {
+    WARN("SKIP: needs root");
+    return;
+  }
+  auto [a, b] = unified_bundles("rm", {"sh", "-c", "rm /data/shared.txt && test ! -e /data/shared.txt && echo gone"},
+                                {"cat", "/data/shared.txt"});
+  auto r = run_vcrun({"run", "--bundle", a, unique_id("rm")});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out == "gone\n");
+  CHECK(read_text(fs::path(a) / "rootfs/data/shared.txt") == shared_text());
+  auto other = run_vcrun({"run", "--bundle", b, unique_id("rm-other")});
+  CHECK(other.out == shared_text());
+}
+
+TEST_CASE("quick mode runs a unified --rootfs under an overlay, --upper keeps its writes", "[integration]") {
+  if (!is_root()) {
+    WARN("SKIP: needs root");
+    return;
+  }
+  auto [a, b] = unified_bundles("quick", {"true"}, {"true"});
+  fs::path host = fs::path(a) / "rootfs/data/shared.txt";
+  auto r = run_vcrun({"run", "--rm", "--rootfs", a + "/rootfs", "--", "sh", "-c",
+                      "echo q > /data/shared.txt && cat /data/shared.txt"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out == "q\n");
+  CHECK(read_text(host) == shared_text());
+  fs::path upper = fs::path(a) / "quick-upper";
+  auto u = run_vcrun({"run", "--rm", "--rootfs", a + "/rootfs", "--upper", upper.string(), "--", "sh", "-c",
+                      "echo kept > /data/shared.txt"});
+  INFO(u.err);
+  REQUIRE(u.status == 0);
+  CHECK(read_text(upper / "upper/data/shared.txt") == "kept\n");
+  CHECK(read_text(host) == shared_text());
+}
+
+TEST_CASE("a writable bind of a unified tree is refused, a read-only one runs", "[integration]") {
+  if (!is_root()) {
+    WARN("SKIP: needs root");
+    return;
+  }
+  auto [a, b] = unified_bundles("bind", {"true"}, {"true"});
+  auto config = default_config({"sh", "-c", "echo x > /mnt/data/shared.txt"});
+  config["mounts"].push_back({{"destination", "/mnt"}, {"type", "bind"}, {"source", a + "/rootfs"},
+                              {"options", {"rbind"}}});
+  auto bundle = make_bundle(unique_id("bind-rw"), config);
+  auto id = unique_id("bind-rw");
+  auto r = run_vcrun({"run", "--bundle", bundle, id});
+  CHECK(r.status != 0);
+  INFO(r.err);
+  CHECK(r.err.find("is in the unified tree") != std::string::npos);
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  auto n = config["mounts"].size() - 1;
+  CHECK(r.err.find("mounts[" + std::to_string(n) + "].source") != std::string::npos);
+  CHECK(read_text(fs::path(a) / "rootfs/data/shared.txt") == shared_text());
+  CHECK(run_vcrun({"state", id}).status != 0);  // nothing left behind
+
+  config["mounts"].back()["options"] = {"rbind", "ro"};
+  config["process"]["args"] = {"cat", "/mnt/data/shared.txt"};
+  auto ro = make_bundle(unique_id("bind-ro"), config);
+  auto ok = run_vcrun({"run", "--bundle", ro, unique_id("bind-ro")});
+  INFO(ok.err);
+  CHECK(ok.status == 0);
+  CHECK(ok.out == shared_text());
+}
+
+TEST_CASE("vcrun.lowers stack a shared base under the container's layer", "[integration]") {
+  if (!is_root()) {
+    WARN("SKIP: needs root");
+    return;
+  }
+  auto dir = fresh_dir("lowers");
+  write_text(dir / "base/etc/from-base", "base\n");
+  write_text(dir / "base/etc/both", "base\n");
+  auto config = writable_config({"sh", "-c", "cat /etc/from-base /etc/both; echo w > /etc/from-base"});
+  config["vcrun"]["lowers"] = {(dir / "base").string()};
+  auto bundle = make_bundle(unique_id("lowers"), config);
+  write_text(fs::path(bundle) / "rootfs/etc/both", "layer\n");
+  auto r = run_vcrun({"run", "--bundle", bundle, unique_id("lowers")});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out == "base\nlayer\n");
+  CHECK(read_text(dir / "base/etc/from-base") == "base\n");
+
+  // An upper inside a layer is refused before anything is made.
+  config["vcrun"]["upper"] = (dir / "base/inside").string();
+  auto bad = make_bundle(unique_id("lowers-bad"), config);
+  auto e = run_vcrun({"run", "--bundle", bad, unique_id("lowers-bad")});
+  CHECK(e.status != 0);
+  INFO(e.err);
+  CHECK(e.err.find("vcrun.upper") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "base/inside"));
+}
+
+TEST_CASE("the root filesystem code refuses a unified root without an overlay", "[integration]") {
+  if (!is_root()) {
+    WARN("SKIP: needs root");
+    return;
+  }
+  auto [a, b] = unified_bundles("plain", {"true"}, {"true"});
+  vcrun::ContainerSpec spec = vcrun::parse_spec(vcrun::default_spec_json(), a);
+  spec.root.path = a + "/rootfs";
+  int p[2];
+  REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::close(p[0]);
+    if (::unshare(CLONE_NEWNS) != 0) _exit(90);
+    try {
+      vcrun::rootfs::setup(spec, vcrun::rootfs::Plan{});  // no overlay planned
+    } catch (const std::exception& e) {
+      std::string m = e.what();
+      (void)!::write(p[1], m.data(), m.size());
+      _exit(2);
+    }
+    _exit(0);
+  }
+  ::close(p[1]);
+  std::string msg;
+  char buf[1024];
+  ssize_t n;
+  while ((n = ::read(p[0], buf, sizeof buf)) > 0) msg.append(buf, static_cast<size_t>(n));
+  ::close(p[0]);
+  int st = 0;
+  REQUIRE(::waitpid(child, &st, 0) == child);
+  CHECK(WIFEXITED(st));
+  CHECK(WEXITSTATUS(st) == 2);
+  CHECK(msg.rfind("root.path: \"" + a + "/rootfs\" is in the unified tree", 0) == 0);
+  CHECK(msg.find("copy-on-write overlay") != std::string::npos);
+  CHECK(msg.find('\n') == std::string::npos);
+}
