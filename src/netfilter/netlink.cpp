@@ -104,12 +104,16 @@ void Socket::request(nlmsghdr* msg, const std::string& what) {
   exchange(msg, [](const nlmsghdr*) {}, what);
 }
 
-void Socket::request_batch(const void* buf, size_t len, uint32_t first, uint32_t last,
-                           const std::string& what) {
-  send(buf, len, what);
+void Socket::check_ack(const nlmsghdr* h, const std::string& what) {
+  if (h->nlmsg_len < mnl_nlmsg_size(sizeof(nlmsgerr))) throw Error(what + ": truncated netlink ack", EBADMSG);
+  const auto* e = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(h));
+  if (e->error != 0) throw_ack(what, h, -e->error);
+}
+
+void Socket::receive(const std::function<bool(const nlmsghdr*)>& on_message,
+                     const std::string& what) {
   std::vector<char> in(MNL_SOCKET_BUFFER_SIZE);
-  uint32_t acked = 0, expected = last - first + 1;
-  while (acked < expected) {
+  for (;;) {
     ssize_t n = mnl_socket_recvfrom(sock_.get(), in.data(), in.size());
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -118,14 +122,20 @@ void Socket::request_batch(const void* buf, size_t len, uint32_t first, uint32_t
     int left = static_cast<int>(n);
     for (auto* h = reinterpret_cast<const nlmsghdr*>(in.data()); mnl_nlmsg_ok(h, left);
          h = mnl_nlmsg_next(h, &left)) {
-      if (h->nlmsg_seq < first || h->nlmsg_seq > last || h->nlmsg_pid != port_) continue;
-      if (h->nlmsg_type != NLMSG_ERROR) continue;
-      if (h->nlmsg_len < mnl_nlmsg_size(sizeof(nlmsgerr))) throw Error(what + ": truncated netlink ack", EBADMSG);
-      const auto* e = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(h));
-      if (e->error != 0) throw_ack(what, h, -e->error);
-      ++acked;
+      if (h->nlmsg_pid == port_ && on_message(h)) return;
     }
   }
+}
+
+void Socket::request_batch(const void* buf, size_t len, uint32_t first, uint32_t last,
+                           const std::string& what) {
+  send(buf, len, what);
+  uint32_t acked = 0, expected = last - first + 1;
+  receive([&](const nlmsghdr* h) {
+    if (h->nlmsg_seq < first || h->nlmsg_seq > last || h->nlmsg_type != NLMSG_ERROR) return false;
+    check_ack(h, what);
+    return ++acked == expected;
+  }, what);
 }
 
 void Socket::query(nlmsghdr* msg, bool dump, const std::function<void(const nlmsghdr*)>& each,
@@ -137,29 +147,16 @@ void Socket::query(nlmsghdr* msg, bool dump, const std::function<void(const nlms
 
 void Socket::exchange(nlmsghdr* msg, const std::function<void(const nlmsghdr*)>& each,
                       const std::string& what) {
-  msg->nlmsg_seq = next_seq();
+  const uint32_t seq = next_seq();
+  msg->nlmsg_seq = seq;
   send(msg, msg->nlmsg_len, what);
-  std::vector<char> in(MNL_SOCKET_BUFFER_SIZE);
-  for (;;) {
-    ssize_t n = mnl_socket_recvfrom(sock_.get(), in.data(), in.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw_errno(what);
-    }
-    int left = static_cast<int>(n);
-    for (auto* h = reinterpret_cast<const nlmsghdr*>(in.data()); mnl_nlmsg_ok(h, left);
-         h = mnl_nlmsg_next(h, &left)) {
-      if (h->nlmsg_seq != msg->nlmsg_seq || h->nlmsg_pid != port_) continue;
-      if (h->nlmsg_type == NLMSG_DONE) return;
-      if (h->nlmsg_type == NLMSG_ERROR) {
-        if (h->nlmsg_len < mnl_nlmsg_size(sizeof(nlmsgerr))) throw Error(what + ": truncated netlink ack", EBADMSG);
-        const auto* e = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(h));
-        if (e->error != 0) throw_ack(what, h, -e->error);
-        return;
-      }
-      each(h);
-    }
-  }
+  receive([&](const nlmsghdr* h) {
+    if (h->nlmsg_seq != seq) return false;
+    if (h->nlmsg_type == NLMSG_ERROR) check_ack(h, what);
+    if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) return true;
+    each(h);
+    return false;
+  }, what);
 }
 
 }  // namespace vcrun::netlink

@@ -60,6 +60,10 @@ class Socket {
   void open(int bus);
   void send(const void* buf, size_t len, const std::string& what);
   void exchange(nlmsghdr* msg, const std::function<void(const nlmsghdr*)>& each, const std::string& what);
+  // Reads the messages addressed to this socket until `on_message` returns true.
+  void receive(const std::function<bool(const nlmsghdr*)>& on_message, const std::string& what);
+  // Throws (with the kernel's extack text) when the NLMSG_ERROR message `h` is an error.
+  static void check_ack(const nlmsghdr* h, const std::string& what);
   std::unique_ptr<mnl_socket, Close> sock_;
   unsigned port_ = 0;
   uint32_t seq_ = 0;
