@@ -9,6 +9,7 @@ packages=(build-essential cmake ninja-build pkg-config
   clang man-db  # .ci/run: the clang lane and the install check (man -l)
   libclang-rt-14-dev  # tests/fuzz: libFuzzer and the sanitizer runtimes for clang 14
   jq  # tests/fault: builds the hostile configs
+  iproute2 nftables  # network tests: netns setup (ip) and the leftover-rule check (nft)
   podman conmon containerd crun
   qemu-system-x86 kmod cpio)
 missing=()
