@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "netfilter/ipv4.hpp"
+#include "spec_error_of.hpp"
 #include "vcrun/error.hpp"
 #include "vcrun/quick.hpp"
 #include "vcrun/spec.hpp"
@@ -18,16 +19,7 @@ json base() {
                          "linux": {"namespaces": [{"type": "mount"}, {"type": "network"}]}})");
 }
 
-std::string error_of(const std::string& patch) {
-  json j = base();
-  j.merge_patch(json::parse(patch));
-  try {
-    parse_spec(j.dump(), "/bundle");
-  } catch (const SpecError& e) {
-    return e.what();
-  }
-  return "<accepted>";
-}
+std::string error_of(const std::string& patch) { return test::spec_error_of(base(), patch); }
 
 // quick_config's error for `run --net NET --ip IP -- true`; "<accepted>" when it has none.
 std::string flag_error(const std::string& net, const std::string& ip) {

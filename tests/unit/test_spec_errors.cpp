@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "spec_error_of.hpp"
 #include "vcrun/error.hpp"
 #include "vcrun/spec.hpp"
 
@@ -17,17 +18,7 @@ json base() {
                          "linux": {"namespaces": [{"type": "mount"}, {"type": "pid"}]}})");
 }
 
-// Applies an RFC 7386 merge patch to the valid base (null deletes a key, arrays replace).
-std::string error_of(const std::string& patch) {
-  json j = base();
-  j.merge_patch(json::parse(patch));
-  try {
-    parse_spec(j.dump(), "/bundle");
-  } catch (const SpecError& e) {
-    return e.what();
-  }
-  return "<accepted>";
-}
+std::string error_of(const std::string& patch) { return test::spec_error_of(base(), patch); }
 
 struct Case {
   const char* patch;
