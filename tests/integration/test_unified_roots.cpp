@@ -86,6 +86,27 @@ TEST_CASE("a container writing to a unified file gets a private copy", "[integra
   CHECK(again.out == "changed\n");
 }
 
+TEST_CASE("a container in a user namespace writes to its unified root's upper", "[integration]") {
+  if (!is_root()) {
+    WARN("SKIP: needs root");
+    return;
+  }
+  auto [a, b] = unified_bundles("userns", {"sh", "-c", "echo mine > /new.txt && cat /new.txt"},
+                                {"true"});
+  auto path = fs::path(a) / "config.json";
+  auto config = json::parse(read_text(path));
+  config["linux"]["namespaces"].push_back({{"type", "user"}});
+  config["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}};
+  config["linux"]["gidMappings"] = {{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}};
+  std::ofstream(path, std::ios::trunc) << config.dump(2);
+  // The container's root (host uid 100000) must cross <bundle>/vcrun-upper to mount it.
+  auto r = run_vcrun({"run", "--bundle", a, unique_id("userns")});
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK(r.out == "mine\n");
+  CHECK(!fs::exists(fs::path(b) / "rootfs/new.txt"));
+}
+
 TEST_CASE("a container deleting a unified file hides it only for itself", "[integration]") {
   if (!is_root()) {
     WARN("SKIP: needs root");

@@ -108,7 +108,10 @@ void make_upper_dirs(const Overlay& o, const ContainerSpec& spec) {
     gid = container_root_on_host(spec.linux.gid_mappings, gid);
   }
   std::string parent = fs::path(o.upper).parent_path().string();
-  make_dirs(parent, 0700);
+  // Directories above it (<bundle>/vcrun-upper) only need to be crossed, also by a
+  // container root in a user namespace: 0711; the container's own one is 0700.
+  make_dirs(parent, 0711);
+  if (::chmod(parent.c_str(), 0700) != 0) throw_errno("vcrun.upper: chmod " + parent);
   for (const auto& [path, mode] : {std::pair{o.upper, top.st_mode & 07777}, std::pair{o.work, 0700u}}) {
     if (::mkdir(path.c_str(), 0700) != 0) {
       if (errno == EEXIST) continue;  // the container's earlier changes: kept
