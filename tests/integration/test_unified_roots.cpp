@@ -2,10 +2,7 @@
 // (bundle, quick mode, vcrun.lowers/upper) and the refusal of a writable way around it.
 #include <catch2/catch.hpp>
 
-#include <fcntl.h>
-#include <sched.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -14,9 +11,7 @@
 #include <vector>
 
 #include "integration/unify_util.hpp"
-#include "runtime/rootfs/rootfs.hpp"
 #include "support/harness.hpp"
-#include "vcrun/spec.hpp"
 
 using namespace vcrun::test;
 namespace fs = std::filesystem;
@@ -201,43 +196,4 @@ TEST_CASE("vcrun.lowers stack a shared base under the container's layer", "[inte
   INFO(e.err);
   CHECK(e.err.find("vcrun.upper") != std::string::npos);
   CHECK_FALSE(fs::exists(dir / "base/inside"));
-}
-
-TEST_CASE("the root filesystem code refuses a unified root without an overlay", "[integration]") {
-  if (!is_root()) {
-    WARN("SKIP: needs root");
-    return;
-  }
-  auto [a, b] = unified_bundles("plain", {"true"}, {"true"});
-  vcrun::ContainerSpec spec = vcrun::parse_spec(vcrun::default_spec_json(), a);
-  spec.root.path = a + "/rootfs";
-  int p[2];
-  REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
-  pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    ::close(p[0]);
-    if (::unshare(CLONE_NEWNS) != 0) _exit(90);
-    try {
-      vcrun::rootfs::setup(spec, vcrun::rootfs::Plan{});  // no overlay planned
-    } catch (const std::exception& e) {
-      std::string m = e.what();
-      (void)!::write(p[1], m.data(), m.size());
-      _exit(2);
-    }
-    _exit(0);
-  }
-  ::close(p[1]);
-  std::string msg;
-  char buf[1024];
-  ssize_t n;
-  while ((n = ::read(p[0], buf, sizeof buf)) > 0) msg.append(buf, static_cast<size_t>(n));
-  ::close(p[0]);
-  int st = 0;
-  REQUIRE(::waitpid(child, &st, 0) == child);
-  CHECK(WIFEXITED(st));
-  CHECK(WEXITSTATUS(st) == 2);
-  CHECK(msg.rfind("root.path: \"" + a + "/rootfs\" is in the unified tree", 0) == 0);
-  CHECK(msg.find("copy-on-write overlay") != std::string::npos);
-  CHECK(msg.find('\n') == std::string::npos);
 }

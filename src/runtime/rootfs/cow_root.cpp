@@ -41,12 +41,6 @@ void require_dir(const std::string& field, const std::string& path) {
   if (!S_ISDIR(st.st_mode)) throw SpecError(field, vcrun::quoted(path) + " is not a directory");
 }
 
-bool is_bind(const Mount& m) {
-  if (m.type == "bind") return true;
-  return std::any_of(m.options.begin(), m.options.end(),
-                     [](const std::string& o) { return o == "bind" || o == "rbind"; });
-}
-
 uint32_t container_root_on_host(const std::vector<IdMapping>& maps, uint32_t fallback) {
   for (const auto& m : maps)
     if (m.container_id == 0) return m.host_id;
@@ -125,22 +119,15 @@ void make_upper_dirs(const Overlay& o, const ContainerSpec& spec) {
     throw_errno("vcrun.upper: chown " + parent);
 }
 
-void refuse_unified_root(const ContainerSpec& spec) {
-  if (auto tree = unified_tree_of(spec.root.path))
-    throw SpecError("root.path", vcrun::quoted(spec.root.path) + " is in the unified tree " +
-                                     vcrun::quoted(*tree) +
-                                     " (vcrun unify), whose inodes other containers share: it "
-                                     "runs only as the lower layer of a copy-on-write overlay");
-}
-
 void refuse_writable_unified_binds(const ContainerSpec& spec) {
   for (size_t i = 0; i < spec.mounts.size(); ++i) {
     const Mount& m = spec.mounts[i];
-    if (!is_bind(m) || m.source.empty()) continue;
+    if (m.source.empty()) continue;
+    auto opts = mounts::parse_mount_options(m.options);
+    if ((m.type != "bind" && !opts.bind) || ((opts.attr.set | opts.recursive_attr.set) & MOUNT_ATTR_RDONLY))
+      continue;  // only a writable bind needs the (syscall-costly) unified-tree lookup
     auto tree = unified_tree_of(m.source);
     if (!tree) continue;
-    auto opts = mounts::parse_mount_options(m.options);
-    if ((opts.attr.set | opts.recursive_attr.set) & MOUNT_ATTR_RDONLY) continue;
     throw SpecError(indexed("mounts", i) + ".source",
                     vcrun::quoted(m.source) + " is in the unified tree " + vcrun::quoted(*tree) +
                         " (vcrun unify), whose files other containers share: a writable bind "

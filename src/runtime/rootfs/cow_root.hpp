@@ -28,11 +28,6 @@ std::optional<Overlay> plan_cow_root(const ContainerSpec& spec, const std::strin
 // root when the spec maps a new user namespace. No-op for a tmpfs upper.
 void make_upper_dirs(const Overlay& o, const ContainerSpec& spec);
 
-// The backstop rootfs::setup runs before using root.path directly: throws SpecError
-// naming root.path when it is (in) a unified tree. (Launch never plans that; a caller of
-// the library that builds its own Plan might.)
-void refuse_unified_root(const ContainerSpec& spec);
-
 // Refuses a writable bind mount whose source is in (or is) a unified tree: it would write
 // into inodes that other containers share. Throws SpecError naming mounts[i].source.
 void refuse_writable_unified_binds(const ContainerSpec& spec);

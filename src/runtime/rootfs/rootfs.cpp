@@ -16,7 +16,6 @@
 
 #include "base/fd.hpp"
 #include "base/fs_util.hpp"
-#include "runtime/rootfs/cow_root.hpp"
 #include "runtime/rootfs/mount_api.hpp"
 #include "runtime/rootfs/mount_options.hpp"
 #include "runtime/rootfs/paths.hpp"
@@ -241,12 +240,11 @@ void setup(const ContainerSpec& spec, const Plan& plan,
   require_own_mount_namespace();
   isolate_from_host(spec);
 
-  if (plan.overlay) {
+  // A unified root.path always comes with an overlay: launch plans it (cow_root.hpp).
+  if (plan.overlay)
     mount_overlay_root(spec, *plan.overlay);
-  } else {
-    refuse_unified_root(spec);
+  else
     bind_root_onto_itself(spec);
-  }
   // Opened after step 2 so that it is the root of the new mount, not the directory below.
   UniqueFd root = open_dir(spec.root.path, "root.path");
 
