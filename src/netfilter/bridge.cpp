@@ -95,8 +95,14 @@ BridgeAttachment attach_bridge(const BridgeRequest& req, int netns_fd,
 void detach_bridge(const BridgeAttachment& a, const std::string& id) {
   Leases leases(a.leases);
   netlink::Socket nl(NETLINK_ROUTE);
-  netlink::delete_link(nl, a.veth);
-  if (auto ip = parse_ipv4(a.ip)) leases.release(a.bridge, *ip, id);
+  // The record is saved before the lease is taken: killed in between, the container never
+  // held the address, which another may hold by now, with the veth named after it.
+  auto ip = parse_ipv4(a.ip);
+  auto holder = ip ? leases.holder(a.bridge, *ip) : std::nullopt;
+  if (!holder || holder->empty() || *holder == id) {
+    netlink::delete_link(nl, a.veth);
+    if (ip) leases.release(a.bridge, *ip, id);
+  }
   if (leases.count(a.bridge)) return;
   nat::remove_masquerade(a.bridge);
   if (leases.made_bridge(a.bridge)) netlink::delete_link(nl, a.bridge);

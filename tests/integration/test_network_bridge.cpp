@@ -17,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <thread>
 
@@ -322,6 +323,35 @@ TEST_CASE("bridge mode: delete --force of a container with a corrupt state.json 
   auto del = run_vcrun({"delete", "--force", id});
   INFO(del.err);
   CHECK(del.status == 0);
+  CHECK(links() == links_before);
+  CHECK(leases() == "");
+  CHECK(nft_ruleset() == "");
+}
+
+TEST_CASE("bridge mode: delete --force of a container killed before its lease leaves the address of another alone",
+          "[integration]") {
+  if (!is_root() || !have_tools()) return;
+  Netns host("holder");
+  Inside in(host);
+  std::string links_before = links();
+  std::string x = unique_id("brx"), y = unique_id("bry");
+  must(run_vcrun_detached({"run", "--detach", "--bundle", make_bundle(y, bridge_config({"sleep", "60"})), y}), "run y");
+  REQUIRE(leases().find("vcrun0/10.217.0.2\n") != std::string::npos);
+  // x as if killed after saving its bridge entry and before taking the lease, whose
+  // address y took meanwhile: x's record names y's address and veth, x holds no lease.
+  must(run_vcrun_detached({"run", "--detach", "--bundle", make_bundle(x, default_config({"sleep", "60"})), x}), "run x");
+  fs::path state = runtime_root() + "/" + x + "/state.json";
+  json st = json::parse(must(run({"/bin/cat", state.string()}), "read x's state"));
+  st["teardown"].push_back({{"bridgeLink", {{"leases", runtime_root() + "/.network"}, {"bridge", "vcrun0"},
+                                            {"subnet", "10.217.0.0/16"}, {"ip", "10.217.0.2"},
+                                            {"veth", "vb0ad90002"}}}});
+  std::ofstream(state, std::ios::trunc) << st.dump();
+  auto del = run_vcrun({"delete", "--force", x});
+  INFO(del.err);
+  CHECK(del.status == 0);
+  CHECK(links().find("vb0ad90002\n") != std::string::npos);          // y keeps its veth ...
+  CHECK(leases().find("vcrun0/10.217.0.2\n") != std::string::npos);  // ... and its lease
+  CHECK(run_vcrun({"delete", "--force", y}).status == 0);
   CHECK(links() == links_before);
   CHECK(leases() == "");
   CHECK(nft_ruleset() == "");
