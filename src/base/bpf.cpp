@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <spdlog/spdlog.h>
+
 #include "vcrun/error.hpp"
 
 namespace vcrun::bpf {
@@ -145,6 +147,26 @@ std::string program_name(uint32_t id) {
   attr.info.info = reinterpret_cast<uint64_t>(&info);
   if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) != 0) return "";
   return std::string(info.name, strnlen(info.name, sizeof info.name));
+}
+
+std::vector<uint32_t> attached_named(int cgroup_fd, bpf_attach_type type, const std::string& name) {
+  std::vector<uint32_t> ids;
+  auto attached = query(cgroup_fd, type, 64);
+  if (!attached) return ids;
+  for (uint32_t id : attached->ids)
+    if (program_name(id) == name) ids.push_back(id);
+  return ids;
+}
+
+void detach_own(int cgroup_fd, const OwnProgram& p, const std::string& path) {
+  for (uint32_t id : attached_named(cgroup_fd, p.type, p.name)) {
+    int err = detach(cgroup_fd, id, p.type);
+    if (err != 0 && err != ENOENT) spdlog::warn("detaching {} ({}) from {}: {}", p.name, id, path, std::strerror(err));
+  }
+}
+
+void detach_all_own(int cgroup_fd, const std::string& path) {
+  for (const auto& p : {kDeviceProgram, kBind4Program, kBind6Program}) detach_own(cgroup_fd, p, path);
 }
 
 }  // namespace vcrun::bpf

@@ -76,4 +76,25 @@ std::optional<Attached> query(int cgroup_fd, bpf_attach_type type, uint32_t max)
 // The name of the program with kernel id `id` ("" when it is gone meanwhile).
 std::string program_name(uint32_t id);
 
+// The ids of the programs named `name` attached to the cgroup directory `cgroup_fd` itself
+// at hook `type`.
+std::vector<uint32_t> attached_named(int cgroup_fd, bpf_attach_type type, const std::string& name);
+
+// The programs vcrun attaches to a container's own cgroup, by hook and name: how it tells
+// them from others' programs there.
+struct OwnProgram {
+  bpf_attach_type type;
+  const char* name;
+};
+inline constexpr OwnProgram kDeviceProgram{BPF_CGROUP_DEVICE, "vcrun_dev"};
+inline constexpr OwnProgram kBind4Program{BPF_CGROUP_INET4_BIND, "vcrun_bind4"};
+inline constexpr OwnProgram kBind6Program{BPF_CGROUP_INET6_BIND, "vcrun_bind6"};
+
+// Detaches `p` from the cgroup directory `cgroup_fd` (every copy; `path` names the cgroup in
+// log lines). Best effort: what is gone already is not an error.
+void detach_own(int cgroup_fd, const OwnProgram& p, const std::string& path);
+// Detaches every program vcrun attaches to a container's cgroup (a cgroup that outlives the
+// container must not keep them).
+void detach_all_own(int cgroup_fd, const std::string& path);
+
 }  // namespace vcrun::bpf

@@ -15,6 +15,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/bpf.hpp"
 #include "base/fs_util.hpp"
 #include "cgroup/apply.hpp"
 #include "cgroup/cpu_planner.hpp"
@@ -221,13 +222,13 @@ void remove_made_dirs(const std::vector<std::string>& dirs) {
 void destroy(const std::string& path, bool created) {
   if (path.empty()) return;
   if (!created) {
-    // Not vcrun's: empty it of the container's processes, take back vcrun's device program
-    // (the next container's would apply on top of it), keep the directory.
+    // Not vcrun's: empty it of the container's processes, take back vcrun's device and bind
+    // programs (the next container's would apply on top of them), keep the directory.
     if (exists(path)) {
       if (is_frozen(path)) set_frozen(path, false);
       kill_all(path);
       UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-      if (fd) detach_device_programs(fd.get(), path);
+      if (fd) bpf::detach_all_own(fd.get(), path);
       spdlog::debug("cgroup: kept {}: it existed before the container", path);
     }
     plan_store::remove(path);

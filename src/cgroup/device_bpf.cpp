@@ -158,7 +158,7 @@ UniqueFd load_program(const std::vector<bpf_insn>& program, const std::string& n
 }  // namespace
 
 UniqueFd load_device_program(const std::vector<bpf_insn>& program, const std::string& what) {
-  return load_program(program, "vcrun_dev", what);
+  return load_program(program, bpf::kDeviceProgram.name, what);
 }
 
 bool ensure_inherited_default_program(int parent_fd, const std::string& parent_path) {
@@ -186,21 +186,10 @@ bool ensure_inherited_default_program(int parent_fd, const std::string& parent_p
 
 void attach_device_program(int cgroup_fd, const std::vector<bpf_insn>& program,
                            const std::string& cgroup_path) {
-  UniqueFd prog = load_program(program, "vcrun_dev", cgroup_path);
+  UniqueFd prog = load_program(program, bpf::kDeviceProgram.name, cgroup_path);
   if (int err = bpf::attach(cgroup_fd, prog.get(), BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI))
     throw_errno("linux.resources.devices: attaching the device BPF program to " + cgroup_path, err);
   spdlog::debug("cgroup: device program ({} instructions) attached to {}", program.size(), cgroup_path);
-}
-
-void detach_device_programs(int cgroup_fd, const std::string& cgroup_path) {
-  auto attached = bpf::query(cgroup_fd, BPF_CGROUP_DEVICE, 64);
-  if (!attached) return;
-  for (uint32_t id : attached->ids) {
-    if (bpf::program_name(id) != "vcrun_dev") continue;
-    int err = bpf::detach(cgroup_fd, id, BPF_CGROUP_DEVICE);
-    if (err != 0 && err != ENOENT)
-      spdlog::debug("cgroup: detaching device program {} from {}: {}", id, cgroup_path, std::strerror(err));
-  }
 }
 
 }  // namespace vcrun::cgroup

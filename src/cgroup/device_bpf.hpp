@@ -56,8 +56,4 @@ UniqueFd load_device_program(const std::vector<bpf_insn>& program, const std::st
 void attach_device_program(int cgroup_fd, const std::vector<bpf_insn>& program,
                            const std::string& cgroup_path);
 
-// Detaches the programs attach_device_program put on the cgroup directory `cgroup_fd`: for
-// a cgroup that outlives the container (one vcrun did not create). Best effort.
-void detach_device_programs(int cgroup_fd, const std::string& cgroup_path);
-
 }  // namespace vcrun::cgroup

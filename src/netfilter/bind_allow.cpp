@@ -21,9 +21,6 @@ namespace {
 using bpf::R0, bpf::R1, bpf::R2, bpf::R3, bpf::R4, bpf::R5, bpf::R6;
 
 constexpr const char* kField = "vcrun.network.bindAllow";
-// Program names: how detach and replace tell vcrun's programs from others on the cgroup.
-constexpr const char* kName4 = "vcrun_bind4";
-constexpr const char* kName6 = "vcrun_bind6";
 
 // struct bpf_sock_addr: user_ip4 and user_ip6[4] hold the address in network byte order,
 // and a bind program may write them (4-byte stores only).
@@ -89,15 +86,6 @@ std::vector<bpf_insn> deny_all() {
 std::string what(const std::string& cgroup_path) { return "the bind allowlist program for " + cgroup_path; }
 
 // The programs named `name` attached to the cgroup itself at `type`.
-std::vector<uint32_t> ours(int cgroup_fd, bpf_attach_type type, const char* name) {
-  std::vector<uint32_t> ids;
-  auto attached = bpf::query(cgroup_fd, type, 64);
-  if (!attached) return ids;
-  for (uint32_t id : attached->ids)
-    if (bpf::program_name(id) == name) ids.push_back(id);
-  return ids;
-}
-
 void detach_ids(int cgroup_fd, const std::vector<uint32_t>& ids, bpf_attach_type type, const std::string& path) {
   for (uint32_t id : ids) {
     int err = bpf::detach(cgroup_fd, id, type);
@@ -106,8 +94,10 @@ void detach_ids(int cgroup_fd, const std::vector<uint32_t>& ids, bpf_attach_type
   }
 }
 
-void attach_one(int cgroup_fd, int prog_fd, bpf_attach_type type, const char* name, const std::string& path) {
-  auto old = ours(cgroup_fd, type, name);
+void attach_one(int cgroup_fd, int prog_fd, const bpf::OwnProgram& p, const std::string& path) {
+  const auto type = p.type;
+  const char* name = p.name;
+  auto old = bpf::attached_named(cgroup_fd, type, name);
   if (!old.empty()) {
     int err = bpf::replace(cgroup_fd, prog_fd, old.front(), type);
     if (err == 0) {
@@ -224,7 +214,7 @@ std::vector<bpf_insn> generate_bind6_program(const BindAllowList& list) {
 
 UniqueFd load_bind_program(const std::vector<bpf_insn>& program, bpf_attach_type type, const std::string& what) {
   try {
-    return bpf::load(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, program, type == BPF_CGROUP_INET4_BIND ? kName4 : kName6,
+    return bpf::load(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, program, (type == BPF_CGROUP_INET4_BIND ? bpf::kBind4Program : bpf::kBind6Program).name,
                      what, type);
   } catch (const Error& e) {
     throw e.with_context(kField);
@@ -239,14 +229,9 @@ BindPrograms load_bind_allow(const BindAllowList& list, const std::string& cgrou
 }
 
 void attach_bind_allow(int cgroup_fd, const BindPrograms& programs, const std::string& cgroup_path) {
-  attach_one(cgroup_fd, programs.bind4.get(), BPF_CGROUP_INET4_BIND, kName4, cgroup_path);
-  attach_one(cgroup_fd, programs.bind6.get(), BPF_CGROUP_INET6_BIND, kName6, cgroup_path);
+  attach_one(cgroup_fd, programs.bind4.get(), bpf::kBind4Program, cgroup_path);
+  attach_one(cgroup_fd, programs.bind6.get(), bpf::kBind6Program, cgroup_path);
   spdlog::debug("bind allowlist attached to {}", cgroup_path);
-}
-
-void detach_bind_allow(int cgroup_fd, const std::string& cgroup_path) {
-  detach_ids(cgroup_fd, ours(cgroup_fd, BPF_CGROUP_INET4_BIND, kName4), BPF_CGROUP_INET4_BIND, cgroup_path);
-  detach_ids(cgroup_fd, ours(cgroup_fd, BPF_CGROUP_INET6_BIND, kName6), BPF_CGROUP_INET6_BIND, cgroup_path);
 }
 
 }  // namespace vcrun::netfilter

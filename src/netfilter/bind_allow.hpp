@@ -54,11 +54,10 @@ BindPrograms load_bind_allow(const BindAllowList& list, const std::string& cgrou
 // ancestors keep applying, and a bind must pass all). Programs this function attached
 // before are replaced in place (BPF_F_REPLACE), so a live update never leaves the cgroup
 // without a list. The attachment lives as long as the cgroup (rmdir releases it), whoever
-// holds the fds. Throws Error naming vcrun.network.bindAllow.
+// holds the fds; cgroup::destroy detaches them from a cgroup that outlives the container.
+// Throws Error naming vcrun.network.bindAllow.
 void attach_bind_allow(int cgroup_fd, const BindPrograms& programs, const std::string& cgroup_path);
 
-// Detaches what attach_bind_allow put on the cgroup directory `cgroup_fd`. Best effort.
-void detach_bind_allow(int cgroup_fd, const std::string& cgroup_path);
 
 // Loads one program without attaching it: the verifier's verdict (tests use it).
 UniqueFd load_bind_program(const std::vector<bpf_insn>& program, bpf_attach_type type, const std::string& what);

@@ -220,13 +220,12 @@ class Launch {
   }
 
   // The bind allowlist (vcrun.network.bindAllow) on the cgroup, before any process is in
-  // it: loaded (verified) first, recorded, then attached.
+  // it: loaded (verified) first, then attached. Nothing to record: the programs go with a
+  // cgroup vcrun removes, and cgroup::destroy detaches them from one it keeps.
   void allow_binds() {
     if (!spec_.vcrun.bind_allow) return;
     auto list = netfilter::parse_bind_allow(*spec_.vcrun.bind_allow, "vcrun.network.bindAllow");
     auto programs = netfilter::load_bind_allow(list, cgroup_->path());
-    st().teardown.record(state::MadeBindAllow{cgroup_->path()});
-    store_.save(st());
     netfilter::attach_bind_allow(cgroup_->dir_fd(), programs, cgroup_->path());
   }
 

@@ -51,9 +51,6 @@ void Runtime::update(const std::string& id, const ContainerSpec& changes) {
   limits.vcrun.bind_allow.reset();
   if (!binds || !(limits == ContainerSpec{})) cgroup::update_container(id, st.cgroup_path, limits);
   if (binds) {
-    // record() keeps one entry per kind: a container that had a list keeps its entry.
-    st.teardown.record(state::MadeBindAllow{st.cgroup_path});
-    store.save(st);
     UniqueFd cg(::open(st.cgroup_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!cg) throw_errno("open cgroup " + st.cgroup_path);
     netfilter::attach_bind_allow(cg.get(), *binds, st.cgroup_path);

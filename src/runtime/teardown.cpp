@@ -1,7 +1,6 @@
 // Undoing a container from its teardown record (runtime/state/teardown.hpp).
 #include "runtime/teardown.hpp"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -11,38 +10,18 @@
 
 #include <spdlog/spdlog.h>
 
-#include "base/fd.hpp"
 #include "cgroup/container_cgroup.hpp"
-#include "netfilter/bind_allow.hpp"
 #include "netfilter/bridge.hpp"
 
 namespace vcrun {
 
 namespace {
 
-// Whether the record holds a cgroup at `path` that vcrun created (and so removes).
-bool removes_cgroup(const state::Teardown& t, const std::string& path) {
-  for (const auto& m : t.made)
-    if (auto* c = std::get_if<state::MadeCgroup>(&m); c && c->path == path && c->created) return true;
-  return false;
-}
-
 struct Undo {
-  const state::Teardown& record;
   const std::string& id;
   void operator()(const state::MadeCgroup& c) const { cgroup::destroy(c.path, c.created); }
   void operator()(const state::MadeCgroupDirs& d) const { cgroup::remove_made_dirs(d.dirs); }
   void operator()(const state::MadeHooksCgroup& h) const { cgroup::destroy(h.path); }
-  void operator()(const state::MadeBindAllow& b) const {
-    // A cgroup vcrun removes (recorded before this entry, so undone after it) takes its
-    // programs along.
-    if (removes_cgroup(record, b.cgroup)) return;
-    // One that stays loses them, once its processes are gone: none may bind while the list
-    // is off.
-    cgroup::kill_all(b.cgroup);
-    UniqueFd fd(::open(b.cgroup.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (fd) netfilter::detach_bind_allow(fd.get(), b.cgroup);
-  }
   void operator()(const state::MadeBridgeLink& b) const {
     net::detach_bridge({b.leases, b.bridge, b.subnet, b.ip, b.veth}, id);
   }
@@ -63,7 +42,7 @@ void tear_down(const state::Store& store, const state::ContainerState& st,
   std::exception_ptr first;
   auto undo = [&](const state::Made& m) {
     try {
-      std::visit(Undo{st.teardown, st.id}, m);
+      std::visit(Undo{st.id}, m);
     } catch (const std::exception& e) {
       spdlog::warn("{}: {}", st.id, e.what());
       if (!first) first = std::current_exception();

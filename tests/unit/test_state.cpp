@@ -122,5 +122,14 @@ TEST_CASE("state written before the teardown record gets one from its cgroup fie
          R"("rootfs":"/r","cgroupPath":"","created":"now","annotations":{},"teardown":[{"veth":"x"}]})";
   CHECK_THROWS_WITH(store.load("old"), Catch::Matchers::Contains("corrupt state") &&
                                            Catch::Matchers::Contains("unknown teardown entry"));
+  // A bind allowlist entry (vcrun before cgroup::destroy detached the programs) is read and
+  // dropped: the cgroup entry undoes it now.
+  std::ofstream(store.dir("old") + "/state.json")
+      << R"({"id":"old","bundle":"/b","ociVersion":"1.2.0","pid":0,"pidStartTime":0,"started":false,)"
+         R"("rootfs":"/r","cgroupPath":"/sys/fs/cgroup/x","created":"now","annotations":{},)"
+         R"("teardown":[{"cgroup":{"path":"/sys/fs/cgroup/x","created":false}},{"bindAllow":{"cgroup":"/sys/fs/cgroup/x"}}]})";
+  made = store.load("old").teardown.made;
+  REQUIRE(made.size() == 1);
+  CHECK(std::get<MadeCgroup>(made[0]).path == "/sys/fs/cgroup/x");
   std::filesystem::remove_all(store.root());
 }

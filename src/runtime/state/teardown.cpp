@@ -1,5 +1,6 @@
 // The teardown record's JSON form: [{"cgroupDirs": [...]}, {"cgroup": {...}},
-// {"hooksCgroup": "..."}, {"bindAllow": {"cgroup": "..."}}, ...].
+// {"hooksCgroup": "..."}, {"bridgeLink": {...}}]. A "bindAllow" entry of
+// an older vcrun is read and dropped: cgroup::destroy now detaches the bind programs.
 #include "runtime/state/teardown.hpp"
 
 #include <stdexcept>
@@ -30,7 +31,6 @@ struct ToJson {
     return {{"cgroup", {{"path", c.path}, {"created", c.created}}}};
   }
   nlohmann::json operator()(const MadeHooksCgroup& h) const { return {{"hooksCgroup", h.path}}; }
-  nlohmann::json operator()(const MadeBindAllow& b) const { return {{"bindAllow", {{"cgroup", b.cgroup}}}}; }
   nlohmann::json operator()(const MadeBridgeLink& b) const {
     return {{"bridgeLink",
              {{"leases", b.leases}, {"bridge", b.bridge}, {"subnet", b.subnet}, {"ip", b.ip}, {"veth", b.veth}}}};
@@ -56,7 +56,7 @@ Teardown teardown_from_json(const nlohmann::json& j) {
     } else if (entry.contains("hooksCgroup")) {
       t.made.emplace_back(MadeHooksCgroup{entry.at("hooksCgroup").get<std::string>()});
     } else if (entry.contains("bindAllow")) {
-      t.made.emplace_back(MadeBindAllow{entry.at("bindAllow").at("cgroup").get<std::string>()});
+      // Nothing to undo of its own (see above).
     } else if (entry.contains("bridgeLink")) {
       const auto& b = entry.at("bridgeLink");
       t.made.emplace_back(MadeBridgeLink{b.at("leases").get<std::string>(), b.at("bridge").get<std::string>(),

@@ -28,13 +28,6 @@ struct MadeHooksCgroup {
   std::string path;
 };
 
-// The bind allowlist programs (vcrun.network.bindAllow) attached to the container's cgroup
-// `cgroup`: they go with a cgroup vcrun removes, but a linux.cgroupsPath cgroup that
-// outlives the container must lose them.
-struct MadeBindAllow {
-  std::string cgroup;
-};
-
 // Bridge mode (netfilter/bridge.hpp): the host end of the veth pair, the address lease in
 // `leases`, and with the last container of the bridge, the bridge (if vcrun made it), its
 // NAT chain and vcrun's nftables table.
@@ -42,7 +35,7 @@ struct MadeBridgeLink {
   std::string leases, bridge, subnet, ip, veth;
 };
 
-using Made = std::variant<MadeCgroupDirs, MadeCgroup, MadeHooksCgroup, MadeBindAllow, MadeBridgeLink>;
+using Made = std::variant<MadeCgroupDirs, MadeCgroup, MadeHooksCgroup, MadeBridgeLink>;
 
 // Each launch step appends what it is about to make and saves the state before making it,
 // so after a crash at any point the record covers everything there is; `delete` undoes the
