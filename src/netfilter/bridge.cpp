@@ -49,7 +49,7 @@ void enable_forwarding() {
 BridgeAttachment attach_bridge(const BridgeRequest& req, int netns_fd,
                                const std::function<void(const BridgeAttachment&)>& record) {
   Ipv4Net subnet = *parse_ipv4_net(req.subnet);
-  Leases leases(req.leases);
+  Leases leases(netns_lease_dir());
   netlink::Socket nl(NETLINK_ROUTE);
   auto link = netlink::find_link(nl, req.bridge);
   if (link && link->kind != "bridge")
@@ -66,10 +66,10 @@ BridgeAttachment attach_bridge(const BridgeRequest& req, int netns_fd,
   } else {
     ip = leases.first_free(req.bridge, subnet);
   }
-  BridgeAttachment a{req.leases, req.bridge, req.subnet, to_string(ip), veth_name(ip)};
+  BridgeAttachment a{leases.dir(), req.bridge, req.subnet, to_string(ip), veth_name(ip)};
   record(a);
 
-  leases.take(req.bridge, ip, req.id);
+  leases.take(req.bridge, ip, req.holder);
   leases.set_subnet(req.bridge, req.subnet);
   if (!link) {
     leases.mark_made_bridge(req.bridge);
@@ -92,16 +92,16 @@ BridgeAttachment attach_bridge(const BridgeRequest& req, int netns_fd,
   return a;
 }
 
-void detach_bridge(const BridgeAttachment& a, const std::string& id) {
+void detach_bridge(const BridgeAttachment& a, const std::string& holder) {
   Leases leases(a.leases);
   netlink::Socket nl(NETLINK_ROUTE);
   // The record is saved before the lease is taken: killed in between, the container never
   // held the address, which another may hold by now, with the veth named after it.
   auto ip = parse_ipv4(a.ip);
-  auto holder = ip ? leases.holder(a.bridge, *ip) : std::nullopt;
-  if (!holder || holder->empty() || *holder == id) {
+  auto held = ip ? leases.holder(a.bridge, *ip) : std::nullopt;
+  if (!held || held->empty() || *held == holder) {
     netlink::delete_link(nl, a.veth);
-    if (ip) leases.release(a.bridge, *ip, id);
+    if (ip) leases.release(a.bridge, *ip, holder);
   }
   if (leases.count(a.bridge)) return;
   nat::remove_masquerade(a.bridge);
@@ -110,16 +110,17 @@ void detach_bridge(const BridgeAttachment& a, const std::string& id) {
   if (!leases.any_bridge()) nat::remove_table();
 }
 
-void detach_all(const std::string& leases, const std::string& id) {
-  if (!exists(leases)) return;
+void detach_all(const std::string& holder) {
+  std::string dir = netns_lease_dir();
+  if (!exists(dir)) return;
   std::vector<std::pair<std::string, Ipv4>> held;
   {
-    Leases l(leases);
-    held = l.held_by(id);
+    Leases l(dir);
+    held = l.held_by(holder);
   }
   for (const auto& [bridge, ip] : held) {
-    std::string subnet = Leases(leases).subnet(bridge).value_or("");
-    detach_bridge({leases, bridge, subnet, to_string(ip), veth_name(ip)}, id);
+    std::string subnet = Leases(dir).subnet(bridge).value_or("");
+    detach_bridge({dir, bridge, subnet, to_string(ip), veth_name(ip)}, holder);
   }
 }
 

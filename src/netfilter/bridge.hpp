@@ -8,8 +8,7 @@
 namespace vcrun::net {
 
 struct BridgeRequest {
-  std::string leases;  // the lease directory (<state root>/.network)
-  std::string id;      // the container
+  std::string holder;  // who holds the lease: the container's cgroup name (unique across roots)
   std::string bridge;  // the host bridge, created on first use
   std::string subnet;  // its IPv4 subnet (CIDR, validated)
   std::string ip;      // the container's address; "": the first free one
@@ -30,16 +29,17 @@ struct BridgeAttachment {
 // the field), leases an address, calls `record` with what it is about to make, then makes
 // it: the lease, the bridge (with the gateway address, the first of the subnet), IPv4
 // forwarding, the NAT chain, the veth pair ("eth0" in the container), the container's
-// address and default route. All under the lease lock, so concurrent creates serialise.
+// address and default route. The leases are those of the caller's network namespace
+// (leases.hpp), all under their lock, so concurrent creates serialise whatever their root.
 BridgeAttachment attach_bridge(const BridgeRequest& req, int netns_fd,
                                const std::function<void(const BridgeAttachment&)>& record);
 
-// Undoes an attachment of container `id` (what is gone already is skipped); the bridge,
+// Undoes an attachment held by `holder` (what is gone already is skipped); the bridge,
 // its NAT chain and vcrun's nftables table go with the last container using them.
-void detach_bridge(const BridgeAttachment& a, const std::string& id);
+void detach_bridge(const BridgeAttachment& a, const std::string& holder);
 
-// Detaches every lease container `id` holds under the lease directory `leases` (for a
-// container whose teardown record is unreadable: the leases name their holder).
-void detach_all(const std::string& leases, const std::string& id);
+// Detaches every lease `holder` has in the caller's network namespace (for a container
+// whose teardown record is unreadable: the leases name their holder).
+void detach_all(const std::string& holder);
 
 }  // namespace vcrun::net

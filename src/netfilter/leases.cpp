@@ -4,8 +4,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <filesystem>
 
 #include "base/fs_util.hpp"
@@ -13,13 +16,30 @@
 
 namespace vcrun::net {
 
+std::string netns_lease_dir(const std::string& base) {
+  UniqueFd s(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!s) throw_errno("socket");
+  uint64_t cookie = 0;
+  socklen_t len = sizeof cookie;
+  if (::getsockopt(s.get(), SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) == 0) return base + "/" + std::to_string(cookie);
+  struct stat st {};
+  if (::stat("/proc/self/ns/net", &st) != 0) throw_errno("stat /proc/self/ns/net");
+  return base + "/ino-" + std::to_string(st.st_ino);
+}
+
 Leases::Leases(std::string dir) : dir_(std::move(dir)) {
-  make_dirs(dir_, 0700);
-  std::string lock = dir_ + "/lock";
+  std::string parent = std::filesystem::path(dir_).parent_path().string();
+  make_dirs(parent, 0700);
+  std::string lock = parent + "/.lock";
   lock_.reset(::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   if (!lock_) throw_errno("open " + lock);
   while (::flock(lock_.get(), LOCK_EX) != 0)
     if (errno != EINTR) throw_errno("lock " + lock);
+  make_dirs(dir_, 0700);
+}
+
+Leases::~Leases() {
+  if (!any_bridge()) ::rmdir(dir_.c_str());  // still under the lock
 }
 
 std::string Leases::path(const std::string& bridge, const std::string& name) const {
@@ -83,7 +103,8 @@ void Leases::forget(const std::string& bridge) {
 }
 
 bool Leases::any_bridge() const {
-  for (const auto& e : std::filesystem::directory_iterator(dir_))
+  std::error_code ec;  // the directory itself is gone after forget() took the last bridge
+  for (const auto& e : std::filesystem::directory_iterator(dir_, ec))
     if (e.is_directory()) return true;
   return false;
 }

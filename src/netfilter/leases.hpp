@@ -1,6 +1,9 @@
-// Address leases of bridge subnets, shared by every vcrun process of one state root: under
-// <dir>/<bridge>/ one file per leased address (named by it, holding the container id), the
-// bridge's subnet, and a mark when vcrun created the bridge. Held under <dir>/lock.
+// Address leases of bridge subnets. A bridge, its veths and vcrun's nftables table belong to
+// a network namespace, not to a state root, so the leases do too: every vcrun process of
+// the machine, whatever its --root, shares <kLeaseBase>/<network namespace>/. Under it,
+// <bridge>/ has one file per leased address (named by it, holding the holder: the
+// container's cgroup name, unique across roots), the bridge's subnet, and a mark when vcrun
+// created the bridge. All under one lock, <parent of the directory>/.lock.
 #pragma once
 
 #include <optional>
@@ -13,10 +16,24 @@
 
 namespace vcrun::net {
 
+// Where vcrun keeps the leases of every network namespace (tmpfs: gone at boot, as the
+// links are).
+inline constexpr const char* kLeaseBase = "/run/vcrun-net";
+
+// The lease directory of the caller's network namespace: <base>/<its cookie>
+// (SO_NETNS_COOKIE, never reused while the machine runs; the namespace's inode number on
+// kernels before 5.14).
+std::string netns_lease_dir(const std::string& base = kLeaseBase);
+
 class Leases {
  public:
-  // Creates `dir` when missing and takes its lock (flock, exclusive) until destruction.
+  // Creates `dir` (and its parent) when missing and takes the parent's lock (flock,
+  // exclusive) until destruction.
   explicit Leases(std::string dir);
+  // Removes the directory when no bridge has leases left, then unlocks.
+  ~Leases();
+  Leases(const Leases&) = delete;
+  Leases& operator=(const Leases&) = delete;
 
   // The container holding `ip` on `bridge`; nullopt when free.
   std::optional<std::string> holder(const std::string& bridge, Ipv4 ip) const;
@@ -39,6 +56,7 @@ class Leases {
   void forget(const std::string& bridge);
   // Whether any bridge has a directory left.
   bool any_bridge() const;
+  const std::string& dir() const { return dir_; }
   // Every (bridge, address) leased to `id`.
   std::vector<std::pair<std::string, Ipv4>> held_by(const std::string& id) const;
 

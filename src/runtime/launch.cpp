@@ -298,7 +298,7 @@ class Launch {
     std::string ns_path = "/proc/" + std::to_string(child_) + "/ns/net";
     UniqueFd netns(::open(ns_path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!netns) throw_errno("open " + ns_path);
-    net::BridgeRequest req{store_.root() + "/.network", st().id,
+    net::BridgeRequest req{store_.cgroup_name(st().id),
                            n.bridge.empty() ? net::kDefaultBridge : n.bridge,
                            n.subnet.empty() ? net::kDefaultSubnet : n.subnet, n.ip};
     if (opts_.quick) req.ip_field = "--ip";

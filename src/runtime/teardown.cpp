@@ -18,12 +18,12 @@ namespace vcrun {
 namespace {
 
 struct Undo {
-  const std::string& id;
+  const std::string holder;  // the container's cgroup name, which its leases hold
   void operator()(const state::MadeCgroup& c) const { cgroup::destroy(c.path, c.created); }
   void operator()(const state::MadeCgroupDirs& d) const { cgroup::remove_made_dirs(d.dirs); }
   void operator()(const state::MadeHooksCgroup& h) const { cgroup::destroy(h.path); }
   void operator()(const state::MadeBridgeLink& b) const {
-    net::detach_bridge({b.leases, b.bridge, b.subnet, b.ip, b.veth}, id);
+    net::detach_bridge({b.leases, b.bridge, b.subnet, b.ip, b.veth}, holder);
   }
 };
 
@@ -42,7 +42,7 @@ void tear_down(const state::Store& store, const state::ContainerState& st,
   std::exception_ptr first;
   auto undo = [&](const state::Made& m) {
     try {
-      std::visit(Undo{st.id}, m);
+      std::visit(Undo{store.cgroup_name(st.id)}, m);
     } catch (const std::exception& e) {
       spdlog::warn("{}: {}", st.id, e.what());
       if (!first) first = std::current_exception();

@@ -21,6 +21,7 @@
 #include <random>
 #include <thread>
 
+#include "netfilter/leases.hpp"
 #include "support/harness.hpp"
 
 using namespace vcrun::test;
@@ -66,13 +67,14 @@ Result sh(const std::string& cmd) { return run({"/bin/sh", "-c", cmd}); }
 // The links of the current namespace, one name a line (no "@peer" suffix).
 std::string links() { return sh("ip -o link show | cut -d: -f2 | cut -d@ -f1 | tr -d ' ' | sort").out; }
 
-// What is left of vcrun's address leases: every file under <root>/.network but the lock.
+// What is left of vcrun's address leases in this network namespace: every file of its
+// lease directory (which goes with the last lease).
 std::string leases() {
   std::vector<std::string> names;
-  fs::path dir = runtime_root() + "/.network";
+  fs::path dir = vcrun::net::netns_lease_dir();
   if (fs::exists(dir))
     for (const auto& e : fs::recursive_directory_iterator(dir))
-      if (e.path().filename() != "lock") names.push_back(e.path().lexically_relative(dir).string());
+      names.push_back(e.path().lexically_relative(dir).string());
   std::sort(names.begin(), names.end());
   std::string out;
   for (const auto& n : names) out += n + "\n";
@@ -342,7 +344,7 @@ TEST_CASE("bridge mode: delete --force of a container killed before its lease le
   must(run_vcrun_detached({"run", "--detach", "--bundle", make_bundle(x, default_config({"sleep", "60"})), x}), "run x");
   fs::path state = runtime_root() + "/" + x + "/state.json";
   json st = json::parse(must(run({"/bin/cat", state.string()}), "read x's state"));
-  st["teardown"].push_back({{"bridgeLink", {{"leases", runtime_root() + "/.network"}, {"bridge", "vcrun0"},
+  st["teardown"].push_back({{"bridgeLink", {{"leases", vcrun::net::netns_lease_dir()}, {"bridge", "vcrun0"},
                                             {"subnet", "10.217.0.0/16"}, {"ip", "10.217.0.2"},
                                             {"veth", "vb0ad90002"}}}});
   std::ofstream(state, std::ios::trunc) << st.dump();
@@ -384,4 +386,35 @@ TEST_CASE("bridge mode: concurrent creates get distinct addresses", "[integratio
   CHECK(links() == links_before);
   CHECK(leases() == "");
   CHECK(nft_ruleset() == "");
+}
+
+TEST_CASE("bridge mode: containers of two state roots share one namespace's leases", "[integration]") {
+  if (!is_root() || !have_tools()) return;
+  Netns host("roots");
+  Inside in(host);
+  std::string links_before = links();
+  const std::string other = work_dir() + "/root2-" + std::to_string(::getpid());
+  // The same id in both roots: the leases tell them apart by cgroup name.
+  std::string id = unique_id("brroot");
+  std::string bundle = make_bundle(id, bridge_config({"sleep", "60"}));
+  must(run_vcrun_detached({"run", "--detach", "--bundle", bundle, id}), "run in the test root");
+  auto b = run({"/bin/sh", "-c", "exec \"$0\" --root \"$1\" run --detach --bundle \"$2\" \"$3\" </dev/null >/dev/null 2>&1",
+                vcrun_binary(), other, bundle, id});
+  CHECK(b.status == 0);
+  std::string held = leases();
+  INFO(held);
+  CHECK(held.find("vcrun0/10.217.0.2\n") != std::string::npos);
+  CHECK(held.find("vcrun0/10.217.0.3\n") != std::string::npos);
+  // Deleting the first leaves the second's veth, lease and NAT chain.
+  CHECK(run_vcrun({"delete", "--force", id}).status == 0);
+  held = leases();
+  CHECK(held.find("vcrun0/10.217.0.2\n") == std::string::npos);
+  CHECK(held.find("vcrun0/10.217.0.3\n") != std::string::npos);
+  CHECK(links().find("vb0ad90003\n") != std::string::npos);
+  CHECK(nft_ruleset().find("masquerade") != std::string::npos);
+  CHECK(run({vcrun_binary(), "--root", other, "delete", "--force", id}).status == 0);
+  CHECK(links() == links_before);
+  CHECK(leases() == "");
+  CHECK(nft_ruleset() == "");
+  fs::remove_all(other);
 }

@@ -12,8 +12,10 @@ using namespace vcrun::net;
 namespace fs = std::filesystem;
 
 TEST_CASE("leases: the first free address, holders and release by the holder only", "[unit]") {
-  fs::path dir = fs::temp_directory_path() / ("vcrun-leases-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
+  fs::path base = fs::temp_directory_path() / ("vcrun-leases-" + std::to_string(::getpid()));
+  fs::remove_all(base);
+  fs::path dir = netns_lease_dir(base.string());
+  CHECK(dir.parent_path() == base);
   {
     Leases l(dir.string());
     auto subnet = *parse_ipv4_net("10.5.0.0/29");
@@ -33,6 +35,11 @@ TEST_CASE("leases: the first free address, holders and release by the holder onl
     CHECK(l.count("br") == 1);
     l.release("br", *parse_ipv4("10.5.0.4"), "three");
     CHECK(l.count("br") == 0);
+    l.forget("br");
+    CHECK_FALSE(l.any_bridge());
   }
-  fs::remove_all(dir);
+  // With no bridge left, the namespace's directory goes; the lock stays beside it.
+  CHECK_FALSE(fs::exists(dir));
+  CHECK(fs::exists(base / ".lock"));
+  fs::remove_all(base);
 }
