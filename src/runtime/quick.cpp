@@ -8,8 +8,11 @@
 #include <filesystem>
 #include <iterator>
 
+#include <spdlog/spdlog.h>
+
 #include "base/text.hpp"
 #include "runtime/spec/network.hpp"
+#include "runtime/spec/resolv_conf.hpp"
 #include "runtime/spec/serialize.hpp"
 #include "vcrun/error.hpp"
 #include "vcrun/spec.hpp"
@@ -58,6 +61,24 @@ void set_quick_security(ContainerSpec& spec) {
                                  return ns.type == NamespaceType::network && ns.path.empty();
                                });
   if (own_netns) spec.linux.sysctl["net.ipv4.ping_group_range"] = "0 2147483647";
+}
+
+// Bridge mode: names resolve as on the host. The container's network namespace does not
+// share the host's loopback, so when the host's nameservers are all there (a local stub
+// resolver), systemd-resolved's list of its upstreams is bound over /etc/resolv.conf,
+// read-only (a bind of the host's file). A --rootfs tree gets the host's file so bound
+// too; the host overlay root has it already. A -v onto /etc/resolv.conf wins.
+void set_bridge_resolv_conf(ContainerSpec& spec, bool host_root) {
+  for (const auto& m : spec.mounts)
+    if (m.destination == "/etc/resolv.conf") return;
+  std::string conf = spec_detail::bridge_resolv_conf();
+  if (conf.empty()) {
+    spdlog::warn("--net bridge: /etc/resolv.conf names no nameserver the container can reach (loopback only); "
+                 "names will not resolve in it");
+    return;
+  }
+  if (host_root && conf == "/etc/resolv.conf") return;
+  spec.mounts.push_back(Mount{"/etc/resolv.conf", "bind", conf, {"rbind", "ro", "nosuid", "nodev", "noexec"}});
 }
 
 // --net: "none" (the default spec's own network namespace, loopback only), "host" (the
@@ -109,6 +130,7 @@ std::string quick_config(const std::string& id, const QuickOptions& q,
   // container was given.
   apply_resource_flags(spec, q.resources);
   set_network_mode(spec, q.net, q.ip);
+  if (spec.vcrun.network.mode == NetworkMode::bridge) set_bridge_resolv_conf(spec, q.rootfs.empty());
   set_quick_security(spec);
   if (q.init) spec.vcrun.init = true;
   if (!q.upper.empty()) spec.vcrun.upper = absolute_root(q.upper);

@@ -418,3 +418,24 @@ TEST_CASE("bridge mode: containers of two state roots share one namespace's leas
   CHECK(nft_ruleset() == "");
   fs::remove_all(other);
 }
+
+TEST_CASE("bridge mode in quick mode: the container resolves names with the host's nameservers", "[integration]") {
+  if (!is_root() || !have_tools()) return;
+  std::string host_conf = run({"/bin/cat", "/etc/resolv.conf"}).out;
+  if (host_conf.find("nameserver ") == std::string::npos || host_conf.find("nameserver 127.") != std::string::npos) {
+    std::printf("SKIP: this host's /etc/resolv.conf names a loopback nameserver or none (the unit test covers it)\n");
+    return;
+  }
+  Netns host("dns");
+  Inside in(host);
+  std::string id = unique_id("brdns");
+  // A --rootfs tree whose own resolv.conf names a stub the container cannot reach.
+  std::string rootfs = make_bundle(id, default_config({"true"})) + "/rootfs";
+  fs::create_directories(rootfs + "/etc");
+  std::ofstream(rootfs + "/etc/resolv.conf", std::ios::trunc) << "nameserver 127.0.0.53\n";
+  auto r = run_vcrun({"run", "--rm", "--net", "bridge", "--rootfs", rootfs, "--", "/bin/cat", "/etc/resolv.conf"});
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK(r.out == host_conf);
+  CHECK(leases() == "");
+}

@@ -2,7 +2,13 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
 #include "netfilter/ipv4.hpp"
+#include "runtime/spec/resolv_conf.hpp"
 #include "spec_error_of.hpp"
 #include "vcrun/error.hpp"
 #include "vcrun/quick.hpp"
@@ -126,4 +132,28 @@ TEST_CASE("quick mode's --net bridge and --ip set vcrun.network and are named in
   CHECK(flag_error("bridge", "ten") == "--ip: must be an IPv4 address, got \"ten\"");
   CHECK(flag_error("bridge", "192.168.0.2") ==
         "--ip: \"192.168.0.2\" is not a container address of the subnet 10.217.0.0/16 (10.217.0.1 is the bridge's)");
+}
+
+TEST_CASE("bridge mode's resolv.conf: the host's unless its nameservers are all on loopback", "[unit]") {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("vcrun-resolv-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name) << text;
+    return (dir / name).string();
+  };
+  using spec_detail::bridge_resolv_conf, spec_detail::usable;
+  CHECK(usable("search example.org\nnameserver 10.255.255.53\n"));
+  CHECK(usable("nameserver 127.0.0.53\nnameserver 192.0.2.1\n"));
+  CHECK_FALSE(usable("nameserver 127.0.0.53\noptions edns0 trust-ad\n"));
+  CHECK_FALSE(usable("nameserver ::1\n# nameserver 192.0.2.1\n"));
+  CHECK_FALSE(usable(""));  // glibc's default then is 127.0.0.1
+  std::string stub = write("stub", "nameserver 127.0.0.53\n");
+  std::string host = write("host", "nameserver 192.0.2.1\n");
+  std::string upstream = write("upstream", "nameserver 198.51.100.7\n");
+  CHECK(bridge_resolv_conf(host, upstream) == host);
+  CHECK(bridge_resolv_conf(stub, upstream) == upstream);
+  CHECK(bridge_resolv_conf(stub, (dir / "missing").string()) == "");
+  CHECK(bridge_resolv_conf(stub, stub) == "");
+  fs::remove_all(dir);
 }
