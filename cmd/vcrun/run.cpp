@@ -22,6 +22,20 @@ std::string random_id() {
   return buf;
 }
 
+// Bundle mode: a quick-mode flag would be silently ignored (the bundle's config.json says
+// everything), so it is refused, naming the flag.
+void refuse_quick_flags(const std::vector<CLI::Option*>& options, size_t first, size_t end) {
+  for (size_t i = first; i < end && i < options.size(); ++i) {
+    if (options[i]->count() == 0) continue;
+    std::string name = options[i]->get_name();
+    std::string where = name == "--net" ? "linux.namespaces and vcrun.network"
+                        : name == "--ip" ? "vcrun.network.ip"
+                        : name == "--bind-allow" ? "vcrun.network.bindAllow"
+                                                 : "";
+    throw SpecError(name, "is for quick mode (a bundle's config.json says it" + (where.empty() ? "" : " in " + where) + ")");
+  }
+}
+
 struct RunFlags {
   std::string id;
   bool detach = false, rm = false, keep = false;
@@ -40,10 +54,12 @@ Registrar run_verb(30, "run", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_flag("-d,--detach", f->detach, "return once the container runs");
   cmd->add_option("--console-socket", f->create.console_socket,
                   "unix socket that receives the pty master (process.terminal, --detach)");
-  cmd->add_flag("-t,--tty", f->quick.terminal, "quick mode: give the command a pseudo-terminal");
   cmd->add_flag("--rm", f->rm, "quick mode: delete the container when it exits");
   cmd->add_flag("--keep", f->keep,
                 "bundle mode: keep the stopped container (by default, as runc, it is deleted)");
+  // From here to --init: quick mode's flags, refused in bundle mode (its config.json says it all).
+  const size_t first_quick = cmd->get_options().size();
+  cmd->add_flag("-t,--tty", f->quick.terminal, "quick mode: give the command a pseudo-terminal");
   cmd->add_option("--name", f->id, "container id (quick mode; default run-<random>)");
   cmd->add_option("--rootfs", f->quick.rootfs,
                   "root filesystem directory (default: the host's / under a private overlay)");
@@ -63,18 +79,16 @@ Registrar run_verb(30, "run", [](CLI::App& app, GlobalOptions& g) {
       ->group("Network");
   add_resource_flag_options(*cmd, f->quick.resources);
   cmd->add_flag("--init", f->quick.init, "run a minimal init as PID 1 (reaps, forwards signals)");
+  const size_t end_quick = cmd->get_options().size();
   add_inheritance_options(*cmd, f->create);
-  cmd->callback([&g, f] {
+  cmd->callback([&g, f, cmd, first_quick, end_quick] {
     CreateOptions& opts = f->create;
     std::string config;
     if (!g.double_dash) {
       if (f->quick.args.size() != 1)
         throw SpecError("id", "give one container id (or a command after --)");
       f->id = f->quick.args[0];
-      if (!f->quick.net.empty()) throw SpecError("--net", "is for quick mode (a bundle's linux.namespaces says it)");
-      if (!f->quick.ip.empty()) throw SpecError("--ip", "is for quick mode (a bundle's config.json says it in vcrun.network.ip)");
-      if (!f->quick.resources.bind_allow.empty())
-        throw SpecError("--bind-allow", "is for quick mode (a bundle's config.json says it in vcrun.network.bindAllow)");
+      refuse_quick_flags(cmd->get_options(), first_quick, end_quick);
       opts.bundle = absolute_bundle(opts.bundle);
       config = read_config_file(opts.bundle + "/config.json");
     } else {

@@ -42,3 +42,29 @@ TEST_CASE("errors about values with newlines or huge numbers stay on one line", 
     }
   }
 }
+
+TEST_CASE("run in bundle mode refuses quick mode's flags instead of ignoring them", "[integration]") {
+  auto id = unique_id("bundleflags");
+  auto bundle = make_bundle(id, default_config({"true"}));
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--memory", "10m"}, "vcrun: --memory: is for quick mode (a bundle's config.json says it)\n"},
+      {{"--cpus", "1"}, "vcrun: --cpus: is for quick mode (a bundle's config.json says it)\n"},
+      {{"-e", "A=1"}, "vcrun: --env: is for quick mode (a bundle's config.json says it)\n"},
+      {{"--init"}, "vcrun: --init: is for quick mode (a bundle's config.json says it)\n"},
+      {{"--upper", "/tmp"}, "vcrun: --upper: is for quick mode (a bundle's config.json says it)\n"},
+  };
+  for (const auto& [flags, expect] : cases) {
+    std::vector<std::string> args = {"run"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    args.insert(args.end(), {"--bundle", bundle, id});
+    auto r = run_vcrun(args);
+    CHECK(r.status != 0);
+    CHECK(r.err == expect);
+    CHECK(run_vcrun({"state", id}).status != 0);  // nothing created
+  }
+  // The flags runc's run has still work: --keep keeps the stopped container.
+  auto r = run_vcrun({"run", "--keep", "--bundle", bundle, id});
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK(run_vcrun({"delete", id}).status == 0);
+}
