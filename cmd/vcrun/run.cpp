@@ -77,6 +77,10 @@ Registrar run_verb(30, "run", [](CLI::App& app, GlobalOptions& g) {
       ->group("Network");
   cmd->add_option("--ip", f->quick.ip, "quick mode, --net bridge: the container's IPv4 address (default: the next free one)")
       ->group("Network");
+  cmd->add_option("-p,--publish", f->quick.publish,
+                  "quick mode, --net bridge: forward a host port, [HOSTIP:]HOSTPORT:PORT[/tcp|/udp] (repeatable)")
+      ->allow_extra_args(false)
+      ->group("Network");
   add_resource_flag_options(*cmd, f->quick.resources);
   cmd->add_flag("--init", f->quick.init, "run a minimal init as PID 1 (reaps, forwards signals)");
   const size_t end_quick = cmd->get_options().size();

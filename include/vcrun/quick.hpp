@@ -52,6 +52,7 @@ struct QuickOptions {
   std::string net;  // --net none|host|bridge: own network namespace (""/none), the caller's,
                     // or own with a veth to a host bridge (vcrun.network)
   std::string ip;   // --ip ADDR: bridge mode's address (vcrun.network.ip)
+  std::vector<std::string> publish;  // -p HOSTPORT:PORT: bridge mode (vcrun.network.publish)
   bool init = false;
   bool terminal = false;
   ResourceFlags resources;  // --memory, --cpus, --cpu-reserve, --bind-allow, ...

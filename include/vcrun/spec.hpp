@@ -233,6 +233,8 @@ struct NetworkSpec {
   std::string ip;      // bridge: the container's IPv4 address; "": the next free one
   std::string bridge;  // bridge: the host bridge's name; "": "vcrun0"
   std::string subnet;  // bridge: the bridge's IPv4 subnet (CIDR); "": 10.217.0.0/16
+  // bridge: host ports forwarded to the container, "[HOSTIP:]HOSTPORT:PORT[/tcp|/udp]"
+  std::vector<std::string> publish;
   bool operator==(const NetworkSpec&) const = default;
 };
 

@@ -13,6 +13,7 @@
 #include "netfilter/leases.hpp"
 #include "netfilter/links.hpp"
 #include "netfilter/nat.hpp"
+#include "netfilter/publish.hpp"
 #include "netfilter/routes.hpp"
 #include "vcrun/error.hpp"
 
@@ -62,10 +63,14 @@ BridgeAttachment attach_bridge(const BridgeRequest& req, int netns_fd,
   if (!req.ip.empty()) {
     ip = *parse_ipv4(req.ip);
     if (auto who = leases.holder(req.bridge, ip))
-      throw SpecError(req.ip_field, req.ip + " is in use by container " + quoted(*who));
+      throw SpecError(req.ip_field, req.ip + " is in use by container " + quoted(holder_id(*who)));
   } else {
     ip = leases.first_free(req.bridge, subnet);
   }
+  for (size_t i = 0; i < req.publish.size(); ++i)
+    if (auto who = leases.port_holder(req.bridge, host_port_name(req.publish[i])))
+      throw SpecError(req.publish_field.starts_with("--") ? req.publish_field : indexed(req.publish_field, i),
+                      "host port " + host_port_name(req.publish[i]) + " is published by container " + quoted(holder_id(*who)));
   BridgeAttachment a{leases.dir(), req.bridge, req.subnet, to_string(ip), veth_name(ip)};
   record(a);
 
@@ -89,6 +94,8 @@ BridgeAttachment attach_bridge(const BridgeRequest& req, int netns_fd,
   netlink::add_address(inside, eth->index, ip, subnet.prefix);
   netlink::set_link_up(inside, eth->index);
   netlink::add_default_route(inside, subnet.gateway(), eth->index);
+  for (const auto& p : req.publish) leases.take_port(req.bridge, host_port_name(p), req.holder);
+  publish_ports(a.veth, ip, req.publish);
   return a;
 }
 
@@ -100,9 +107,11 @@ void detach_bridge(const BridgeAttachment& a, const std::string& holder) {
   auto ip = parse_ipv4(a.ip);
   auto held = ip ? leases.holder(a.bridge, *ip) : std::nullopt;
   if (!held || held->empty() || *held == holder) {
+    unpublish_ports(a.veth);
     netlink::delete_link(nl, a.veth);
     if (ip) leases.release(a.bridge, *ip, holder);
   }
+  leases.release_ports(a.bridge, holder);
   if (leases.count(a.bridge)) return;
   nat::remove_masquerade(a.bridge);
   if (leases.made_bridge(a.bridge)) netlink::delete_link(nl, a.bridge);

@@ -4,6 +4,9 @@
 
 #include <functional>
 #include <string>
+#include <vector>
+
+#include "netfilter/publish.hpp"
 
 namespace vcrun::net {
 
@@ -12,10 +15,12 @@ struct BridgeRequest {
   std::string bridge;  // the host bridge, created on first use
   std::string subnet;  // its IPv4 subnet (CIDR, validated)
   std::string ip;      // the container's address; "": the first free one
+  std::vector<Published> publish;  // host ports forwarded to it (validated)
   // How errors name the inputs (the config.json field or the flag that set it).
   std::string ip_field = "vcrun.network.ip";
   std::string subnet_field = "vcrun.network.subnet";
   std::string bridge_field = "vcrun.network.bridge";
+  std::string publish_field = "vcrun.network.publish";  // its entries: field[i]; a flag's: field
 };
 
 // What a container holds on the bridge (its teardown record).
@@ -29,7 +34,8 @@ struct BridgeAttachment {
 // the field), leases an address, calls `record` with what it is about to make, then makes
 // it: the lease, the bridge (with the gateway address, the first of the subnet), IPv4
 // forwarding, the NAT chain, the veth pair ("eth0" in the container), the container's
-// address and default route. The leases are those of the caller's network namespace
+// address and default route, and the published ports (publish.hpp), which no other
+// container of the bridge may hold. The leases are those of the caller's network namespace
 // (leases.hpp), all under their lock, so concurrent creates serialise whatever their root.
 BridgeAttachment attach_bridge(const BridgeRequest& req, int netns_fd,
                                const std::function<void(const BridgeAttachment&)>& record);

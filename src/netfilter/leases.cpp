@@ -27,6 +27,8 @@ std::string netns_lease_dir(const std::string& base) {
   return base + "/ino-" + std::to_string(st.st_ino);
 }
 
+std::string holder_id(const std::string& holder) { return holder.substr(0, holder.find('@')); }
+
 Leases::Leases(std::string dir) : dir_(std::move(dir)) {
   std::string parent = std::filesystem::path(dir_).parent_path().string();
   make_dirs(parent, 0700);
@@ -56,9 +58,37 @@ Ipv4 Leases::first_free(const std::string& bridge, const Ipv4Net& subnet) const 
   throw Error("bridge " + bridge + ": every address of " + to_string(subnet) + " is leased", EADDRNOTAVAIL);
 }
 
-void Leases::take(const std::string& bridge, Ipv4 ip, const std::string& id) {
+namespace {
+
+std::string port_file(std::string port) {
+  for (char& c : port)
+    if (c == '/') c = '-';
+  return "port-" + port;
+}
+
+}  // namespace
+
+std::optional<std::string> Leases::port_holder(const std::string& bridge, const std::string& port) const {
+  return read_file_if_exists(path(bridge, port_file(port)));
+}
+
+void Leases::take_port(const std::string& bridge, const std::string& port, const std::string& id) {
+  take_file(bridge, port_file(port), id);
+}
+
+void Leases::release_ports(const std::string& bridge, const std::string& id) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(path(bridge), ec)) {
+    std::string name = e.path().filename().string();
+    if (name.starts_with("port-") && read_file_if_exists(e.path().string()) == id) ::unlink(e.path().c_str());
+  }
+}
+
+void Leases::take(const std::string& bridge, Ipv4 ip, const std::string& id) { take_file(bridge, to_string(ip), id); }
+
+void Leases::take_file(const std::string& bridge, const std::string& name, const std::string& id) {
   make_dirs(path(bridge), 0700);
-  std::string p = path(bridge, to_string(ip));
+  std::string p = path(bridge, name);
   UniqueFd fd(::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (!fd) throw_errno("lease " + p);
   if (::write(fd.get(), id.data(), id.size()) != static_cast<ssize_t>(id.size())) throw_errno("write " + p);

@@ -25,6 +25,10 @@ inline constexpr const char* kLeaseBase = "/run/vcrun-net";
 // kernels before 5.14).
 std::string netns_lease_dir(const std::string& base = kLeaseBase);
 
+// The container id of a holder (its cgroup name without the "@<root hash>" of a non-default
+// --root), for messages.
+std::string holder_id(const std::string& holder);
+
 class Leases {
  public:
   // Creates `dir` (and its parent) when missing and takes the parent's lock (flock,
@@ -43,6 +47,12 @@ class Leases {
   void take(const std::string& bridge, Ipv4 ip, const std::string& id);
   // Frees `ip` if `id` holds it (or its file is empty: `id`'s take was killed mid-write).
   void release(const std::string& bridge, Ipv4 ip, const std::string& id);
+  // A host port published to a container on `bridge` ("tcp/8080", held as the file
+  // port-tcp-8080 beside the addresses), taken and freed as addresses are.
+  std::optional<std::string> port_holder(const std::string& bridge, const std::string& port) const;
+  void take_port(const std::string& bridge, const std::string& port, const std::string& id);
+  // Frees every port of `bridge` that `id` holds.
+  void release_ports(const std::string& bridge, const std::string& id);
   // How many addresses of `bridge` are leased.
   size_t count(const std::string& bridge) const;
 
@@ -62,6 +72,7 @@ class Leases {
 
  private:
   std::string path(const std::string& bridge, const std::string& name = "") const;
+  void take_file(const std::string& bridge, const std::string& name, const std::string& id);
   std::string dir_;
   UniqueFd lock_;
 };

@@ -37,6 +37,7 @@
 #include "runtime/security/lsm.hpp"
 #include "runtime/security/seccomp_listener.hpp"
 #include "runtime/security/seccomp_select.hpp"
+#include "runtime/spec/network.hpp"
 #include "runtime/teardown.hpp"
 #include "vcrun/error.hpp"
 
@@ -300,8 +301,12 @@ class Launch {
     if (!netns) throw_errno("open " + ns_path);
     net::BridgeRequest req{store_.cgroup_name(st().id),
                            n.bridge.empty() ? net::kDefaultBridge : n.bridge,
-                           n.subnet.empty() ? net::kDefaultSubnet : n.subnet, n.ip};
-    if (opts_.quick) req.ip_field = "--ip";
+                           n.subnet.empty() ? net::kDefaultSubnet : n.subnet, n.ip,
+                           spec_detail::parse_publish(n.publish)};  // validated at parse time
+    if (opts_.quick) {
+      req.ip_field = "--ip";
+      req.publish_field = "--publish";
+    }
     net::attach_bridge(req, netns.get(), [&](const net::BridgeAttachment& a) {
       st().teardown.record(state::MadeBridgeLink{a.leases, a.bridge, a.subnet, a.ip, a.veth});
       store_.save(st());

@@ -84,12 +84,16 @@ void set_bridge_resolv_conf(ContainerSpec& spec, bool host_root) {
 // --net: "none" (the default spec's own network namespace, loopback only), "host" (the
 // caller's, shared: no network entry in linux.namespaces, as OCI says it) or "bridge" (its
 // own, on a host bridge: vcrun.network), with --ip for bridge's address.
-void set_network_mode(ContainerSpec& spec, const std::string& mode, const std::string& ip) {
-  if (!ip.empty() && mode != "bridge") throw SpecError("--ip", "needs --net bridge");
+void set_network_mode(ContainerSpec& spec, const QuickOptions& q) {
+  const std::string& mode = q.net;
+  if (!q.ip.empty() && mode != "bridge") throw SpecError("--ip", "needs --net bridge");
+  if (!q.publish.empty() && mode != "bridge") throw SpecError("--publish", "needs --net bridge");
   if (mode == "bridge") {
     spec.vcrun.network.mode = NetworkMode::bridge;
-    spec.vcrun.network.ip = ip;
-    spec_detail::validate_network(spec.vcrun.network, spec.linux, {"--net", "--ip", "vcrun.network.bridge", "vcrun.network.subnet"});
+    spec.vcrun.network.ip = q.ip;
+    spec.vcrun.network.publish = q.publish;
+    spec_detail::validate_network(spec.vcrun.network, spec.linux,
+                                  {"--net", "--ip", "vcrun.network.bridge", "vcrun.network.subnet", "--publish", false});
     return;
   }
   if (mode.empty() || mode == "none") return;
@@ -129,7 +133,7 @@ std::string quick_config(const std::string& id, const QuickOptions& q,
   // linux.resources and the "vcrun" object: the stored config.json says everything the
   // container was given.
   apply_resource_flags(spec, q.resources);
-  set_network_mode(spec, q.net, q.ip);
+  set_network_mode(spec, q);
   if (spec.vcrun.network.mode == NetworkMode::bridge) set_bridge_resolv_conf(spec, q.rootfs.empty());
   set_quick_security(spec);
   if (q.init) spec.vcrun.init = true;

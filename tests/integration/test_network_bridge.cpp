@@ -439,3 +439,46 @@ TEST_CASE("bridge mode in quick mode: the container resolves names with the host
   CHECK(r.out == host_conf);
   CHECK(leases() == "");
 }
+
+TEST_CASE("bridge mode: a published port forwards the host's port to the container's", "[integration]") {
+  if (!is_root() || !have_tools()) return;
+  Netns host("pub"), remote("pubr");
+  Inside in(host);
+  must(sh("ip link add vt-p type veth peer name vp-t netns " + remote.name +
+          " && ip addr add 192.0.2.1/24 dev vt-p && ip link set vt-p up"
+          " && ip -n " + remote.name + " addr add 192.0.2.2/24 dev vp-t && ip -n " + remote.name +
+          " link set vp-t up"),
+       "remote link");
+  std::string links_before = links();
+  std::string a = unique_id("brpub"), b = unique_id("brpub2");
+  json network = {{"mode", "bridge"}, {"publish", {"8080:80", "5353:53/udp"}}};
+  // Serves one line per connection on its port 80 (busybox nc -ll: persistent).
+  must(run_vcrun_detached({"run", "--detach", "--bundle",
+                           make_bundle(a, bridge_config({"sh", "-c", "nc -ll -p 80 -e echo published"}, network)), a}),
+       "run A");
+  std::string ruleset = nft_ruleset();
+  INFO(ruleset);
+  CHECK(ruleset.find("tcp dport 8080 dnat to 10.217.0.2:80") != std::string::npos);
+  CHECK(ruleset.find("udp dport 5353 dnat to 10.217.0.2:53") != std::string::npos);
+  CHECK(leases().find("vcrun0/port-tcp-8080\n") != std::string::npos);
+  // From another host (namespace) to the host's address, and from the host itself.
+  std::string got;
+  for (int i = 0; i < 50 && got.empty(); ++i) {  // until nc listens
+    got = sh("ip netns exec " + remote.name + " busybox nc -w 2 192.0.2.1 8080 </dev/null").out;
+    if (got.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(got == "published\n");
+  CHECK(sh("busybox nc -w 2 192.0.2.1 8080 </dev/null").out == "published\n");
+  // A connection from the host to port 8080 elsewhere is not the container's.
+  PeerRecorder elsewhere(remote.path(), "192.0.2.2", 8080);
+  CHECK(sh("echo x | busybox nc -w 2 192.0.2.2 8080").status == 0);
+  CHECK(elsewhere.peer() == "192.0.2.1");
+  // A second container cannot take the same host port: one line, nothing made.
+  auto r = run_vcrun({"run", "--bundle", make_bundle(b, bridge_config({"true"}, network)), b});
+  CHECK(r.status != 0);
+  CHECK(r.err == "vcrun: vcrun.network.publish[0]: host port tcp/8080 is published by container \"" + a + "\"\n");
+  must(run_vcrun({"delete", "--force", a}), "delete A");
+  CHECK(links() == links_before);
+  CHECK(leases() == "");
+  CHECK(nft_ruleset() == "");
+}

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "netfilter/ipv4.hpp"
+#include "runtime/spec/network.hpp"
 #include "runtime/spec/resolv_conf.hpp"
 #include "spec_error_of.hpp"
 #include "vcrun/error.hpp"
@@ -75,7 +76,7 @@ TEST_CASE("vcrun.network: accepted forms", "[unit]") {
   auto spec = parse_spec(R"({"ociVersion": "1.0.2", "process": {"args": ["sh"], "cwd": "/"},
       "root": {"path": "r"}, "linux": {"namespaces": [{"type": "mount"}, {"type": "network"}]},
       "vcrun": {"network": {"mode": "bridge", "ip": "10.217.3.4"}}})", "/b");
-  CHECK(spec.vcrun.network == NetworkSpec{NetworkMode::bridge, "10.217.3.4", "", ""});
+  CHECK(spec.vcrun.network == NetworkSpec{NetworkMode::bridge, "10.217.3.4", "", "", {}});
 }
 
 TEST_CASE("vcrun.network: bad input names the field", "[unit]") {
@@ -156,4 +157,39 @@ TEST_CASE("bridge mode's resolv.conf: the host's unless its nameservers are all 
   CHECK(bridge_resolv_conf(stub, (dir / "missing").string()) == "");
   CHECK(bridge_resolv_conf(stub, stub) == "");
   fs::remove_all(dir);
+}
+
+TEST_CASE("vcrun.network.publish and --publish: docker's form, one line naming the entry", "[unit]") {
+  json c = base();
+  c["vcrun"]["network"] = {{"mode", "bridge"}, {"publish", {"8080:80", "192.0.2.7:5353:53/udp", "0.0.0.0:8443:443/tcp"}}};
+  ContainerSpec spec = parse_spec(c.dump(), "/b");
+  auto ports = spec_detail::parse_publish(spec.vcrun.network.publish);
+  REQUIRE(ports.size() == 3);
+  CHECK(net::host_port_name(ports[0]) == "tcp/8080");
+  CHECK(ports[0].container_port == 80);
+  CHECK_FALSE(ports[0].host_ip);
+  CHECK(net::host_port_name(ports[1]) == "udp/5353");
+  CHECK(net::to_string(*ports[1].host_ip) == "192.0.2.7");
+  CHECK_FALSE(ports[2].host_ip);  // 0.0.0.0: every local address
+  auto publish = [](const std::string& entries) {
+    return error_of(R"({"vcrun": {"network": {"mode": "bridge", "publish": )" + entries + "}}}");
+  };
+  CHECK(publish(R"(["80"])") == "vcrun.network.publish[0]: must be [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp], got \"80\"");
+  CHECK(publish(R"(["8080:80", "8080:0"])") == "vcrun.network.publish[1]: ports must be numbers from 1 to 65535, got \"8080:0\"");
+  CHECK(publish(R"(["70000:80"])") == "vcrun.network.publish[0]: ports must be numbers from 1 to 65535, got \"70000:80\"");
+  CHECK(publish(R"(["80:80/sctp"])") == "vcrun.network.publish[0]: the protocol must be tcp or udp, got \"80:80/sctp\"");
+  CHECK(publish(R"(["127.0.0.1:80:80"])") ==
+        "vcrun.network.publish[0]: a loopback host address is not forwarded to a container, got \"127.0.0.1:80:80\"");
+  CHECK(publish(R"(["x:80:80"])") == "vcrun.network.publish[0]: the host address must be an IPv4 address, got \"x:80:80\"");
+  CHECK(publish(R"(["80:80", "80:81"])") == "vcrun.network.publish[1]: host port tcp/80 is published twice");
+  CHECK(publish(R"(["80:80", "80:80/udp"])") == "<accepted>");
+  CHECK(error_of(R"({"vcrun": {"network": {"publish": ["80:80"]}}})") ==
+        "vcrun.network.publish: is for bridge mode only (vcrun.network.mode is none)");
+  QuickOptions q;
+  q.args = {"true"};
+  q.publish = {"8080:80"};
+  CHECK_THROWS_WITH(quick_config("q", q, "/r"), "--publish: needs --net bridge");
+  q.net = "bridge";
+  q.publish = {"8080:80", "8080"};
+  CHECK_THROWS_WITH(quick_config("q", q, "/r"), "--publish: must be [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp], got \"8080\"");
 }

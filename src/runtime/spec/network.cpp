@@ -18,10 +18,25 @@ bool valid_ifname(const std::string& name) {
 
 }  // namespace
 
+std::vector<net::Published> parse_publish(const std::vector<std::string>& publish, const NetworkFields& f) {
+  std::vector<net::Published> out;
+  for (size_t i = 0; i < publish.size(); ++i) {
+    std::string field = f.publish_indexed ? indexed(f.publish, i) : f.publish;
+    net::Published p = net::parse_published(publish[i], field);
+    for (const auto& q : out)
+      if (q.proto == p.proto && q.host_port == p.host_port && (!q.host_ip || !p.host_ip || *q.host_ip == *p.host_ip))
+        throw SpecError(field, "host port " + net::host_port_name(p) + " is published twice");
+    out.push_back(p);
+  }
+  return out;
+}
+
 void validate_network(const NetworkSpec& n, const Linux& l, const NetworkFields& f) {
   if (n.mode != NetworkMode::bridge) {
     for (auto [field, value] : {std::pair{&f.ip, &n.ip}, {&f.bridge, &n.bridge}, {&f.subnet, &n.subnet}})
       if (!value->empty()) throw SpecError(*field, "is for bridge mode only (" + f.mode + " is " + network_mode_name(n.mode) + ")");
+    if (!n.publish.empty())
+      throw SpecError(f.publish, "is for bridge mode only (" + f.mode + " is " + network_mode_name(n.mode) + ")");
     return;
   }
   const Namespace* netns = nullptr;
@@ -45,6 +60,7 @@ void validate_network(const NetworkSpec& n, const Linux& l, const NetworkFields&
       throw SpecError(f.ip, quoted(n.ip) + " is not a container address of the subnet " + net::to_string(*subnet) +
                                 " (" + net::to_string(subnet->gateway()) + " is the bridge's)");
   }
+  parse_publish(n.publish, f);
 }
 
 }  // namespace vcrun::spec_detail

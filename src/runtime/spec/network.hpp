@@ -2,7 +2,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
+#include "netfilter/publish.hpp"
 #include "vcrun/spec.hpp"
 
 namespace vcrun::spec_detail {
@@ -13,11 +15,18 @@ struct NetworkFields {
   std::string ip = "vcrun.network.ip";
   std::string bridge = "vcrun.network.bridge";
   std::string subnet = "vcrun.network.subnet";
+  std::string publish = "vcrun.network.publish";
+  bool publish_indexed = true;  // "vcrun.network.publish[i]"; a flag is named as it is
 };
 
 // Syntax and consistency: a bridge name that can be an interface name, a subnet with room
 // for a gateway and a container, an address inside it, a new network namespace for bridge
-// mode. What depends on the host (routes, existing links, leases) is checked at create.
+// mode, published ports in docker's form, no host port twice. What depends on the host
+// (routes, existing links, leases, ports other containers publish) is checked at create.
 void validate_network(const NetworkSpec& n, const Linux& l, const NetworkFields& f = {});
+
+// The published ports of `publish`; SpecError naming the entry when one is malformed or
+// repeats a host port.
+std::vector<net::Published> parse_publish(const std::vector<std::string>& publish, const NetworkFields& f = {});
 
 }  // namespace vcrun::spec_detail

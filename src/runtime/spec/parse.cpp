@@ -175,6 +175,7 @@ NetworkSpec parse_network(const Node& n) {
   if (auto v = n.get("ip")) net.ip = v->str();
   if (auto v = n.get("bridge")) net.bridge = v->str();
   if (auto v = n.get("subnet")) net.subnet = v->str();
+  if (auto v = n.get("publish")) net.publish = v->strings();
   return net;
 }
 

@@ -257,6 +257,7 @@ json extensions_json(const VcrunExtensions& x) {
     put(n, "ip", x.network.ip);
     put(n, "bridge", x.network.bridge);
     put(n, "subnet", x.network.subnet);
+    if (!x.network.publish.empty()) n["publish"] = x.network.publish;
   }
   if (!x.lowers.empty()) j["lowers"] = x.lowers;
   if (!x.upper.empty()) j["upper"] = x.upper;

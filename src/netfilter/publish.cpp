@@ -1,0 +1,186 @@
+// DNAT chains for published ports (publish.hpp), one pair per container.
+#include "netfilter/publish.hpp"
+
+#include <arpa/inet.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_nat.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/rtnetlink.h>
+#include <netinet/in.h>
+
+#include <charconv>
+
+#include "base/text.hpp"
+#include "netfilter/nat.hpp"
+#include "netfilter/nft_batch.hpp"
+#include "vcrun/error.hpp"
+
+namespace vcrun::net {
+
+namespace {
+
+constexpr int kDstNat = -100;  // NF_IP_PRI_NAT_DST
+
+std::optional<uint16_t> parse_port(const std::string& text) {
+  unsigned v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v == 0 || v > 65535)
+    return std::nullopt;
+  return static_cast<uint16_t>(v);
+}
+
+std::vector<std::string> split_colons(const std::string& s) {
+  std::vector<std::string> parts(1);
+  for (char c : s) {
+    if (c == ':') parts.emplace_back();
+    else parts.back() += c;
+  }
+  return parts;
+}
+
+std::string chain_name(const std::string& prefix, const std::string& veth) { return prefix + "-" + veth; }
+
+nft::Chain make_chain(const std::string& name) {
+  nft::Chain c(nft::checked(nftnl_chain_alloc()));
+  nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, nat::kTable);
+  nftnl_chain_set_str(c.get(), NFTNL_CHAIN_NAME, name.c_str());
+  return c;
+}
+
+void compare(nftnl_rule* r, const void* data, uint32_t len) {
+  nft::add_expr(r, "cmp", [&](nftnl_expr* e) {
+    nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+    nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+  });
+}
+
+void load_payload(nftnl_rule* r, uint32_t base, uint32_t offset, uint32_t len) {
+  nft::add_expr(r, "payload", [&](nftnl_expr* e) {
+    nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+  });
+}
+
+void load_immediate(nftnl_rule* r, uint32_t reg, const void* data, uint32_t len) {
+  nft::add_expr(r, "immediate", [&](nftnl_expr* e) {
+    nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, reg);
+    nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, data, len);
+  });
+}
+
+nft::Rule make_rule(const std::string& chain, Ipv4 container, const Published& p) {
+  nft::Rule r(nft::checked(nftnl_rule_alloc()));
+  nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, nat::kTable);
+  nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, chain.c_str());
+  nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, NFPROTO_IPV4);
+  if (p.host_ip) {  // ip daddr HOSTIP
+    uint32_t addr = htonl(p.host_ip->value);
+    load_payload(r.get(), NFT_PAYLOAD_NETWORK_HEADER, 16, 4);
+    compare(r.get(), &addr, sizeof addr);
+  } else {  // fib daddr type local
+    nft::add_expr(r.get(), "fib", [](nftnl_expr* e) {
+      nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR);
+      nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+      nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+    });
+    uint32_t local = RTN_LOCAL;
+    compare(r.get(), &local, sizeof local);
+  }
+  nft::add_expr(r.get(), "meta", [](nftnl_expr* e) {  // meta l4proto
+    nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_L4PROTO);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+  });
+  compare(r.get(), &p.proto, sizeof p.proto);
+  uint16_t dport = htons(p.host_port);  // th dport: bytes 2-3 of TCP's and UDP's header
+  load_payload(r.get(), NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);
+  compare(r.get(), &dport, sizeof dport);
+  uint32_t to_addr = htonl(container.value);
+  uint16_t to_port = htons(p.container_port);
+  load_immediate(r.get(), NFT_REG_1, &to_addr, sizeof to_addr);
+  load_immediate(r.get(), NFT_REG_2, &to_port, sizeof to_port);
+  nft::add_expr(r.get(), "nat", [](nftnl_expr* e) {
+    nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, NFPROTO_IPV4);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_2);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FLAGS, NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED);
+  });
+  return r;
+}
+
+}  // namespace
+
+Published parse_published(const std::string& text, const std::string& field) {
+  auto fail = [&](const std::string& why) -> Published {
+    throw SpecError(field, why + ", got " + quoted(text));
+  };
+  Published p;
+  p.proto = IPPROTO_TCP;
+  std::string spec = text;
+  if (auto slash = spec.rfind('/'); slash != std::string::npos) {
+    std::string proto = spec.substr(slash + 1);
+    if (proto == "udp") p.proto = IPPROTO_UDP;
+    else if (proto != "tcp") return fail("the protocol must be tcp or udp");
+    spec.resize(slash);
+  }
+  std::vector<std::string> parts = split_colons(spec);
+  if (parts.size() != 2 && parts.size() != 3) return fail("must be [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]");
+  auto hp = parse_port(parts[parts.size() - 2]), cp = parse_port(parts.back());
+  if (!hp || !cp) return fail("ports must be numbers from 1 to 65535");
+  p.host_port = *hp;
+  p.container_port = *cp;
+  if (parts.size() == 3) {
+    p.host_ip = parse_ipv4(parts[0]);
+    if (!p.host_ip) return fail("the host address must be an IPv4 address");
+    if ((p.host_ip->value >> 24) == 127) return fail("a loopback host address is not forwarded to a container");
+    if (p.host_ip->value == 0) p.host_ip.reset();  // 0.0.0.0: every local address
+  }
+  return p;
+}
+
+std::string host_port_name(const Published& p) {
+  return std::string(p.proto == IPPROTO_UDP ? "udp/" : "tcp/") + std::to_string(p.host_port);
+}
+
+void publish_ports(const std::string& veth, Ipv4 container, const std::vector<Published>& ports) {
+  if (ports.empty()) return;
+  nft::Batch b(NFPROTO_IPV4);
+  nft::Table table(nft::checked(nftnl_table_alloc()));
+  nftnl_table_set_str(table.get(), NFTNL_TABLE_NAME, nat::kTable);
+  nftnl_table_set_u32(table.get(), NFTNL_TABLE_FAMILY, NFPROTO_IPV4);
+  b.add(NFT_MSG_NEWTABLE, NLM_F_CREATE, [&](nlmsghdr* h) { nftnl_table_nlmsg_build_payload(h, table.get()); });
+  for (auto [prefix, hook] : {std::pair{"pub", NF_INET_PRE_ROUTING}, {"pubout", NF_INET_LOCAL_OUT}}) {
+    std::string name = chain_name(prefix, veth);
+    nft::Chain c = make_chain(name);
+    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TYPE, "nat");
+    nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_HOOKNUM, hook);
+    nftnl_chain_set_s32(c.get(), NFTNL_CHAIN_PRIO, kDstNat);
+    nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_POLICY, NF_ACCEPT);
+    b.add(NFT_MSG_NEWCHAIN, NLM_F_CREATE, [&](nlmsghdr* h) { nftnl_chain_nlmsg_build_payload(h, c.get()); });
+    for (const auto& p : ports) {
+      nft::Rule r = make_rule(name, container, p);
+      b.add(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, [&](nlmsghdr* h) { nftnl_rule_nlmsg_build_payload(h, r.get()); });
+    }
+  }
+  b.commit("nftables: publish ports of " + to_string(container) + " in table ip " + nat::kTable);
+}
+
+void unpublish_ports(const std::string& veth) {
+  // publish_ports made both chains in one transaction: both are there, or neither.
+  nft::Batch b(NFPROTO_IPV4);
+  for (const char* prefix : {"pub", "pubout"}) {
+    std::string name = chain_name(prefix, veth);
+    nft::Rule all(nft::checked(nftnl_rule_alloc()));  // table + chain only: every rule of the chain
+    nftnl_rule_set_str(all.get(), NFTNL_RULE_TABLE, nat::kTable);
+    nftnl_rule_set_str(all.get(), NFTNL_RULE_CHAIN, name.c_str());
+    nft::Chain c = make_chain(name);
+    b.add(NFT_MSG_DELRULE, 0, [&](nlmsghdr* h) { nftnl_rule_nlmsg_build_payload(h, all.get()); });
+    b.add(NFT_MSG_DELCHAIN, 0, [&](nlmsghdr* h) { nftnl_chain_nlmsg_build_payload(h, c.get()); });
+  }
+  b.commit_ignoring_absent("nftables: remove the published ports of " + veth);
+}
+
+}  // namespace vcrun::net
