@@ -147,6 +147,15 @@ class PeerRecorder {
   std::string peer_;
 };
 
+// A veth from the current namespace (192.0.2.1) to `remote` (192.0.2.2): another host.
+void link_remote(const Netns& remote) {
+  must(sh("ip link add vt-r type veth peer name vr-t netns " + remote.name +
+          " && ip addr add 192.0.2.1/24 dev vt-r && ip link set vt-r up"
+          " && ip -n " + remote.name + " addr add 192.0.2.2/24 dev vr-t && ip -n " + remote.name +
+          " link set vr-t up"),
+       "remote link");
+}
+
 // What a bad input must leave: the links, leases and rules there were, and no container.
 void check_nothing_created(const std::string& links_before) {
   CHECK(links() == links_before);
@@ -173,11 +182,7 @@ TEST_CASE("bridge mode: containers reach each other, the gateway and, through NA
   Inside in(host);
   // The "outside world": a further namespace on a veth from the test's host namespace,
   // with no route back to the containers' subnet, so only masqueraded packets are answered.
-  must(sh("ip link add vt-r type veth peer name vr-t netns " + remote.name +
-          " && ip addr add 192.0.2.1/24 dev vt-r && ip link set vt-r up"
-          " && ip -n " + remote.name + " addr add 192.0.2.2/24 dev vr-t && ip -n " + remote.name +
-          " link set vr-t up"),
-       "remote link");
+  link_remote(remote);
   std::string links_before = links();
 
   std::string a = unique_id("bra"), b = unique_id("brb");
@@ -444,11 +449,7 @@ TEST_CASE("bridge mode: a published port forwards the host's port to the contain
   if (!is_root() || !have_tools()) return;
   Netns host("pub"), remote("pubr");
   Inside in(host);
-  must(sh("ip link add vt-p type veth peer name vp-t netns " + remote.name +
-          " && ip addr add 192.0.2.1/24 dev vt-p && ip link set vt-p up"
-          " && ip -n " + remote.name + " addr add 192.0.2.2/24 dev vp-t && ip -n " + remote.name +
-          " link set vp-t up"),
-       "remote link");
+  link_remote(remote);
   std::string links_before = links();
   std::string a = unique_id("brpub"), b = unique_id("brpub2");
   json network = {{"mode", "bridge"}, {"publish", {"8080:80", "5353:53/udp"}}};
