@@ -107,7 +107,7 @@ void detach_bridge(const BridgeAttachment& a, const std::string& id) {
   nat::remove_masquerade(a.bridge);
   if (leases.made_bridge(a.bridge)) netlink::delete_link(nl, a.bridge);
   leases.forget(a.bridge);
-  if (!leases.any_bridge()) nat::remove_table();
+  if (!leases.any_bridge()) nat::remove_table_if_unused();
 }
 
 void detach_all(const std::string& leases, const std::string& id) {

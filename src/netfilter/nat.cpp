@@ -16,9 +16,8 @@
 #include <libnftnl/table.h>
 
 #include <functional>
-#include <memory>
 
-#include "netfilter/netlink.hpp"
+#include "netfilter/nft_batch.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::nat {
@@ -27,54 +26,12 @@ namespace {
 
 std::string chain_name(const std::string& bridge) { return "masq-" + bridge; }
 
-template <class T, void (*Free)(const T*)>
-struct Deleter {
-  void operator()(T* p) const { Free(p); }
-};
-using Table = std::unique_ptr<nftnl_table, Deleter<nftnl_table, nftnl_table_free>>;
-using Chain = std::unique_ptr<nftnl_chain, Deleter<nftnl_chain, nftnl_chain_free>>;
-using Rule = std::unique_ptr<nftnl_rule, Deleter<nftnl_rule, nftnl_rule_free>>;
-
-template <class P>
-P checked(P p) {
-  if (!p) throw_errno("nftables message");
-  return p;
-}
-
-// One nf_tables transaction: BEGIN, the messages added, END; every message acked.
-class Batch {
- public:
-  Batch() : buf_(MNL_SOCKET_BUFFER_SIZE * 2), batch_(mnl_nlmsg_batch_start(buf_.data(), buf_.size())) {
-    nftnl_batch_begin(static_cast<char*>(mnl_nlmsg_batch_current(batch_)), nl_.next_seq());
-    mnl_nlmsg_batch_next(batch_);
-  }
-  ~Batch() { mnl_nlmsg_batch_stop(batch_); }
-  Batch(const Batch&) = delete;
-  Batch& operator=(const Batch&) = delete;
-
-  // Adds one message of `type`; `fill` writes its payload.
-  void add(uint16_t type, uint16_t flags, const std::function<void(nlmsghdr*)>& fill) {
-    uint32_t seq = nl_.next_seq();
-    if (!first_) first_ = seq;
-    last_ = seq;
-    nlmsghdr* h = nftnl_nlmsg_build_hdr(static_cast<char*>(mnl_nlmsg_batch_current(batch_)), type,
-                                        NFPROTO_IPV4, flags | NLM_F_ACK, seq);
-    fill(h);
-    mnl_nlmsg_batch_next(batch_);
-  }
-
-  void commit(const std::string& what) {
-    nftnl_batch_end(static_cast<char*>(mnl_nlmsg_batch_current(batch_)), nl_.next_seq());
-    mnl_nlmsg_batch_next(batch_);
-    nl_.request_batch(mnl_nlmsg_batch_head(batch_), mnl_nlmsg_batch_size(batch_), first_, last_, what);
-  }
-
- private:
-  netlink::Socket nl_{NETLINK_NETFILTER};
-  std::vector<char> buf_;
-  mnl_nlmsg_batch* batch_;
-  uint32_t first_ = 0, last_ = 0;
-};
+using nft::Batch;
+using nft::Chain;
+using nft::Rule;
+using nft::Table;
+using nft::add_expr;
+using nft::checked;
 
 Table make_table() {
   Table t(checked(nftnl_table_alloc()));
@@ -88,12 +45,6 @@ Chain make_chain(const std::string& bridge) {
   nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, kTable);
   nftnl_chain_set_str(c.get(), NFTNL_CHAIN_NAME, chain_name(bridge).c_str());
   return c;
-}
-
-void add_expr(nftnl_rule* r, const char* name, const std::function<void(nftnl_expr*)>& set) {
-  nftnl_expr* e = checked(nftnl_expr_alloc(name));
-  set(e);
-  nftnl_rule_add_expr(r, e);  // the rule owns it now
 }
 
 // reg1 = <ip header field at offset> & mask; then compare it with the subnet's base.
@@ -131,15 +82,6 @@ Rule make_rule(const std::string& bridge, const net::Ipv4Net& subnet) {
   return r;
 }
 
-// A delete whose object is gone already (ENOENT) is done.
-void commit_ignoring_absent(Batch& b, const std::string& what) {
-  try {
-    b.commit(what);
-  } catch (const Error& e) {
-    if (e.code() != ENOENT) throw;
-  }
-}
-
 }  // namespace
 
 void ensure_masquerade(const std::string& bridge, const net::Ipv4Net& subnet) {
@@ -151,7 +93,7 @@ void ensure_masquerade(const std::string& bridge, const net::Ipv4Net& subnet) {
   nftnl_chain_set_u32(chain.get(), NFTNL_CHAIN_POLICY, NF_ACCEPT);
   Chain flush = make_chain(bridge);
   Rule rule = make_rule(bridge, subnet);
-  Batch b;
+  Batch b(NFPROTO_IPV4);
   b.add(NFT_MSG_NEWTABLE, NLM_F_CREATE, [&](nlmsghdr* h) { nftnl_table_nlmsg_build_payload(h, table.get()); });
   b.add(NFT_MSG_NEWCHAIN, NLM_F_CREATE, [&](nlmsghdr* h) { nftnl_chain_nlmsg_build_payload(h, chain.get()); });
   Rule all(checked(nftnl_rule_alloc()));  // table + chain only: every rule of the chain
@@ -167,17 +109,29 @@ void remove_masquerade(const std::string& bridge) {
   Rule all(checked(nftnl_rule_alloc()));
   nftnl_rule_set_str(all.get(), NFTNL_RULE_TABLE, kTable);
   nftnl_rule_set_str(all.get(), NFTNL_RULE_CHAIN, chain_name(bridge).c_str());
-  Batch b;
+  Batch b(NFPROTO_IPV4);
   b.add(NFT_MSG_DELRULE, 0, [&](nlmsghdr* h) { nftnl_rule_nlmsg_build_payload(h, all.get()); });
   b.add(NFT_MSG_DELCHAIN, 0, [&](nlmsghdr* h) { nftnl_chain_nlmsg_build_payload(h, chain.get()); });
-  commit_ignoring_absent(b, "nftables: remove chain " + chain_name(bridge));
+  b.commit_ignoring_absent("nftables: remove chain " + chain_name(bridge));
 }
 
-void remove_table() {
+bool table_has_chains() {
+  bool any = false;
+  nft::dump(NFT_MSG_GETCHAIN, NFPROTO_IPV4, [](nlmsghdr*) {}, [&](const nlmsghdr* h) {
+    nft::Chain c(checked(nftnl_chain_alloc()));
+    if (nftnl_chain_nlmsg_parse(h, c.get()) < 0) return;
+    const char* table = nftnl_chain_get_str(c.get(), NFTNL_CHAIN_TABLE);
+    if (table && std::string(table) == kTable) any = true;
+  }, "nftables: list chains");
+  return any;
+}
+
+void remove_table_if_unused() {
+  if (table_has_chains()) return;
   Table table = make_table();
-  Batch b;
+  Batch b(NFPROTO_IPV4);
   b.add(NFT_MSG_DELTABLE, 0, [&](nlmsghdr* h) { nftnl_table_nlmsg_build_payload(h, table.get()); });
-  commit_ignoring_absent(b, "nftables: remove table ip " + std::string(kTable));
+  b.commit_ignoring_absent("nftables: remove table ip " + std::string(kTable));
 }
 
 }  // namespace vcrun::nat
