@@ -61,6 +61,12 @@ Registrar run_verb(30, "run", [](CLI::App& app, GlobalOptions& g) {
       ->group("Network");
   cmd->add_option("--ip", f->quick.ip, "quick mode, --net bridge: the container's IPv4 address (default: the next free one)")
       ->group("Network");
+  cmd->add_option("--net-egress", f->quick.net_egress,
+                  "quick mode, with --net-rate/--net-ceil/--net-share: the device to shape (default: the default route's)")
+      ->group("Network");
+  cmd->add_option("--net-link-rate", f->quick.net_link_rate,
+                  "quick mode: the egress device's rate that reservations are admitted against (default: its speed)")
+      ->group("Network");
   add_resource_flag_options(*cmd, f->quick.resources);
   cmd->add_flag("--init", f->quick.init, "run a minimal init as PID 1 (reaps, forwards signals)");
   add_inheritance_options(*cmd, f->create);
@@ -73,6 +79,13 @@ Registrar run_verb(30, "run", [](CLI::App& app, GlobalOptions& g) {
       f->id = f->quick.args[0];
       if (!f->quick.net.empty()) throw SpecError("--net", "is for quick mode (a bundle's linux.namespaces says it)");
       if (!f->quick.ip.empty()) throw SpecError("--ip", "is for quick mode (a bundle's config.json says it in vcrun.network.ip)");
+      for (const auto& [flag, value] : {std::pair{"--net-rate", &f->quick.resources.net_rate},
+                                        {"--net-ceil", &f->quick.resources.net_ceil},
+                                        {"--net-share", &f->quick.resources.net_share},
+                                        {"--net-egress", &f->quick.net_egress},
+                                        {"--net-link-rate", &f->quick.net_link_rate}})
+        if (!value->empty())
+          throw SpecError(flag, "is for quick mode (a bundle's config.json says it in vcrun.network)");
       if (!f->quick.resources.bind_allow.empty())
         throw SpecError("--bind-allow", "is for quick mode (a bundle's config.json says it in vcrun.network.bindAllow)");
       opts.bundle = absolute_bundle(opts.bundle);

@@ -233,6 +233,14 @@ struct NetworkSpec {
   std::string ip;      // bridge: the container's IPv4 address; "": the next free one
   std::string bridge;  // bridge: the host bridge's name; "": "vcrun0"
   std::string subnet;  // bridge: the bridge's IPv4 subnet (CIDR); "": 10.217.0.0/16
+  // Egress shaping (host and bridge mode; docs/network.md): an HTB class on the egress
+  // device. Rates in bits per second; JSON gives them as tc writes them ("10mbit").
+  std::optional<uint64_t> rate;       // the reservation
+  std::optional<uint64_t> ceil;       // the most it may send; default: link rate (share > 0) or rate
+  std::optional<double> share;        // its weight for what reservations leave; default 1
+  std::string egress;                 // the device; "": the default route's
+  std::optional<uint64_t> link_rate;  // what admission checks against; default: the device's speed
+  bool shaped() const { return rate || ceil || share; }
   bool operator==(const NetworkSpec&) const = default;
 };
 
@@ -252,7 +260,7 @@ struct VcrunExtensions {
   // to the wildcard address becomes one to the first of its family. Absent: no list (any
   // address); empty: no address at all.
   std::optional<std::vector<std::string>> bind_allow;
-  NetworkSpec network;                    // "network": {"mode", "ip", "bridge", "subnet"}
+  NetworkSpec network;                    // "network": {"mode", "ip", "bridge", "subnet", "rate", ...}
   // A copy-on-write root (docs/unify.md): "lowers", read-only layers below root.path
   // (uppermost first); "upper", the persistent directory holding the overlay's upper/ and
   // work/ (default <bundle>/vcrun-upper/<id> when the root is an overlay).

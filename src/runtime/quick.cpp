@@ -10,6 +10,7 @@
 
 #include "base/text.hpp"
 #include "runtime/spec/network.hpp"
+#include "runtime/spec/resource_flags.hpp"
 #include "runtime/spec/serialize.hpp"
 #include "vcrun/error.hpp"
 #include "vcrun/spec.hpp"
@@ -63,19 +64,25 @@ void set_quick_security(ContainerSpec& spec) {
 // --net: "none" (the default spec's own network namespace, loopback only), "host" (the
 // caller's, shared: no network entry in linux.namespaces, as OCI says it) or "bridge" (its
 // own, on a host bridge: vcrun.network), with --ip for bridge's address.
-void set_network_mode(ContainerSpec& spec, const std::string& mode, const std::string& ip) {
-  if (!ip.empty() && mode != "bridge") throw SpecError("--ip", "needs --net bridge");
+void set_network_mode(ContainerSpec& spec, const QuickOptions& q) {
+  const std::string& mode = q.net;
+  if (!q.ip.empty() && mode != "bridge") throw SpecError("--ip", "needs --net bridge");
+  auto& n = spec.vcrun.network;
+  if (!q.net_egress.empty()) n.egress = q.net_egress;
+  if (!q.net_link_rate.empty()) n.link_rate = parse_rate_flag("--net-link-rate", q.net_link_rate);
+  const spec_detail::NetworkFields fields{"--net", "--ip", "vcrun.network.bridge", "vcrun.network.subnet", "--net-rate",
+                                          "--net-ceil", "--net-share", "--net-egress", "--net-link-rate"};
   if (mode == "bridge") {
-    spec.vcrun.network.mode = NetworkMode::bridge;
-    spec.vcrun.network.ip = ip;
-    spec_detail::validate_network(spec.vcrun.network, spec.linux, {"--net", "--ip", "vcrun.network.bridge", "vcrun.network.subnet"});
-    return;
+    n.mode = NetworkMode::bridge;
+    n.ip = q.ip;
+  } else if (mode == "host") {
+    auto& ns = spec.linux.namespaces;
+    ns.erase(std::remove_if(ns.begin(), ns.end(), [](const Namespace& x) { return x.type == NamespaceType::network; }),
+             ns.end());
+  } else if (!mode.empty() && mode != "none") {
+    throw SpecError("--net", "expected none, host or bridge, got " + vcrun::quoted(mode));
   }
-  if (mode.empty() || mode == "none") return;
-  if (mode != "host") throw SpecError("--net", "expected none, host or bridge, got " + vcrun::quoted(mode));
-  auto& ns = spec.linux.namespaces;
-  ns.erase(std::remove_if(ns.begin(), ns.end(), [](const Namespace& n) { return n.type == NamespaceType::network; }),
-           ns.end());
+  spec_detail::validate_network(n, spec.linux, fields);
 }
 
 // A relative root (a relative --root) is the current directory's, as parse_spec resolves a
@@ -108,7 +115,7 @@ std::string quick_config(const std::string& id, const QuickOptions& q,
   // linux.resources and the "vcrun" object: the stored config.json says everything the
   // container was given.
   apply_resource_flags(spec, q.resources);
-  set_network_mode(spec, q.net, q.ip);
+  set_network_mode(spec, q);
   set_quick_security(spec);
   if (q.init) spec.vcrun.init = true;
   if (!q.upper.empty()) spec.vcrun.upper = absolute_root(q.upper);
