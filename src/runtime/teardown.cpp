@@ -15,6 +15,7 @@
 #include "cgroup/container_cgroup.hpp"
 #include "netfilter/bind_allow.hpp"
 #include "netfilter/bridge.hpp"
+#include "netfilter/shaping.hpp"
 
 namespace vcrun {
 
@@ -43,6 +44,7 @@ struct Undo {
     UniqueFd fd(::open(b.cgroup.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (fd) netfilter::detach_bind_allow(fd.get(), b.cgroup);
   }
+  void operator()(const state::MadeNetClass& c) const { net::detach_shaping({c.root, c.device, c.minor}, id); }
   void operator()(const state::MadeBridgeLink& b) const {
     net::detach_bridge({b.leases, b.bridge, b.subnet, b.ip, b.veth}, id);
   }
