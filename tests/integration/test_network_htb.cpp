@@ -184,7 +184,7 @@ TEST_CASE("htb: shares 2:1 split the link 2:1 (host and bridge mode)", "[integra
   }
 }
 
-TEST_CASE("htb: a 30 Mbit reservation holds while another container saturates; a capped one stays capped",
+TEST_CASE("htb: a 30 Mbit reservation holds while another container saturates and a capped one stays capped",
           "[integration]") {
   if (!is_root() || !have_tools()) return;
   Net net;
@@ -237,7 +237,7 @@ TEST_CASE("htb: admission refuses an over-reservation with one line and creates 
   check_clean();
 }
 
-TEST_CASE("htb: delete --force after kill -9 of vcrun during create leaves no class, rule or qdisc",
+TEST_CASE("htb: delete --force after kill -9 of vcrun during create leaves no class or rule or qdisc",
           "[integration]") {
   if (!is_root() || !have_tools()) return;
   Net net;
