@@ -264,14 +264,30 @@ void detach_shaping(const ShapeAttachment& a, const std::string& id) {
   }
 }
 
-void update_shaping(const ShapeAttachment& a, const ShapeRequest& req) {
+void update_shaping(const ShapeAttachment& a, const std::string& id, const ShapeChange& change) {
   Leases lock(a.root + "/.network");
   netlink::Socket nl(NETLINK_ROUTE);
   Ledger ledger(a.root, a.device);
   auto dev = egress_device(nl, a.device);
   auto link = ledger.link_rate();
-  if (!dev || !link || !ledger.classes().count(a.minor))
-    throw Error("the HTB class of " + req.id + " on " + a.device + " is gone", ENOENT);
+  auto classes = ledger.classes();
+  auto mine = classes.find(a.minor);
+  if (!dev || !link || mine == classes.end() || mine->second.id != id)
+    throw Error("the HTB class of " + id + " on " + a.device + " is gone", ENOENT);
+  ShapeRequest req;
+  req.id = id;
+  req.rate_field = change.rate_field;
+  req.ceil_field = change.ceil_field;
+  const Entry& e = mine->second;
+  if (e.rate) req.rate = e.rate;
+  if (e.ceil) req.ceil = e.ceil;
+  req.share = e.share;
+  if (change.rate) req.rate = change.rate;
+  if (change.ceil) req.ceil = change.ceil;
+  if (change.share) req.share = *change.share;
+  if (req.share == 0 && !req.rate) throw SpecError(change.share_field, "0 (capped) needs a rate (" + change.rate_field + ")");
+  if (req.rate && req.ceil && *req.ceil < *req.rate)
+    throw SpecError(change.ceil_field, bits(*req.ceil) + " is below the rate " + bits(*req.rate));
   admit(ledger, req, a.device, *link, a.minor);
   write_file_atomic(ledger.file(a.minor), entry_text(req), 0600);
   rebalance(nl, dev->index, ledger, *link);

@@ -50,9 +50,17 @@ ShapeAttachment attach_shaping(const ShapeRequest& req, const std::function<void
 // the tagging chains with the last class anywhere. What is gone already is skipped.
 void detach_shaping(const ShapeAttachment& a, const std::string& id);
 
-// Changes the class of a running container in place: rate, ceil and share as in `req`
-// (its device and link rate are the class's), admitted again against the others'.
-void update_shaping(const ShapeAttachment& a, const ShapeRequest& req);
+// What `vcrun update` changes of a class; the rest stays as the container has it.
+struct ShapeChange {
+  std::optional<uint64_t> rate, ceil;  // bits/s
+  std::optional<double> share;
+  std::string rate_field = "--net-rate", ceil_field = "--net-ceil", share_field = "--net-share";
+};
+
+// Changes the class of a running container in place (its device and link rate stay), admitted
+// again against the others' (SpecError naming the field, nothing changed); every class of the
+// device gets its recomputed rate.
+void update_shaping(const ShapeAttachment& a, const std::string& id, const ShapeChange& change);
 
 struct ShapeCounters {
   std::string device;

@@ -280,3 +280,52 @@ TEST_CASE("htb: delete --force after kill -9 of vcrun during create leaves no cl
     check_clean();
   }
 }
+
+TEST_CASE("htb: update changes the class in place with admission and stats shows its counters", "[integration]") {
+  if (!is_root() || !have_tools()) return;
+  Net net;
+  Inside in(net.host);
+  Servers servers(net.sink, {5201});
+  std::string a = unique_id("htbua"), b = unique_id("htbub");
+  auto start = [](const std::string& id, const std::string& rate) {
+    std::vector<std::string> args = {"run", "--detach", "--name", id};
+    for (const auto& f : mode_flags("host")) args.push_back(f);
+    args.insert(args.end(), {"--net-rate", rate, "--", "sleep", "60"});
+    must(run_vcrun_detached(args), "run " + id);
+  };
+  start(a, "10mbit");
+  must(run_vcrun({"update", a, "--net-rate", "40mbit", "--net-share", "3"}), "update A");
+  std::string cls = sh("tc -d class show dev vt-s classid 7663:10").out;
+  INFO(cls);
+  CHECK(cls.find("quantum 36000") != std::string::npos);
+  start(b, "50mbit");
+  std::string before = sh("tc -d class show dev vt-s").out;
+  auto refused = run_vcrun({"update", a, "--net-rate", "60mbit"});
+  INFO(refused.err);
+  CHECK(refused.status != 0);
+  CHECK(refused.err.find("--net-rate: 60mbit does not fit on vt-s: 50mbit of its 100mbit are reserved by 1 container(s)") !=
+        std::string::npos);
+  CHECK(std::count(refused.err.begin(), refused.err.end(), '\n') == 1);
+  CHECK(sh("tc -d class show dev vt-s").out == before);
+
+  // Traffic from A (exec joins its cgroup: the same class), then its counters.
+  must(run_vcrun({"exec", a, "iperf3", "-c", "192.0.2.2", "-p", "5201", "-t", "1"}), "iperf3 in A");
+  auto stats = run_vcrun({"stats", "--format", "json", a});
+  INFO(stats.out << stats.err);
+  REQUIRE(stats.status == 0);
+  json j = json::parse(stats.out);
+  REQUIRE(j.size() == 1);
+  CHECK(j[0]["network"]["device"] == "vt-s");
+  CHECK(j[0]["network"]["class"] == "7663:10");
+  CHECK(j[0]["network"]["bytes"].get<uint64_t>() > 1000000);
+  CHECK(j[0]["network"]["packets"].get<uint64_t>() > 500);
+  CHECK(j[0]["network"].contains("drops"));
+  auto table = run_vcrun({"stats", a});
+  CHECK(table.out.find("7663:10") != std::string::npos);
+
+  CHECK(run_vcrun({"update", b, "--net-share", "0"}).status == 0);  // capped at its 50mbit
+  CHECK(sh("tc class show dev vt-s classid 7663:11").out.find("ceil 50Mbit") != std::string::npos);
+  must(run_vcrun({"delete", "--force", a}), "delete A");
+  must(run_vcrun({"delete", "--force", b}), "delete B");
+  check_clean();
+}
