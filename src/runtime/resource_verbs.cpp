@@ -108,8 +108,12 @@ std::vector<ContainerStats> Runtime::stats(std::vector<std::string> ids) {
   auto stats = cgroup::sample_stats(targets);
   for (size_t i = 0; i < stats.size() && i < classes.size(); ++i) {
     if (!classes[i]) continue;
-    if (auto n = net::shaping_counters(*classes[i]))
-      stats[i].network = NetClassStats{n->device, n->classid, n->bytes, n->packets, n->drops, n->overlimits};
+    try {
+      if (auto n = net::shaping_counters(*classes[i]))
+        stats[i].network = NetClassStats{n->device, n->classid, n->bytes, n->packets, n->drops, n->overlimits};
+    } catch (const Error&) {
+      // The class is unreadable from here (another network namespace): stats go on without it.
+    }
   }
   return stats;
 }

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "support/harness.hpp"
@@ -110,14 +111,17 @@ std::vector<std::string> mode_flags(const std::string& mode) {
   return {"--net", mode, "--net-link-rate", "100mbit"};
 }
 
-// `vcrun run --rm` in quick mode (the host's / as root: iperf3 is there) sending to port
+// `vcrun run --rm --name id` in quick mode (the host's / as root: iperf3 is there) that
+// waits for the file `go` in the directory `gate` (bound at /gate), then sends to port
 // `port` of the sink for `seconds`, after a second left out; the receiver's Mbit/s.
-double send(const std::string& mode, const std::vector<std::string>& shaping, int port, int seconds) {
-  std::vector<std::string> args = {"run", "--rm"};
+double send(const std::string& mode, const std::vector<std::string>& shaping, const std::string& id,
+            const std::string& gate, int port, int seconds) {
+  std::vector<std::string> args = {"run", "--rm", "--name", id, "-v", gate + ":/gate"};
   for (const auto& f : mode_flags(mode)) args.push_back(f);
   for (const auto& f : shaping) args.push_back(f);
-  args.insert(args.end(), {"--", "iperf3", "-c", "192.0.2.2", "-p", std::to_string(port), "-t",
-                           std::to_string(seconds), "-O", "1", "-J"});
+  args.insert(args.end(), {"--", "/bin/sh", "-c",
+                           "while [ ! -e /gate/go ]; do sleep 0.01; done; exec iperf3 -c 192.0.2.2 -p " +
+                               std::to_string(port) + " -t " + std::to_string(seconds) + " -O 1 -J"});
   Result r = run_vcrun(args);
   if (r.status != 0) {
     UNSCOPED_INFO("sender on port " << port << ": " << r.err << r.out.substr(0, 400));
@@ -131,10 +135,14 @@ double send(const std::string& mode, const std::vector<std::string>& shaping, in
   }
 }
 
-// Two senders at once; their Mbit/s.
+// Two senders, released together once both containers run (their creates serialise on the
+// lease lock: started as they come, the later one would send alone at the end); their Mbit/s.
 std::pair<double, double> send_two(const std::string& mode, const std::vector<std::string>& a,
                                    const std::vector<std::string>& b, int seconds = 5) {
   double ra = -1, rb = -1;
+  std::string gate = work_dir() + "/gate-" + unique_id("g");
+  fs::create_directories(gate);
+  std::string ida = unique_id("snda"), idb = unique_id("sndb");
   // setns() moved this thread only; the senders' threads enter the same namespace.
   int ns = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
   REQUIRE(ns >= 0);
@@ -144,8 +152,15 @@ std::pair<double, double> send_two(const std::string& mode, const std::vector<st
       f();
     };
   };
-  std::thread ta(in_ns([&] { ra = send(mode, a, 5201, seconds); }));
-  std::thread tb(in_ns([&] { rb = send(mode, b, 5202, seconds); }));
+  std::thread ta(in_ns([&] { ra = send(mode, a, ida, gate, 5201, seconds); }));
+  std::thread tb(in_ns([&] { rb = send(mode, b, idb, gate, 5202, seconds); }));
+  auto running = [](const std::string& id) {
+    auto r = run_vcrun({"state", id});
+    return r.status == 0 && r.out.find("\"running\"") != std::string::npos;
+  };
+  for (int i = 0; i < 600 && !(running(ida) && running(idb)); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::ofstream(gate + "/go") << "go";
   ta.join();
   tb.join();
   ::close(ns);
