@@ -82,7 +82,7 @@ TEST_CASE("vcrun.network shaping fields: accepted forms and one line naming the 
                      "vcrun": {"network": {"mode": "bridge", "rate": "1mbit"}}})") == "<accepted>");
 }
 
-TEST_CASE("--net-rate, --net-ceil, --net-share: errors name the flag", "[unit]") {
+TEST_CASE("quick flags --net-rate/--net-ceil/--net-share: errors name the flag", "[unit]") {
   ResourceFlags f;
   f.net_rate = "10";
   CHECK(flag_error("host", f).rfind("--net-rate: needs a unit", 0) == 0);
