@@ -344,3 +344,39 @@ TEST_CASE("htb: update changes the class in place with admission and stats shows
   must(run_vcrun({"delete", "--force", b}), "delete B");
   check_clean();
 }
+
+TEST_CASE("htb: concurrent creates get distinct classes and rules", "[integration]") {
+  if (!is_root() || !have_tools()) return;
+  Net net;
+  Inside in(net.host);
+  constexpr int kCount = 5;
+  std::vector<std::string> ids;
+  for (int i = 0; i < kCount; ++i) ids.push_back(unique_id("htbpar"));
+  std::vector<Result> results(kCount);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kCount; ++i)
+    threads.emplace_back([&, i] {
+      std::vector<std::string> args = {"run", "--detach", "--name", ids[i]};
+      for (const auto& f : mode_flags(i % 2 ? "bridge" : "host")) args.push_back(f);
+      args.insert(args.end(), {"--net-rate", "10mbit", "--", "sleep", "60"});
+      results[i] = run_vcrun_detached(args);
+    });
+  for (auto& t : threads) t.join();
+  for (const auto& r : results) {
+    INFO(r.err);
+    CHECK(r.status == 0);
+  }
+  std::string classes = tc_state("vt-s"), rules = sh("nft list ruleset").out;
+  INFO(classes << rules);
+  for (int minor = 0x10; minor < 0x10 + kCount; ++minor) {
+    char id[16];
+    std::snprintf(id, sizeof id, "7663:%x", minor);
+    CHECK(classes.find(std::string("class htb ") + id + " parent 7663:1") != std::string::npos);
+    CHECK(rules.find(std::string("meta priority set ") + id) != std::string::npos);
+  }
+  for (const auto& id : ids) {
+    CHECK(rules.find("comment \"vcrun:" + id + "\"") != std::string::npos);
+    CHECK(run_vcrun({"delete", "--force", id}).status == 0);
+  }
+  check_clean();
+}
