@@ -10,6 +10,7 @@ packages=(build-essential cmake ninja-build pkg-config
   libclang-rt-14-dev  # tests/fuzz: libFuzzer and the sanitizer runtimes for clang 14
   jq  # tests/fault: builds the hostile configs
   iproute2 nftables  # network tests: netns setup (ip) and the leftover-rule check (nft)
+  iperf3  # HTB tests and bench/network: the senders and the sink
   podman conmon containerd crun
   qemu-system-x86 kmod cpio)
 missing=()

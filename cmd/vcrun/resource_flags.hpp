@@ -24,6 +24,14 @@ inline void add_resource_flag_options(CLI::App& app, ResourceFlags& f) {
                  "none: no address)")
       ->check([](const std::string& v) { return v.empty() ? std::string("give ADDR[,ADDR...] or none") : std::string(); })
       ->group("Network");
+  app.add_option("--net-rate", f.net_rate,
+                 "egress bandwidth reserved on an HTB class, as tc writes rates (10mbit, 1gbit, 500kbps)")
+      ->group("Network");
+  app.add_option("--net-ceil", f.net_ceil, "the most egress bandwidth it may use (default: the link rate; "
+                                           "with --net-share 0: --net-rate)")->group("Network");
+  app.add_option("--net-share", f.net_share,
+                 "its weight for the bandwidth reservations leave free, 0..1000 (default 1; 0: capped at --net-rate)")
+      ->group("Network");
 }
 
 // runc's `update` flags, with runc's meanings (values as runc takes them; sizes may also

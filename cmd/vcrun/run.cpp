@@ -77,6 +77,12 @@ Registrar run_verb(30, "run", [](CLI::App& app, GlobalOptions& g) {
       ->group("Network");
   cmd->add_option("--ip", f->quick.ip, "quick mode, --net bridge: the container's IPv4 address (default: the next free one)")
       ->group("Network");
+  cmd->add_option("--net-egress", f->quick.net_egress,
+                  "quick mode, with --net-rate/--net-ceil/--net-share: the device to shape (default: the default route's)")
+      ->group("Network");
+  cmd->add_option("--net-link-rate", f->quick.net_link_rate,
+                  "quick mode: the egress device's rate that reservations are admitted against (default: its speed)")
+      ->group("Network");
   cmd->add_option("-p,--publish", f->quick.publish,
                   "quick mode, --net bridge: forward a host port, [HOSTIP:]HOSTPORT:PORT[/tcp|/udp] (repeatable)")
       ->allow_extra_args(false)

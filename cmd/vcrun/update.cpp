@@ -15,7 +15,7 @@ namespace vcrun::cli {
 namespace {
 
 Registrar update_verb(80, "update", [](CLI::App& app, GlobalOptions& g) {
-  auto* cmd = app.add_subcommand("update", "change the resource limits or bind allowlist of a running container");
+  auto* cmd = app.add_subcommand("update", "change the resource limits, bind allowlist or egress class of a running container");
   auto id = std::make_shared<std::string>();
   auto flags = std::make_shared<ResourceFlags>();
   auto resources = std::make_shared<std::string>();

@@ -21,6 +21,9 @@ struct ResourceFlags {
   std::string pids;            // --pids 256           -> pids.limit
   std::string io_weight;       // --io-weight 200      -> blockIO.weight (10..1000)
   std::string bind_allow;      // --bind-allow 10.0.0.5,fd00::5 -> vcrun.network.bindAllow ("none": [])
+  std::string net_rate;        // --net-rate 10mbit    -> vcrun.network.rate (tc's units)
+  std::string net_ceil;        // --net-ceil 100mbit   -> vcrun.network.ceil
+  std::string net_share;       // --net-share 2        -> vcrun.network.share (0..1000)
   // runc's `update` flags (vcrun update only), with runc's meanings. `--cpu-share` is
   // runc's cpu.shares, not vcrun's fair share (that one is `--cpu-fair-share`).
   std::string cpu_shares;          // --cpu-share 512       -> cpu.shares (2..262144)
@@ -53,6 +56,8 @@ struct QuickOptions {
                     // or own with a veth to a host bridge (vcrun.network)
   std::string ip;   // --ip ADDR: bridge mode's address (vcrun.network.ip)
   std::vector<std::string> publish;  // -p HOSTPORT:PORT: bridge mode (vcrun.network.publish)
+  std::string net_egress;     // --net-egress DEV: the device to shape (vcrun.network.egress)
+  std::string net_link_rate;  // --net-link-rate RATE: its rate for admission (vcrun.network.linkRate)
   bool init = false;
   bool terminal = false;
   ResourceFlags resources;  // --memory, --cpus, --cpu-reserve, --bind-allow, ...

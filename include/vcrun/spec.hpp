@@ -235,6 +235,14 @@ struct NetworkSpec {
   std::string subnet;  // bridge: the bridge's IPv4 subnet (CIDR); "": 10.217.0.0/16
   // bridge: host ports forwarded to the container, "[HOSTIP:]HOSTPORT:PORT[/tcp|/udp]"
   std::vector<std::string> publish;
+  // Egress shaping (host and bridge mode; docs/network.md): an HTB class on the egress
+  // device. Rates in bits per second; JSON gives them as tc writes them ("10mbit").
+  std::optional<uint64_t> rate;       // the reservation
+  std::optional<uint64_t> ceil;       // the most it may send; default: link rate (share > 0) or rate
+  std::optional<double> share;        // its weight for what reservations leave; default 1
+  std::string egress;                 // the device; "": the default route's
+  std::optional<uint64_t> link_rate;  // what admission checks against; default: the device's speed
+  bool shaped() const { return rate || ceil || share; }
   bool operator==(const NetworkSpec&) const = default;
 };
 
@@ -254,7 +262,7 @@ struct VcrunExtensions {
   // to the wildcard address becomes one to the first of its family. Absent: no list (any
   // address); empty: no address at all.
   std::optional<std::vector<std::string>> bind_allow;
-  NetworkSpec network;                    // "network": {"mode", "ip", "bridge", "subnet"}
+  NetworkSpec network;                    // "network": {"mode", "ip", "bridge", "subnet", "rate", ...}
   // A copy-on-write root (docs/unify.md): "lowers", read-only layers below root.path
   // (uppermost first); "upper", the persistent directory holding the overlay's upper/ and
   // work/ (default <bundle>/vcrun-upper/<id> when the root is an overlay).

@@ -14,6 +14,13 @@ struct DeviceIo {
   uint64_t read_bytes = 0, write_bytes = 0, read_ios = 0, write_ios = 0;
 };
 
+// The container's HTB class on its egress device (vcrun.network.rate/ceil/share).
+struct NetClassStats {
+  std::string device;
+  uint32_t classid = 0;  // major << 16 | minor
+  uint64_t bytes = 0, packets = 0, drops = 0, overlimits = 0;
+};
+
 struct ContainerStats {
   std::string id;
   std::string path;                 // the container's cgroup directory
@@ -29,6 +36,7 @@ struct ContainerStats {
   uint64_t io_read_bytes = 0;   // summed over io_devices
   uint64_t io_write_bytes = 0;
   std::vector<DeviceIo> io_devices;
+  std::optional<NetClassStats> network;  // nullopt: no HTB class
 };
 
 // `vcrun stats --format table|json`: a table for people, or a JSON array.

@@ -116,7 +116,7 @@ void detach_bridge(const BridgeAttachment& a, const std::string& holder) {
   nat::remove_masquerade(a.bridge);
   if (leases.made_bridge(a.bridge)) netlink::delete_link(nl, a.bridge);
   leases.forget(a.bridge);
-  if (!leases.any_bridge()) nat::remove_table();
+  if (!leases.any_bridge()) nat::remove_table_if_unused();
 }
 
 void detach_all(const std::string& holder) {

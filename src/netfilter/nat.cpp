@@ -115,7 +115,19 @@ void remove_masquerade(const std::string& bridge) {
   b.commit_ignoring_absent("nftables: remove chain " + chain_name(bridge));
 }
 
-void remove_table() {
+bool table_has_chains() {
+  bool any = false;
+  nft::dump(NFT_MSG_GETCHAIN, NFPROTO_IPV4, [](nlmsghdr*) {}, [&](const nlmsghdr* h) {
+    nft::Chain c(checked(nftnl_chain_alloc()));
+    if (nftnl_chain_nlmsg_parse(h, c.get()) < 0) return;
+    const char* table = nftnl_chain_get_str(c.get(), NFTNL_CHAIN_TABLE);
+    if (table && std::string(table) == kTable) any = true;
+  }, "nftables: list chains");
+  return any;
+}
+
+void remove_table_if_unused() {
+  if (table_has_chains()) return;
   Table table = make_table();
   Batch b(NFPROTO_IPV4);
   b.add(NFT_MSG_DELTABLE, 0, [&](nlmsghdr* h) { nftnl_table_nlmsg_build_payload(h, table.get()); });

@@ -19,7 +19,11 @@ void ensure_masquerade(const std::string& bridge, const net::Ipv4Net& subnet);
 // Removes the chain of `bridge` (and its rule); nothing there is not an error.
 void remove_masquerade(const std::string& bridge);
 
-// Removes the table `ip vcrun` (when the last bridge went); nothing there is not an error.
-void remove_table();
+// Removes the table `ip vcrun` when no chain is left in it (the last bridge's NAT chain and
+// the last shaped container's classify chains went); nothing there is not an error. Call it
+// under the lease lock, which every user of the table holds while it adds or removes chains.
+void remove_table_if_unused();
+// Whether the table `ip vcrun` holds any chain.
+bool table_has_chains();
 
 }  // namespace vcrun::nat

@@ -23,6 +23,7 @@
 #include "netfilter/bind_allow.hpp"
 #include "netfilter/bridge.hpp"
 #include "netfilter/ipv4.hpp"
+#include "netfilter/shaping.hpp"
 #include "runtime/process/clone.hpp"
 #include "runtime/process/console.hpp"
 #include "runtime/process/container_init.hpp"
@@ -123,6 +124,23 @@ Joins open_namespaces(const ContainerSpec& spec) {
     }
   }
   return j;
+}
+
+// The level of the cgroup directory `dir` in the cgroup v2 hierarchy (the root is 0) and its
+// id (the directory's inode number), as nftables' `socket cgroupv2 level` compares them.
+std::pair<unsigned, uint64_t> cgroup_identity(const std::string& dir) {
+  struct stat sb;
+  if (::stat(dir.c_str(), &sb) != 0) throw_errno("stat " + dir);
+  const auto& m = cgroup::cgroup2_mount();
+  std::string path = m.root + "/" + (dir.size() > m.mount_point.size() ? dir.substr(m.mount_point.size()) : "");
+  unsigned level = 0;
+  for (size_t i = 0; i < path.size();) {
+    size_t next = path.find('/', i);
+    if (next == std::string::npos) next = path.size();
+    if (next > i) ++level;
+    i = next + 1;
+  }
+  return {level, static_cast<uint64_t>(sb.st_ino)};
 }
 
 // Waits for the init's "ready"; turns its error report (or death) into an Error.
@@ -307,11 +325,32 @@ class Launch {
       req.ip_field = "--ip";
       req.publish_field = "--publish";
     }
-    net::attach_bridge(req, netns.get(), [&](const net::BridgeAttachment& a) {
+    veth_ = net::attach_bridge(req, netns.get(), [&](const net::BridgeAttachment& a) {
       st().teardown.record(state::MadeBridgeLink{a.leases, a.bridge, a.subnet, a.ip, a.veth});
       store_.save(st());
-    });
+    }).veth;
     spdlog::debug("{}: bridge {} attached", st().id, req.bridge);
+  }
+
+  // Egress shaping (vcrun.network.rate/ceil/share): the container's HTB class on the egress
+  // device and the rules tagging its packets, by its veth (bridge) or its cgroup (host).
+  void shape_network() {
+    const NetworkSpec& n = spec_.vcrun.network;
+    if (!n.shaped()) return;
+    net::ShapeRequest req{store_.cgroup_name(st().id), n.egress, n.link_rate, n.rate, n.ceil, n.share.value_or(1),
+                          veth_, 0, 0};
+    if (opts_.quick) {
+      req.rate_field = "--net-rate";
+      req.ceil_field = "--net-ceil";
+      req.egress_field = "--net-egress";
+      req.link_rate_field = "--net-link-rate";
+    }
+    if (veth_.empty()) std::tie(req.cgroup_level, req.cgroup_id) = cgroup_identity(st().cgroup_path);
+    net::attach_shaping(req, [&](const net::ShapeAttachment& a) {
+      st().teardown.record(state::MadeNetClass{a.root, a.device, a.minor});
+      store_.save(st());
+    });
+    spdlog::debug("{}: egress class ready", st().id);
   }
 
   // "go": the init builds the root; the pty and the seccomp listener come back on the way;
@@ -393,6 +432,7 @@ class Launch {
   std::vector<UniqueFd> bind_trees_;
   UniqueFd parent_end_, child_end_;
   pid_t child_ = -1;
+  std::string veth_;  // bridge mode: the host end of the container's veth
 };
 
 }  // namespace
@@ -409,6 +449,7 @@ Launched launch(const state::Store& store, const std::string& id, const std::str
     l.clone_init(before_clone);
     l.write_maps();
     l.connect_network();  // the init exists, its namespaces too, and it waits
+    l.shape_network();
     l.go();
     return l.record();
   } catch (...) {

@@ -13,6 +13,7 @@
 #include "base/text.hpp"
 #include "runtime/spec/network.hpp"
 #include "runtime/spec/resolv_conf.hpp"
+#include "runtime/spec/resource_flags.hpp"
 #include "runtime/spec/serialize.hpp"
 #include "vcrun/error.hpp"
 #include "vcrun/spec.hpp"
@@ -88,19 +89,25 @@ void set_network_mode(ContainerSpec& spec, const QuickOptions& q) {
   const std::string& mode = q.net;
   if (!q.ip.empty() && mode != "bridge") throw SpecError("--ip", "needs --net bridge");
   if (!q.publish.empty() && mode != "bridge") throw SpecError("--publish", "needs --net bridge");
+  auto& n = spec.vcrun.network;
+  if (!q.net_egress.empty()) n.egress = q.net_egress;
+  if (!q.net_link_rate.empty()) n.link_rate = parse_rate_flag("--net-link-rate", q.net_link_rate);
+  spec_detail::NetworkFields fields{"--net", "--ip", "vcrun.network.bridge", "vcrun.network.subnet", "--net-rate",
+                                    "--net-ceil", "--net-share", "--net-egress", "--net-link-rate"};
+  fields.publish = "--publish";
+  fields.publish_indexed = false;
   if (mode == "bridge") {
-    spec.vcrun.network.mode = NetworkMode::bridge;
-    spec.vcrun.network.ip = q.ip;
-    spec.vcrun.network.publish = q.publish;
-    spec_detail::validate_network(spec.vcrun.network, spec.linux,
-                                  {"--net", "--ip", "vcrun.network.bridge", "vcrun.network.subnet", "--publish", false});
-    return;
+    n.mode = NetworkMode::bridge;
+    n.ip = q.ip;
+    n.publish = q.publish;
+  } else if (mode == "host") {
+    auto& ns = spec.linux.namespaces;
+    ns.erase(std::remove_if(ns.begin(), ns.end(), [](const Namespace& x) { return x.type == NamespaceType::network; }),
+             ns.end());
+  } else if (!mode.empty() && mode != "none") {
+    throw SpecError("--net", "expected none, host or bridge, got " + vcrun::quoted(mode));
   }
-  if (mode.empty() || mode == "none") return;
-  if (mode != "host") throw SpecError("--net", "expected none, host or bridge, got " + vcrun::quoted(mode));
-  auto& ns = spec.linux.namespaces;
-  ns.erase(std::remove_if(ns.begin(), ns.end(), [](const Namespace& n) { return n.type == NamespaceType::network; }),
-           ns.end());
+  spec_detail::validate_network(n, spec.linux, fields);
 }
 
 // A relative root (a relative --root) is the current directory's, as parse_spec resolves a

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <optional>
 #include <thread>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
@@ -15,6 +16,7 @@
 #include "cgroup/stats.hpp"
 #include "cgroup/update.hpp"
 #include "netfilter/bind_allow.hpp"
+#include "netfilter/shaping.hpp"
 #include "runtime/state/state.hpp"
 #include "vcrun/error.hpp"
 #include "vcrun/runtime.hpp"
@@ -49,7 +51,19 @@ void Runtime::update(const std::string& id, const ContainerSpec& changes) {
                                        st.cgroup_path);
   ContainerSpec limits = changes;
   limits.vcrun.bind_allow.reset();
-  if (!binds || !(limits == ContainerSpec{})) cgroup::update_container(id, st.cgroup_path, limits);
+  limits.vcrun.network = NetworkSpec{};
+  // Egress shaping first: its admission may refuse, and then nothing has changed.
+  if (const NetworkSpec& n = changes.vcrun.network; n.shaped()) {
+    const state::MadeNetClass* c = nullptr;
+    for (const auto& m : st.teardown.made)
+      if (auto* x = std::get_if<state::MadeNetClass>(&m)) c = x;
+    if (!c)
+      throw SpecError(n.rate ? "--net-rate" : n.ceil ? "--net-ceil" : "--net-share",
+                      "container " + id + " has no HTB class (give it one when creating it)");
+    net::update_shaping({c->root, c->device, c->minor}, store.cgroup_name(id), {n.rate, n.ceil, n.share});
+  }
+  bool shaping_only = changes.vcrun.network.shaped() && limits == ContainerSpec{};
+  if ((!binds && !shaping_only) || !(limits == ContainerSpec{})) cgroup::update_container(id, st.cgroup_path, limits);
   if (binds) {
     UniqueFd cg(::open(st.cgroup_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!cg) throw_errno("open cgroup " + st.cgroup_path);
@@ -79,12 +93,26 @@ std::vector<ContainerStats> Runtime::stats(std::vector<std::string> ids) {
   state::Store store(root_);
   if (ids.empty()) ids = store.list();
   std::vector<std::pair<std::string, std::string>> targets;
+  std::vector<std::optional<net::ShapeAttachment>> classes;
   for (const auto& id : ids) {
     state::Store::validate_id(id);
     auto st = store.load(id);
     targets.emplace_back(id, st.cgroup_path);
+    classes.emplace_back();
+    for (const auto& m : st.teardown.made)
+      if (auto* c = std::get_if<state::MadeNetClass>(&m)) classes.back() = net::ShapeAttachment{c->root, c->device, c->minor};
   }
-  return cgroup::sample_stats(targets);
+  auto stats = cgroup::sample_stats(targets);
+  for (size_t i = 0; i < stats.size() && i < classes.size(); ++i) {
+    if (!classes[i]) continue;
+    try {
+      if (auto n = net::shaping_counters(*classes[i]))
+        stats[i].network = NetClassStats{n->device, n->classid, n->bytes, n->packets, n->drops, n->overlimits};
+    } catch (const Error&) {
+      // The class is unreadable from here (another network namespace): stats go on without it.
+    }
+  }
+  return stats;
 }
 
 void Runtime::events(const std::string& id, std::chrono::milliseconds interval, bool once,
@@ -125,8 +153,38 @@ void Runtime::events(const std::string& id, std::chrono::milliseconds interval, 
 }
 
 std::string format_stats(const std::vector<ContainerStats>& stats, const std::string& format) {
-  if (format == "json") return cgroup::stats_json(stats).dump(2) + "\n";
-  if (format == "table") return cgroup::format_stats_table(stats);
+  if (format == "json") {
+    nlohmann::json j = cgroup::stats_json(stats);
+    for (size_t i = 0; i < stats.size() && i < j.size(); ++i) {
+      if (!stats[i].network) continue;
+      const auto& n = *stats[i].network;
+      char classid[16];
+      std::snprintf(classid, sizeof classid, "%x:%x", n.classid >> 16, n.classid & 0xffff);
+      j[i]["network"] = {{"device", n.device}, {"class", classid},     {"bytes", n.bytes},
+                         {"packets", n.packets}, {"drops", n.drops}, {"overlimits", n.overlimits}};
+    }
+    return j.dump(2) + "\n";
+  }
+  if (format == "table") {
+    std::string out = cgroup::format_stats_table(stats);
+    bool any = std::any_of(stats.begin(), stats.end(), [](const ContainerStats& s) { return s.network.has_value(); });
+    if (!any) return out;
+    char line[256];
+    std::snprintf(line, sizeof line, "\n%-20s %-10s %-10s %14s %12s %10s\n", "ID", "EGRESS", "CLASS", "NET BYTES",
+                  "NET PACKETS", "NET DROPS");
+    out += line;
+    for (const auto& s : stats) {
+      if (!s.network) continue;
+      const auto& n = *s.network;
+      char classid[16];
+      std::snprintf(classid, sizeof classid, "%x:%x", n.classid >> 16, n.classid & 0xffff);
+      std::snprintf(line, sizeof line, "%-20s %-10s %-10s %14llu %12llu %10llu\n", s.id.c_str(), n.device.c_str(),
+                    classid, static_cast<unsigned long long>(n.bytes), static_cast<unsigned long long>(n.packets),
+                    static_cast<unsigned long long>(n.drops));
+      out += line;
+    }
+    return out;
+  }
   throw SpecError("--format", "expected table or json, got \"" + format + "\"");
 }
 

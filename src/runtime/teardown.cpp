@@ -12,6 +12,7 @@
 
 #include "cgroup/container_cgroup.hpp"
 #include "netfilter/bridge.hpp"
+#include "netfilter/shaping.hpp"
 
 namespace vcrun {
 
@@ -22,6 +23,7 @@ struct Undo {
   void operator()(const state::MadeCgroup& c) const { cgroup::destroy(c.path, c.created); }
   void operator()(const state::MadeCgroupDirs& d) const { cgroup::remove_made_dirs(d.dirs); }
   void operator()(const state::MadeHooksCgroup& h) const { cgroup::destroy(h.path); }
+  void operator()(const state::MadeNetClass& c) const { net::detach_shaping({c.root, c.device, c.minor}, holder); }
   void operator()(const state::MadeBridgeLink& b) const {
     net::detach_bridge({b.leases, b.bridge, b.subnet, b.ip, b.veth}, holder);
   }

@@ -122,7 +122,9 @@ const char* kMaximalConfig = R"json({
   "vcrun": {"cpu": {"reservation": 0.25, "share": 2.5}, "memory": {"high": 400000000, "min": 1000},
             "init": true, "seccomp": "default",
             "network": {"bindAllow": ["10.0.0.1", "fd00::1"], "mode": "bridge", "ip": "10.9.0.7",
-                        "bridge": "br9", "subnet": "10.9.0.0/24", "publish": ["8080:80"]},
+                        "bridge": "br9", "subnet": "10.9.0.0/24", "rate": "10mbit", "ceil": "1500mbit",
+                        "share": 2, "egress": "eth0", "linkRate": "10gbit",
+                        "publish": ["8080:80"]},
             "lowers": ["/layers/base", "/layers/app"], "upper": "/bundles/max/vcrun-upper/max"}
 })json";
 
@@ -258,7 +260,20 @@ ContainerSpec maximal_spec() {
   l.mount_label = "ml";
 
   s.vcrun = VcrunExtensions{0.5, 0.0, 1 << 20, 1 << 10, true, true, std::vector<std::string>{"10.1.2.3"},
-                            NetworkSpec{NetworkMode::bridge, "10.1.2.3", "br1", "10.1.0.0/16", {"8080:80", "5353:53/udp"}},
+                            [] {
+                              NetworkSpec n;
+                              n.mode = NetworkMode::bridge;
+                              n.ip = "10.1.2.3";
+                              n.bridge = "br1";
+                              n.subnet = "10.1.0.0/16";
+                              n.rate = 10000000;
+                              n.ceil = 1500000000;
+                              n.share = 2.5;
+                              n.egress = "eth1";
+                              n.link_rate = 10000000000;
+                              n.publish = {"8080:80", "5353:53/udp"};
+                              return n;
+                            }(),
                             {"/l/base", "/l/app"}, "/u"};
   return s;
 }

@@ -3,6 +3,7 @@
 
 #include "base/text.hpp"
 #include "netfilter/ipv4.hpp"
+#include "netfilter/rate.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::spec_detail {
@@ -31,7 +32,33 @@ std::vector<net::Published> parse_publish(const std::vector<std::string>& publis
   return out;
 }
 
+void validate_shaping(const NetworkSpec& n, const Linux& l, const NetworkFields& f) {
+  const std::string* given = n.rate ? &f.rate : n.ceil ? &f.ceil : n.share ? &f.share : nullptr;
+  if (!given) {
+    if (!n.egress.empty()) throw SpecError(f.egress, "needs " + f.rate + ", " + f.ceil + " or " + f.share);
+    if (n.link_rate) throw SpecError(f.link_rate, "needs " + f.rate + ", " + f.ceil + " or " + f.share);
+    return;
+  }
+  const Namespace* netns = nullptr;
+  for (const auto& ns : l.namespaces)
+    if (ns.type == NamespaceType::network) netns = &ns;
+  if (n.mode != NetworkMode::bridge && netns)
+    throw SpecError(*given, "shapes host or bridge mode only (this container has a network namespace of its own" +
+                                std::string(netns->path.empty() ? "" : " joined by path") + " without a bridge)");
+  if (n.share && (!(*n.share >= 0) || *n.share > 1000))
+    throw SpecError(f.share, "must be between 0 and 1000, got " + std::to_string(*n.share));
+  if (n.share && *n.share == 0 && !n.rate) throw SpecError(f.share, "0 (capped) needs " + f.rate);
+  if (n.rate && n.ceil && *n.ceil < *n.rate)
+    throw SpecError(f.ceil, net::rate_text(*n.ceil) + " is below " + f.rate + " " + net::rate_text(*n.rate));
+  if (n.rate && n.link_rate && *n.rate > *n.link_rate)
+    throw SpecError(f.rate, net::rate_text(*n.rate) + " is above " + f.link_rate + " " + net::rate_text(*n.link_rate));
+  if (!n.egress.empty() && !valid_ifname(n.egress))
+    throw SpecError(f.egress, "must be an interface name of 1 to 15 characters without '/', ':' or spaces, got " +
+                                  quoted(n.egress));
+}
+
 void validate_network(const NetworkSpec& n, const Linux& l, const NetworkFields& f) {
+  validate_shaping(n, l, f);
   if (n.mode != NetworkMode::bridge) {
     for (auto [field, value] : {std::pair{&f.ip, &n.ip}, {&f.bridge, &n.bridge}, {&f.subnet, &n.subnet}})
       if (!value->empty()) throw SpecError(*field, "is for bridge mode only (" + f.mode + " is " + network_mode_name(n.mode) + ")");

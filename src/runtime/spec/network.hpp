@@ -15,6 +15,11 @@ struct NetworkFields {
   std::string ip = "vcrun.network.ip";
   std::string bridge = "vcrun.network.bridge";
   std::string subnet = "vcrun.network.subnet";
+  std::string rate = "vcrun.network.rate";
+  std::string ceil = "vcrun.network.ceil";
+  std::string share = "vcrun.network.share";
+  std::string egress = "vcrun.network.egress";
+  std::string link_rate = "vcrun.network.linkRate";
   std::string publish = "vcrun.network.publish";
   bool publish_indexed = true;  // "vcrun.network.publish[i]"; a flag is named as it is
 };
@@ -28,5 +33,10 @@ void validate_network(const NetworkSpec& n, const Linux& l, const NetworkFields&
 // The published ports of `publish`; SpecError naming the entry when one is malformed or
 // repeats a host port.
 std::vector<net::Published> parse_publish(const std::vector<std::string>& publish, const NetworkFields& f = {});
+
+// The shaping fields alone (rate, ceil, share, egress, linkRate): host or bridge mode,
+// share in 0..1000, a capped share 0 with a rate, ceil not below rate, an interface name.
+// validate_network runs it; `vcrun update` runs it on the changed values.
+void validate_shaping(const NetworkSpec& n, const Linux& l, const NetworkFields& f = {});
 
 }  // namespace vcrun::spec_detail

@@ -11,6 +11,7 @@
 
 #include "base/fd.hpp"
 #include "base/fs_util.hpp"
+#include "netfilter/rate.hpp"
 #include "runtime/spec/json.hpp"
 #include "runtime/spec/json_overflow.hpp"
 #include "runtime/spec/validate.hpp"
@@ -176,6 +177,18 @@ NetworkSpec parse_network(const Node& n) {
   if (auto v = n.get("bridge")) net.bridge = v->str();
   if (auto v = n.get("subnet")) net.subnet = v->str();
   if (auto v = n.get("publish")) net.publish = v->strings();
+  auto rate = [](const Node& v) {
+    if (!v.raw().is_string()) v.fail("must be a string with a unit, like \"10mbit\"");
+    std::string why;
+    auto bits = net::parse_rate(v.str(), &why);
+    if (!bits) v.fail(why + ", got \"" + v.str() + "\"");
+    return *bits;
+  };
+  if (auto v = n.get("rate")) net.rate = rate(*v);
+  if (auto v = n.get("ceil")) net.ceil = rate(*v);
+  if (auto v = n.get("share")) net.share = v->number();
+  if (auto v = n.get("egress")) net.egress = v->str();
+  if (auto v = n.get("linkRate")) net.link_rate = rate(*v);
   return net;
 }
 

@@ -10,6 +10,7 @@
 
 #include "base/cpu_list.hpp"
 #include "netfilter/bind_allow.hpp"
+#include "netfilter/rate.hpp"
 #include "runtime/spec/validate.hpp"
 #include "vcrun/error.hpp"
 
@@ -34,7 +35,8 @@ int64_t parse_int(const std::string& flag, const std::string& text, int64_t lo, 
 bool ResourceFlags::empty() const {
   for (const std::string* s : {&cpu_reserve, &cpu_fair_share, &cpus, &cpuset, &memory, &memory_reserve, &pids,
                                 &io_weight, &cpu_shares, &cpu_quota, &cpu_period, &cpuset_cpus, &cpuset_mems,
-                                &memory_reservation, &memory_swap, &pids_limit, &blkio_weight, &bind_allow})
+                                &memory_reservation, &memory_swap, &pids_limit, &blkio_weight, &bind_allow, &net_rate,
+                                &net_ceil, &net_share})
     if (!s->empty()) return false;
   return true;
 }
@@ -212,6 +214,16 @@ void apply_resource_flags(ContainerSpec& spec, const ResourceFlags& f) {
   if (!f.blkio_weight.empty()) set_io_weight("--blkio-weight", f.blkio_weight, resources());
   if (res) validate_as_flags(*res, f);
   if (!f.bind_allow.empty()) spec.vcrun.bind_allow = parse_bind_allow_flag(f.bind_allow);
+  if (!f.net_rate.empty()) spec.vcrun.network.rate = parse_rate_flag("--net-rate", f.net_rate);
+  if (!f.net_ceil.empty()) spec.vcrun.network.ceil = parse_rate_flag("--net-ceil", f.net_ceil);
+  if (!f.net_share.empty()) spec.vcrun.network.share = parse_fraction("--net-share", f.net_share, 0, 1000);
+}
+
+uint64_t parse_rate_flag(const std::string& flag, const std::string& text) {
+  std::string why;
+  auto bits = net::parse_rate(text, &why);
+  if (!bits) throw SpecError(flag, why + ", got " + quoted(text));
+  return *bits;
 }
 
 }  // namespace vcrun

@@ -12,5 +12,7 @@ namespace vcrun {
 int64_t parse_size(const std::string& flag, const std::string& text);
 // A finite decimal number within [lo, hi].
 double parse_fraction(const std::string& flag, const std::string& text, double lo, double hi);
+// A tc-style rate ("10mbit") in bits per second; SpecError naming `flag` otherwise.
+uint64_t parse_rate_flag(const std::string& flag, const std::string& text);
 
 }  // namespace vcrun

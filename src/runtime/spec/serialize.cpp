@@ -2,6 +2,7 @@
 // (parse.cpp, parse_linux.cpp, parse_resources.cpp), with the same key names.
 #include "runtime/spec/serialize.hpp"
 
+#include "netfilter/rate.hpp"
 #include "runtime/spec/json.hpp"
 
 namespace vcrun {
@@ -258,6 +259,11 @@ json extensions_json(const VcrunExtensions& x) {
     put(n, "bridge", x.network.bridge);
     put(n, "subnet", x.network.subnet);
     if (!x.network.publish.empty()) n["publish"] = x.network.publish;
+    if (x.network.rate) n["rate"] = net::rate_text(*x.network.rate);
+    if (x.network.ceil) n["ceil"] = net::rate_text(*x.network.ceil);
+    if (x.network.share) n["share"] = *x.network.share;
+    put(n, "egress", x.network.egress);
+    if (x.network.link_rate) n["linkRate"] = net::rate_text(*x.network.link_rate);
   }
   if (!x.lowers.empty()) j["lowers"] = x.lowers;
   if (!x.upper.empty()) j["upper"] = x.upper;

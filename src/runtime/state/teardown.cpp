@@ -35,6 +35,9 @@ struct ToJson {
     return {{"bridgeLink",
              {{"leases", b.leases}, {"bridge", b.bridge}, {"subnet", b.subnet}, {"ip", b.ip}, {"veth", b.veth}}}};
   }
+  nlohmann::json operator()(const MadeNetClass& c) const {
+    return {{"netClass", {{"root", c.root}, {"device", c.device}, {"minor", c.minor}}}};
+  }
 };
 
 }  // namespace
@@ -62,6 +65,10 @@ Teardown teardown_from_json(const nlohmann::json& j) {
       t.made.emplace_back(MadeBridgeLink{b.at("leases").get<std::string>(), b.at("bridge").get<std::string>(),
                                          b.at("subnet").get<std::string>(), b.at("ip").get<std::string>(),
                                          b.at("veth").get<std::string>()});
+    } else if (entry.contains("netClass")) {
+      const auto& c = entry.at("netClass");
+      t.made.emplace_back(MadeNetClass{c.at("root").get<std::string>(), c.at("device").get<std::string>(),
+                                       c.at("minor").get<uint32_t>()});
     } else {
       throw std::invalid_argument("unknown teardown entry " + entry.dump().substr(0, 80));
     }

@@ -1,6 +1,7 @@
 // The teardown record: what a container's launch made, in the order it made it.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <variant>
 #include <vector>
@@ -35,7 +36,15 @@ struct MadeBridgeLink {
   std::string leases, bridge, subnet, ip, veth;
 };
 
-using Made = std::variant<MadeCgroupDirs, MadeCgroup, MadeHooksCgroup, MadeBridgeLink>;
+// Egress shaping (netfilter/shaping.hpp): the container's HTB class `minor` on `device`,
+// its ledger file under <root>/.shaping and its tagging rules; with the device's last
+// class the HTB root (if vcrun made it), with the last class anywhere the tagging chains.
+struct MadeNetClass {
+  std::string root, device;
+  uint32_t minor = 0;
+};
+
+using Made = std::variant<MadeCgroupDirs, MadeCgroup, MadeHooksCgroup, MadeBridgeLink, MadeNetClass>;
 
 // Each launch step appends what it is about to make and saves the state before making it,
 // so after a crash at any point the record covers everything there is; `delete` undoes the

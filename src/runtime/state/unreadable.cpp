@@ -11,6 +11,7 @@
 #include "cgroup/hierarchy.hpp"
 #include "cgroup/hooks_cgroup.hpp"
 #include "netfilter/bridge.hpp"
+#include "netfilter/shaping.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun {
@@ -52,7 +53,8 @@ void destroy_unreadable(const state::Store& store, const std::string& id, const 
   cgroup::destroy(dir, own);
   cgroup::destroy(cgroup::hooks_dir(store.cgroup_name(id)));  // what its hooks left running
   if (!own) spdlog::warn("container {}: kept cgroup {} (emptied): the state saying who made it is lost", id, dir);
-  net::detach_all(store.cgroup_name(id));  // bridge mode: the leases name their holder
+  net::detach_all_shaping(store.cgroup_name(id));  // the class ledger names its holder
+  net::detach_all(store.cgroup_name(id));          // bridge mode: the leases name their holder
   store.remove(id);
 }
 
