@@ -4,6 +4,8 @@
 // container's whole rootfs with the device node beside it.
 //
 //   iotenant DEV OFFSET_MiB SPAN_MiB SECONDS [DELAY_MS]
+//   iotenant fill PATH OFFSET_MiB MiB     writes MiB of non-zero data (O_DIRECT on a block
+//                                         device): dd's input file, and a prefill of the disk
 //
 // DELAY_MS (default 0): sleep first, so the bench can set a cgroup file before the timing.
 #define _GNU_SOURCE
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static double now_s(void) {
@@ -22,7 +25,33 @@ static double now_s(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static int fill(const char* path, long long off, long long mib) {
+  struct stat st;
+  int flags = O_WRONLY | O_CREAT | O_CLOEXEC;
+  if (stat(path, &st) == 0 && S_ISBLK(st.st_mode)) flags |= O_DIRECT;
+  int fd = open(path, flags, 0644);
+  if (fd < 0) {
+    fprintf(stderr, "iotenant: open %s: %s\n", path, strerror(errno));
+    return 1;
+  }
+  uint64_t* buf;
+  if (posix_memalign((void**)&buf, 4096, 1 << 20) != 0) return 1;
+  uint64_t x = 0x9E3779B97F4A7C15ull;
+  for (long long m = 0; m < mib; ++m) {
+    for (size_t i = 0; i < (1 << 20) / 8; ++i) {
+      x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+      buf[i] = x | 1;
+    }
+    if (pwrite(fd, buf, 1 << 20, (off + m) << 20) != 1 << 20) {
+      fprintf(stderr, "iotenant: fill: %s\n", strerror(errno));
+      return 1;
+    }
+  }
+  return close(fd) == 0 ? 0 : 1;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 5 && !strcmp(argv[1], "fill")) return fill(argv[2], atoll(argv[3]), atoll(argv[4]));
   if (argc < 5) {
     fprintf(stderr, "usage: iotenant DEV OFFSET_MiB SPAN_MiB SECONDS [DELAY_MS]\n");
     return 2;
