@@ -26,6 +26,7 @@ void apply_writes(const std::string& dir, const std::vector<LimitWrite>& writes)
     std::string file = dir + "/" + w.file;
     struct stat st {};
     if (::lstat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      if (optional_file(w.file)) continue;
       std::string why = w.controller.empty()
                             ? "no such cgroup file"
                             : "no such file (is the " + w.controller + " controller enabled for " + dir + "?)";

@@ -1,6 +1,7 @@
 // linux.resources + vcrun.memory -> cgroup v2 file writes, with crun/runc's conversions.
 #include "cgroup/limits.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -88,18 +89,25 @@ void io_writes(const BlockIoResources& b, std::vector<LimitWrite>& out) {
   const std::string f = R + "blockIO.";
   if (b.leaf_weight && *b.leaf_weight != 0)
     throw SpecError(f + "leafWeight", "cgroup v2 has no leaf weights");
-  if (b.weight && *b.weight != 0)
+  // io.weight is iocost's; BFQ reads io.bfq.weight (1..1000: the OCI weight as it is),
+  // written where the kernel has BFQ.
+  if (b.weight && *b.weight != 0) {
     out.push_back({"io.weight", "default " + std::to_string(blkio_weight_to_io_weight(*b.weight)),
                    f + "weight", "io"});
+    out.push_back({"io.bfq.weight", "default " + std::to_string(blkio_weight_to_bfq_weight(*b.weight)), f + "weight", "io"});
+  }
   for (size_t i = 0; i < b.weight_device.size(); ++i) {
     const auto& d = b.weight_device[i];
     std::string field = f + "weightDevice[" + std::to_string(i) + "]";
     if (d.leaf_weight && *d.leaf_weight != 0)
       throw SpecError(field + ".leafWeight", "cgroup v2 has no leaf weights");
-    if (d.weight && *d.weight != 0)
+    if (d.weight && *d.weight != 0) {
       out.push_back({"io.weight",
                      devnum(d.major, d.minor) + " " + std::to_string(blkio_weight_to_io_weight(*d.weight)),
                      field + ".weight", "io"});
+      out.push_back({"io.bfq.weight", devnum(d.major, d.minor) + " " + std::to_string(blkio_weight_to_bfq_weight(*d.weight)),
+                     field + ".weight", "io"});
+    }
   }
   const std::tuple<const char*, const char*, const std::vector<ThrottleDevice>*> lists[] = {
       {"throttleReadBpsDevice", "rbps", &b.throttle_read_bps},
@@ -136,6 +144,10 @@ uint64_t shares_to_weight(uint64_t shares) {
   if (w > 10000) return 10000;
   return static_cast<uint64_t>(w);
 }
+
+uint64_t blkio_weight_to_bfq_weight(uint64_t weight) { return std::clamp<uint64_t>(weight, 1, 1000); }
+
+bool optional_file(const std::string& file) { return file == "io.bfq.weight"; }
 
 uint64_t blkio_weight_to_io_weight(uint64_t weight) {
   if (weight == 0) return 0;

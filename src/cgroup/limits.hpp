@@ -22,6 +22,11 @@ struct LimitWrite {
 uint64_t shares_to_weight(uint64_t shares);
 // OCI blockIO weight (10..1000) to io.weight (1..10000), linear as runc and crun do.
 uint64_t blkio_weight_to_io_weight(uint64_t weight);
+// OCI blockIO weight to io.bfq.weight (1..1000, BFQ's own file): the same number.
+uint64_t blkio_weight_to_bfq_weight(uint64_t weight);
+// Whether a write to `file` is skipped where the kernel lacks it (io.bfq.weight without
+// BFQ) instead of failing.
+bool optional_file(const std::string& file);
 
 // All writes for the spec's static limits, in the order they must be applied (cpuset.cpus
 // before cpuset.mems users, memory.max before memory.swap.max...). The CPU planner's

@@ -87,6 +87,8 @@ TEST_CASE("update: runc's flags land in the cgroup v2 files", "[vm]") {
     CHECK(io.status == 0);
     // blkio 10..1000 -> io.weight 1..10000 (runc's linear conversion): 500 -> 4950.
     CHECK(read(cg + "/io.weight").find("default " + std::to_string(1 + (500 - 10) * 9999 / 990)) == 0);
+    // BFQ reads its own file (where the kernel has BFQ): the OCI weight as it is.
+    if (exists(cg + "/io.bfq.weight")) CHECK(read(cg + "/io.bfq.weight").find("default 500") == 0);
     // The weight takes effect only on a device with iocost or BFQ (the guests have none):
     // vcrun says so, naming the flag's field.
     bool honoured = !cgroup::weighted_devices(cgroup::cgroup2_mount().mount_point).empty();

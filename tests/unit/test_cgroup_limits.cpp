@@ -131,6 +131,9 @@ TEST_CASE("pids, io, hugetlb, vcrun memory, unified", "[unit]") {
   auto w = plan_limits(s);
   CHECK(value_of(w, "pids.max") == "64");
   CHECK(value_of(w, "io.weight") == "default " + std::to_string(1 + 490 * 9999 / 990) + "|8:0 10000");
+  CHECK(value_of(w, "io.bfq.weight") == "default 500|8:0 1000");  // BFQ's file: the OCI weight itself
+  CHECK(optional_file("io.bfq.weight"));
+  CHECK_FALSE(optional_file("io.weight"));
   CHECK(value_of(w, "io.max") == "8:0 rbps=1048576|8:16 wiops=100");
   CHECK(value_of(w, "hugetlb.2MB.max") == std::to_string(4 << 20));
   CHECK(value_of(w, "memory.high") == std::to_string(256 << 20));
