@@ -71,9 +71,13 @@ BridgeAttachment attach_bridge(const BridgeRequest& req, int netns_fd,
     if (auto who = leases.port_holder(req.bridge, host_port_name(req.publish[i])))
       throw SpecError(req.publish_field.starts_with("--") ? req.publish_field : indexed(req.publish_field, i),
                       "host port " + host_port_name(req.publish[i]) + " is published by container " + quoted(holder_id(*who)));
-  BridgeAttachment a{leases.dir(), req.bridge, req.subnet, to_string(ip), veth_name(ip)};
+  BridgeAttachment a{leases.dir(), req.bridge, req.subnet, to_string(ip), veth_name(ip), !req.publish.empty()};
   record(a);
 
+  // The bridge-wide setup below is the first container's; a later one (another holds a
+  // lease, so the subnet is the same) redoes the NAT transaction only when its rule is gone
+  // (a host firewall reload flushed it).
+  bool first = leases.count(req.bridge) == 0;
   leases.take(req.bridge, ip, req.holder);
   leases.set_subnet(req.bridge, req.subnet);
   if (!link) {
@@ -85,7 +89,7 @@ BridgeAttachment attach_bridge(const BridgeRequest& req, int netns_fd,
   netlink::add_address(nl, link->index, subnet.gateway(), subnet.prefix, /*exist_ok=*/true);
   netlink::set_link_up(nl, link->index);
   enable_forwarding();
-  nat::ensure_masquerade(req.bridge, subnet);
+  if (first || !nat::masquerade_present(req.bridge)) nat::ensure_masquerade(req.bridge, subnet);
   netlink::create_veth(nl, a.veth, link->index, kContainerLink, netns_fd);
 
   netlink::Socket inside = netlink::Socket::in_netns(NETLINK_ROUTE, netns_fd);
@@ -107,7 +111,7 @@ void detach_bridge(const BridgeAttachment& a, const std::string& holder) {
   auto ip = parse_ipv4(a.ip);
   auto held = ip ? leases.holder(a.bridge, *ip) : std::nullopt;
   if (!held || held->empty() || *held == holder) {
-    unpublish_ports(a.veth);
+    if (a.published) unpublish_ports(a.veth);
     netlink::delete_link(nl, a.veth);
     if (ip) leases.release(a.bridge, *ip, holder);
   }
@@ -129,7 +133,7 @@ void detach_all(const std::string& holder) {
   }
   for (const auto& [bridge, ip] : held) {
     std::string subnet = Leases(dir).subnet(bridge).value_or("");
-    detach_bridge({dir, bridge, subnet, to_string(ip), veth_name(ip)}, holder);
+    detach_bridge({dir, bridge, subnet, to_string(ip), veth_name(ip), /*published=*/true}, holder);
   }
 }
 

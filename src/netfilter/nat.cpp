@@ -115,6 +115,16 @@ void remove_masquerade(const std::string& bridge) {
   b.commit_ignoring_absent("nftables: remove chain " + chain_name(bridge));
 }
 
+bool masquerade_present(const std::string& bridge) {
+  Rule query(checked(nftnl_rule_alloc()));
+  nftnl_rule_set_str(query.get(), NFTNL_RULE_TABLE, kTable);
+  nftnl_rule_set_str(query.get(), NFTNL_RULE_CHAIN, chain_name(bridge).c_str());
+  bool any = false;
+  nft::dump(NFT_MSG_GETRULE, NFPROTO_IPV4, [&](nlmsghdr* h) { nftnl_rule_nlmsg_build_payload(h, query.get()); },
+            [&](const nlmsghdr*) { any = true; }, "nftables: list the rules of " + chain_name(bridge));
+  return any;
+}
+
 bool table_has_chains() {
   bool any = false;
   nft::dump(NFT_MSG_GETCHAIN, NFPROTO_IPV4, [](nlmsghdr*) {}, [&](const nlmsghdr* h) {

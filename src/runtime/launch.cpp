@@ -326,7 +326,7 @@ class Launch {
       req.publish_field = "--publish";
     }
     veth_ = net::attach_bridge(req, netns.get(), [&](const net::BridgeAttachment& a) {
-      st().teardown.record(state::MadeBridgeLink{a.leases, a.bridge, a.subnet, a.ip, a.veth});
+      st().teardown.record(state::MadeBridgeLink{a.leases, a.bridge, a.subnet, a.ip, a.veth, a.published});
       store_.save(st());
     }).veth;
     spdlog::debug("{}: bridge {} attached", st().id, req.bridge);

@@ -25,7 +25,7 @@ struct Undo {
   void operator()(const state::MadeHooksCgroup& h) const { cgroup::destroy(h.path); }
   void operator()(const state::MadeNetClass& c) const { net::detach_shaping({c.root, c.device, c.minor}, holder); }
   void operator()(const state::MadeBridgeLink& b) const {
-    net::detach_bridge({b.leases, b.bridge, b.subnet, b.ip, b.veth}, holder);
+    net::detach_bridge({b.leases, b.bridge, b.subnet, b.ip, b.veth, b.published}, holder);
   }
 };
 

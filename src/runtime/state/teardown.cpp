@@ -33,7 +33,8 @@ struct ToJson {
   nlohmann::json operator()(const MadeHooksCgroup& h) const { return {{"hooksCgroup", h.path}}; }
   nlohmann::json operator()(const MadeBridgeLink& b) const {
     return {{"bridgeLink",
-             {{"leases", b.leases}, {"bridge", b.bridge}, {"subnet", b.subnet}, {"ip", b.ip}, {"veth", b.veth}}}};
+             {{"leases", b.leases}, {"bridge", b.bridge}, {"subnet", b.subnet}, {"ip", b.ip}, {"veth", b.veth},
+              {"published", b.published}}}};
   }
   nlohmann::json operator()(const MadeNetClass& c) const {
     return {{"netClass", {{"root", c.root}, {"device", c.device}, {"minor", c.minor}}}};
@@ -64,7 +65,7 @@ Teardown teardown_from_json(const nlohmann::json& j) {
       const auto& b = entry.at("bridgeLink");
       t.made.emplace_back(MadeBridgeLink{b.at("leases").get<std::string>(), b.at("bridge").get<std::string>(),
                                          b.at("subnet").get<std::string>(), b.at("ip").get<std::string>(),
-                                         b.at("veth").get<std::string>()});
+                                         b.at("veth").get<std::string>(), b.value("published", false)});
     } else if (entry.contains("netClass")) {
       const auto& c = entry.at("netClass");
       t.made.emplace_back(MadeNetClass{c.at("root").get<std::string>(), c.at("device").get<std::string>(),

@@ -31,9 +31,10 @@ struct MadeHooksCgroup {
 
 // Bridge mode (netfilter/bridge.hpp): the host end of the veth pair, the address lease in
 // `leases`, and with the last container of the bridge, the bridge (if vcrun made it), its
-// NAT chain and vcrun's nftables table.
+// NAT chain and vcrun's nftables table. `published`: it has port-forwarding chains.
 struct MadeBridgeLink {
   std::string leases, bridge, subnet, ip, veth;
+  bool published = false;
 };
 
 // Egress shaping (netfilter/shaping.hpp): the container's HTB class `minor` on `device`,
