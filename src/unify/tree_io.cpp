@@ -2,8 +2,6 @@
 #include "unify/tree_io.hpp"
 
 #include <fcntl.h>
-#include <linux/openat2.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -12,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "base/openat2.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::unify {
@@ -44,15 +43,8 @@ XXH3_state_t* thread_state(const std::string& what) {
 }  // namespace
 
 UniqueFd open_beneath(int root_fd, const std::string& rel, int flags) {
-  open_how how{};
-  how.flags = static_cast<uint64_t>(flags | O_NOFOLLOW | O_CLOEXEC);
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS;
-  const char* p = rel.empty() ? "." : rel.c_str();
-  for (;;) {
-    long fd = ::syscall(SYS_openat2, root_fd, p, &how, sizeof how);
-    if (fd >= 0) return UniqueFd(static_cast<int>(fd));
-    if (errno != EAGAIN && errno != EINTR) return UniqueFd();
-  }
+  return openat2_fd(root_fd, rel.empty() ? "." : rel.c_str(), static_cast<uint64_t>(flags | O_NOFOLLOW),
+                    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS);
 }
 
 uint64_t hash_file(int fd, const std::string& what) {

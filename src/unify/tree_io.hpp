@@ -15,8 +15,8 @@ namespace vcrun::unify {
 inline constexpr const char* kTempName = ".vcrun-unify.tmp";
 
 // openat2(root_fd, rel, flags | O_NOFOLLOW | O_CLOEXEC) with RESOLVE_BENEATH,
-// RESOLVE_NO_SYMLINKS and RESOLVE_NO_XDEV ("" opens the root itself). Invalid fd and errno
-// set on failure.
+// RESOLVE_NO_SYMLINKS and RESOLVE_NO_XDEV ("" opens the root itself), EAGAIN retried a
+// bounded number of times (base/openat2). Invalid fd and errno set on failure.
 UniqueFd open_beneath(int root_fd, const std::string& rel, int flags);
 
 // XXH3-64 of the whole file (pread from 0, so the fd's offset does not matter).

@@ -33,8 +33,6 @@ namespace {
 
 using namespace unify;
 
-int64_t ns(const struct timespec& t) { return static_cast<int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec; }
-
 // Workers warn too, and the CLI's logger writes through a single-threaded sink.
 void warn_skip(const std::string& path, const std::string& why) {
   static std::mutex m;

@@ -28,13 +28,6 @@ std::string canonical_or_lexical(const std::string& p) {
   return (ec ? fs::path(p).lexically_normal() : c).string();
 }
 
-// `inner` is `outer` or below it (both canonical).
-bool within(const std::string& inner, const std::string& outer) {
-  if (inner == outer) return true;
-  std::string o = outer.back() == '/' ? outer : outer + "/";
-  return inner.compare(0, o.size(), o) == 0;
-}
-
 void require_dir(const std::string& field, const std::string& path) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) throw SpecError(field, vcrun::quoted(path) + ": " + std::strerror(errno));
@@ -82,7 +75,7 @@ std::optional<Overlay> plan_cow_root(const ContainerSpec& spec, const std::strin
   for (size_t i = 0; i < layers.size(); ++i) {
     std::string layer = canonical_or_lexical(layers[i]);
     std::string name = i == 0 ? "root.path" : indexed("vcrun.lowers", i - 1);
-    if (within(udir, layer) || within(layer, udir))
+    if (path_within(udir, layer) || path_within(layer, udir))
       throw SpecError(field, vcrun::quoted(dir) + " overlaps " + name + " " + vcrun::quoted(layers[i]) +
                                  ": the upper must lie outside every layer");
   }
