@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <utility>
+#include <vector>
 
 #include "base/fs_util.hpp"
 #include "base/text.hpp"
@@ -26,6 +28,22 @@ std::string canonical_or_lexical(const std::string& p) {
   std::error_code ec;
   fs::path c = fs::weakly_canonical(p, ec);
   return (ec ? fs::path(p).lexically_normal() : c).string();
+}
+
+// The upper's directory `dir` must lie outside every one of `places` (name, path) and hold
+// none of them. With `host_root`, the first place is quick mode's lower "/", which holds
+// every path: only an upper of "/" itself overlaps it.
+void refuse_overlap(const std::string& field, const std::string& dir,
+                    const std::vector<std::pair<std::string, std::string>>& places, bool host_root) {
+  std::string udir = canonical_or_lexical(dir);
+  for (size_t i = 0; i < places.size(); ++i) {
+    const auto& [name, path] = places[i];
+    std::string place = canonical_or_lexical(path);
+    bool inside = path_within(udir, place) && !(host_root && i == 0);
+    if (inside || path_within(place, udir))
+      throw SpecError(field, vcrun::quoted(dir) + " overlaps " + name + " " + vcrun::quoted(path) +
+                                 ": the upper must lie outside every layer");
+  }
 }
 
 void require_dir(const std::string& field, const std::string& path) {
@@ -71,17 +89,18 @@ std::optional<Overlay> plan_cow_root(const ContainerSpec& spec, const std::strin
     return o;
   }
   std::string field = x.upper.empty() ? "vcrun.upper (default " + vcrun::quoted(dir) + ")" : "vcrun.upper";
-  std::string udir = canonical_or_lexical(dir);
-  for (size_t i = 0; i < layers.size(); ++i) {
-    std::string layer = canonical_or_lexical(layers[i]);
-    std::string name = i == 0 ? "root.path" : indexed("vcrun.lowers", i - 1);
-    if (path_within(udir, layer) || path_within(layer, udir))
-      throw SpecError(field, vcrun::quoted(dir) + " overlaps " + name + " " + vcrun::quoted(layers[i]) +
-                                 ": the upper must lie outside every layer");
-  }
+  std::vector<std::pair<std::string, std::string>> named;
+  for (size_t i = 0; i < layers.size(); ++i)
+    named.emplace_back(i == 0 ? "root.path" : indexed("vcrun.lowers", i - 1), layers[i]);
+  refuse_overlap(field, dir, named, false);
   o.upper = dir + "/upper";
   o.work = dir + "/work";
   return o;
+}
+
+void check_host_overlay_upper(const std::string& upper, const std::string& state_dir) {
+  refuse_overlap("vcrun.upper", upper, {{"the host root (quick mode's lower)", "/"}, {"the container's state directory", state_dir}},
+                 true);
 }
 
 void make_upper_dirs(const Overlay& o, const ContainerSpec& spec) {
