@@ -139,6 +139,15 @@ TEST_CASE("quick mode runs a unified --rootfs under an overlay, --upper keeps it
   REQUIRE(u.status == 0);
   CHECK(read_text(upper / "upper/data/shared.txt") == "kept\n");
   CHECK(read_text(host) == shared_text());
+  // A fresh upper directory is the container's own (0700); an existing one keeps its mode.
+  CHECK((lstat_of(upper).st_mode & 07777) == 0700);
+  fs::path existing = fs::path(a) / "existing-upper";
+  fs::create_directory(existing);
+  fs::permissions(existing, fs::perms(0755));
+  auto e = run_vcrun({"run", "--rm", "--rootfs", a + "/rootfs", "--upper", existing.string(), "--", "true"});
+  INFO(e.err);
+  REQUIRE(e.status == 0);
+  CHECK((lstat_of(existing).st_mode & 07777) == 0755);
 }
 
 TEST_CASE("quick mode's --upper goes through the overlap check, with or without --rootfs", "[integration]") {

@@ -116,8 +116,12 @@ void make_upper_dirs(const Overlay& o, const ContainerSpec& spec) {
   std::string parent = fs::path(o.upper).parent_path().string();
   // Directories above it (<bundle>/vcrun-upper) only need to be crossed, also by a
   // container root in a user namespace: 0711; the container's own one is 0700.
+  // Only a directory made here is vcrun's to chmod and chown: an existing one given as
+  // vcrun.upper or --upper (/home, /var/tmp, ...) keeps its mode and owner.
+  struct stat before;
+  bool made = ::lstat(parent.c_str(), &before) != 0;
   make_dirs(parent, 0711);
-  if (::chmod(parent.c_str(), 0700) != 0) throw_errno("vcrun.upper: chmod " + parent);
+  if (made && ::chmod(parent.c_str(), 0700) != 0) throw_errno("vcrun.upper: chmod " + parent);
   for (const auto& [path, mode] : {std::pair{o.upper, top.st_mode & 07777}, std::pair{o.work, 0700u}}) {
     if (::mkdir(path.c_str(), 0700) != 0) {
       if (errno == EEXIST) continue;  // the container's earlier changes: kept
@@ -127,7 +131,7 @@ void make_upper_dirs(const Overlay& o, const ContainerSpec& spec) {
     if (::chmod(path.c_str(), mode) != 0) throw_errno("vcrun.upper: chmod " + path);
   }
   // The parent too, so that a container root in a user namespace can reach them.
-  if (new_user_namespace(spec) && ::chown(parent.c_str(), uid, gid) != 0)
+  if (made && new_user_namespace(spec) && ::chown(parent.c_str(), uid, gid) != 0)
     throw_errno("vcrun.upper: chown " + parent);
 }
 
