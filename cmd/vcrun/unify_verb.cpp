@@ -57,7 +57,7 @@ Registrar unify_verb(95, "unify", [](CLI::App& app, GlobalOptions&) {
   auto format = std::make_shared<std::string>("text");
   cmd->add_option("dir", opts->dirs, "root filesystem trees")->required();
   cmd->add_flag("--dry-run", opts->dry_run, "report what would be linked, change nothing");
-  cmd->add_option("-j,--jobs", opts->jobs, "threads hashing and comparing (default: one per CPU)")
+  cmd->add_option("-j,--jobs", opts->jobs, "threads reading and comparing (default: one per CPU); links run on 8 x N threads (8 to 64)")
       ->check(CLI::Range(1u, 1024u));
   cmd->add_option("--min-size", opts->min_size, "leave files smaller than B bytes (default 1; 0 includes empty files)")
       ->check(CLI::Validator(

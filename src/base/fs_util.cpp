@@ -81,4 +81,11 @@ void make_dirs(const std::string& path, unsigned mode) {
   }
 }
 
+bool path_within(const std::string& inner, const std::string& outer) {
+  if (inner == outer) return true;
+  if (outer.empty()) return false;
+  size_t n = outer.back() == '/' ? outer.size() - 1 : outer.size();  // "/" -> "", "/a/" -> "/a"
+  return inner.size() > n && inner[n] == '/' && inner.compare(0, n, outer, 0, n) == 0;
+}
+
 }  // namespace vcrun

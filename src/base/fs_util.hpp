@@ -23,4 +23,9 @@ void make_dirs(const std::string& path, unsigned mode = 0755);
 // True when `path` names something stat(2) can reach (a symlink: its target).
 bool exists(const std::string& path);
 
+// Lexical: true when the absolute path `inner` is `outer` or below it ("/a/b" is within
+// "/a" and "/a/", "/ab" is not; everything absolute is within "/"). No file system access:
+// callers pass canonical paths.
+bool path_within(const std::string& inner, const std::string& outer);
+
 }  // namespace vcrun

@@ -180,6 +180,7 @@ class Launch {
     if (opts_.host_overlay) {
       // Quick mode: the host's "/" under a private overlay whose upper is a tmpfs in the
       // container's mount namespace; both directories live in the state directory.
+      if (!spec_.vcrun.upper.empty()) rootfs::check_host_overlay_upper(spec_.vcrun.upper, dir_);
       rootfs::Overlay overlay;
       overlay.lowers = {"/"};
       overlay.scratch = dir_ + "/scratch";

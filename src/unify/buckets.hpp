@@ -14,6 +14,9 @@ struct Candidate {
   uint64_t size = 0;
 };
 
+// `classes` without those of fewer than two members, order kept.
+std::vector<std::vector<size_t>> pairs_only(std::vector<std::vector<size_t>> classes);
+
 // Indices into `inodes` grouped by (dev, size); only groups of two or more, and only sizes
 // >= min_size (so size 0 only with min_size 0). Groups and members keep input order.
 std::vector<std::vector<size_t>> size_buckets(const std::vector<Candidate>& inodes,

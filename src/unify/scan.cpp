@@ -19,8 +19,6 @@ namespace vcrun::unify {
 
 namespace {
 
-int64_t ns(const struct timespec& t) { return static_cast<int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec; }
-
 struct Walker {
   const std::vector<Tree>& trees;
   bool dry_run;

@@ -3,6 +3,8 @@
 
 #include <sys/types.h>
 
+#include <ctime>
+
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -11,6 +13,9 @@
 #include "base/fd.hpp"
 
 namespace vcrun::unify {
+
+// A stat time in nanoseconds, as the scan records it and the later checks compare it.
+inline int64_t ns(const struct timespec& t) { return static_cast<int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec; }
 
 struct Tree {
   std::string path;  // as given, for messages

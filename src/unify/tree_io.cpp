@@ -2,8 +2,6 @@
 #include "unify/tree_io.hpp"
 
 #include <fcntl.h>
-#include <linux/openat2.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -12,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "base/openat2.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::unify {
@@ -33,34 +32,78 @@ size_t read_at(int fd, char* buf, size_t len, uint64_t off, const std::string& w
   return got;
 }
 
+// One streaming XXH3 state per worker thread, reset for each file.
+XXH3_state_t* thread_state(const std::string& what) {
+  thread_local std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(), XXH3_freeState);
+  if (!state) throw Error("hash " + what + ": out of memory", ENOMEM);
+  XXH3_64bits_reset(state.get());
+  return state.get();
+}
+
 }  // namespace
 
 UniqueFd open_beneath(int root_fd, const std::string& rel, int flags) {
-  open_how how{};
-  how.flags = static_cast<uint64_t>(flags | O_NOFOLLOW | O_CLOEXEC);
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS;
-  const char* p = rel.empty() ? "." : rel.c_str();
-  for (;;) {
-    long fd = ::syscall(SYS_openat2, root_fd, p, &how, sizeof how);
-    if (fd >= 0) return UniqueFd(static_cast<int>(fd));
-    if (errno != EAGAIN && errno != EINTR) return UniqueFd();
-  }
+  return openat2_fd(root_fd, rel.empty() ? "." : rel.c_str(), static_cast<uint64_t>(flags | O_NOFOLLOW),
+                    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS);
 }
 
 uint64_t hash_file(int fd, const std::string& what) {
-  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(), XXH3_freeState);
-  if (!state) throw Error("hash " + what + ": out of memory", ENOMEM);
-  XXH3_64bits_reset(state.get());
+  XXH3_state_t* state = thread_state(what);
   thread_local std::vector<char> buf(kChunk);  // one per worker, not a fresh zeroed one per file
   uint64_t off = 0;
   for (;;) {
     size_t n = read_at(fd, buf.data(), buf.size(), off, what);
     if (n == 0) break;
-    XXH3_64bits_update(state.get(), buf.data(), n);
+    XXH3_64bits_update(state, buf.data(), n);
     off += n;
     if (n < buf.size()) break;
   }
-  return XXH3_64bits_digest(state.get());
+  return XXH3_64bits_digest(state);
+}
+
+bool Reference::load(int fd, uint64_t size, const std::string& what) {
+  fd_ = fd;
+  size_ = size;
+  kept_.clear();
+  if (size > kKeptMax) {
+    hash_ = hash_file(fd, what);
+    // Its size is checked by the caller's fstat; a file that grew meanwhile fails it.
+    return true;
+  }
+  // One byte more than expected tells a file that grew since the scan.
+  kept_.resize(size + 1);
+  size_t n = read_at(fd, kept_.data(), kept_.size(), 0, what);
+  kept_.resize(n);
+  if (n != size) return false;
+  hash_ = XXH3_64bits(kept_.data(), kept_.size());
+  return true;
+}
+
+bool Reference::hash_and_compare(int fd, uint64_t& hash, const std::string& what) {
+  XXH3_state_t* state = thread_state(what);
+  thread_local std::vector<char> buf(kChunk), ref(kChunk);
+  bool kept = size_ <= kKeptMax;
+  bool equal = true;
+  uint64_t off = 0;
+  for (;;) {
+    size_t n = read_at(fd, buf.data(), buf.size(), off, what);
+    if (n == 0) break;
+    XXH3_64bits_update(state, buf.data(), n);
+    if (equal) {
+      if (off + n > size_) {
+        equal = false;
+      } else if (kept) {
+        equal = std::memcmp(buf.data(), kept_.data() + off, n) == 0;
+      } else {
+        size_t m = read_at(fd_, ref.data(), n, off, what);
+        equal = m == n && std::memcmp(buf.data(), ref.data(), n) == 0;
+      }
+    }
+    off += n;
+    if (n < buf.size()) break;
+  }
+  hash = XXH3_64bits_digest(state);
+  return equal && off == size_;
 }
 
 bool same_bytes(int a, int b, uint64_t size, const std::string& what) {

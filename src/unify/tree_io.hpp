@@ -15,8 +15,8 @@ namespace vcrun::unify {
 inline constexpr const char* kTempName = ".vcrun-unify.tmp";
 
 // openat2(root_fd, rel, flags | O_NOFOLLOW | O_CLOEXEC) with RESOLVE_BENEATH,
-// RESOLVE_NO_SYMLINKS and RESOLVE_NO_XDEV ("" opens the root itself). Invalid fd and errno
-// set on failure.
+// RESOLVE_NO_SYMLINKS and RESOLVE_NO_XDEV ("" opens the root itself), EAGAIN retried a
+// bounded number of times (base/openat2). Invalid fd and errno set on failure.
 UniqueFd open_beneath(int root_fd, const std::string& rel, int flags);
 
 // XXH3-64 of the whole file (pread from 0, so the fd's offset does not matter).
@@ -24,6 +24,29 @@ uint64_t hash_file(int fd, const std::string& what);
 
 // True when both files hold exactly `size` identical bytes.
 bool same_bytes(int a, int b, uint64_t size, const std::string& what);
+
+// The first file of a size bucket, read once: its hash, and its bytes kept in memory (up
+// to kKeptMax; a larger one is read again from `fd`, which must stay open) so that every
+// other file of the bucket is read once to get both its own hash and whether it is
+// byte-identical. Hashing so costs no read of its own, and a bucket of identical files
+// (the common case across near-identical trees) needs no second pass to compare.
+class Reference {
+ public:
+  static constexpr uint64_t kKeptMax = 64 << 20;
+
+  // Reads the file open as `fd`; false when it does not hold exactly `size` bytes.
+  bool load(int fd, uint64_t size, const std::string& what);
+  uint64_t hash() const { return hash_; }
+
+  // Reads the file open as `fd` whole: its XXH3-64 into `hash`; true when it holds exactly
+  // the reference's bytes.
+  bool hash_and_compare(int fd, uint64_t& hash, const std::string& what);
+
+ private:
+  int fd_ = -1;
+  uint64_t size_ = 0, hash_ = 0;
+  std::string kept_;  // the whole content when size_ <= kKeptMax
+};
 
 // Replaces `name` in `dir_fd` by a link to the inode open as `target_fd` (O_PATH is
 // enough): link to kTempName in the same directory, then rename over `name`. At any

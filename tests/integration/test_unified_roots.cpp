@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -138,6 +139,38 @@ TEST_CASE("quick mode runs a unified --rootfs under an overlay, --upper keeps it
   REQUIRE(u.status == 0);
   CHECK(read_text(upper / "upper/data/shared.txt") == "kept\n");
   CHECK(read_text(host) == shared_text());
+  // A fresh upper directory is the container's own (0700); an existing one keeps its mode.
+  CHECK((lstat_of(upper).st_mode & 07777) == 0700);
+  fs::path existing = fs::path(a) / "existing-upper";
+  fs::create_directory(existing);
+  fs::permissions(existing, fs::perms(0755));
+  auto e = run_vcrun({"run", "--rm", "--rootfs", a + "/rootfs", "--upper", existing.string(), "--", "true"});
+  INFO(e.err);
+  REQUIRE(e.status == 0);
+  CHECK((lstat_of(existing).st_mode & 07777) == 0755);
+}
+
+TEST_CASE("quick mode's --upper goes through the overlap check, with or without --rootfs", "[integration]") {
+  if (!is_root()) {
+    WARN("SKIP: needs root");
+    return;
+  }
+  auto one_line = [](const Result& r, const std::string& what) {
+    INFO(r.err);
+    CHECK(r.status != 0);
+    CHECK(r.err.find("vcrun.upper: ") != std::string::npos);
+    CHECK(r.err.find(" overlaps " + what) != std::string::npos);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  };
+  // The host-root overlay: "/" is its lower, the state directory holds its mount point.
+  one_line(run_vcrun({"run", "--rm", "--upper", "/", "--", "true"}), "the host root");
+  one_line(run_vcrun({"run", "--rm", "--upper", runtime_root(), "--", "true"}), "the container's state directory");
+  // --rootfs: inside the root, and holding it.
+  auto [a, b] = unified_bundles("qoverlap", {"true"}, {"true"});
+  one_line(run_vcrun({"run", "--rm", "--rootfs", a + "/rootfs", "--upper", a + "/rootfs/up", "--", "true"}), "root.path");
+  one_line(run_vcrun({"run", "--rm", "--rootfs", a + "/rootfs", "--upper", a, "--", "true"}), "root.path");
+  CHECK_FALSE(fs::exists(fs::path(a) / "rootfs/up"));
+  CHECK_FALSE(fs::exists("/upper"));
 }
 
 TEST_CASE("a writable bind of a unified tree is refused, a read-only one runs", "[integration]") {

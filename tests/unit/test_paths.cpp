@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <random>
 
+#include "base/fs_util.hpp"
+#include "base/openat2.hpp"
 #include "runtime/rootfs/paths.hpp"
 #include "vcrun/error.hpp"
 
@@ -176,4 +178,30 @@ TEST_CASE("create_file_in_root makes an empty file mount point inside the root",
 
   UniqueFd n = create_file_in_root(root.get(), "/new/dir/file");
   CHECK(fs::is_regular_file(t.root / "new" / "dir" / "file"));
+}
+
+TEST_CASE("path_within is lexical containment by whole components", "[unit]") {
+  using vcrun::path_within;
+  CHECK(path_within("/a", "/a"));
+  CHECK(path_within("/a/b", "/a"));
+  CHECK(path_within("/a/b", "/a/"));
+  CHECK(path_within("/a/", "/a"));
+  CHECK(path_within("/a", "/"));
+  CHECK(path_within("/", "/"));
+  CHECK_FALSE(path_within("/ab", "/a"));
+  CHECK_FALSE(path_within("/a", "/a/b"));
+  CHECK_FALSE(path_within("/b", "/a"));
+  CHECK_FALSE(path_within("/a", ""));
+}
+
+TEST_CASE("openat2_fd opens beneath a root and refuses to leave it", "[unit]") {
+  TempTree t;
+  UniqueFd root(::open(t.root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  REQUIRE(root);
+  UniqueFd ok = vcrun::openat2_fd(root.get(), "etc", O_PATH | O_DIRECTORY, RESOLVE_BENEATH);
+  CHECK(ok);
+  CHECK((::fcntl(ok.get(), F_GETFD) & FD_CLOEXEC));
+  UniqueFd out = vcrun::openat2_fd(root.get(), "../outside", O_PATH, RESOLVE_BENEATH);
+  CHECK_FALSE(out);
+  CHECK(errno == EXDEV);
 }

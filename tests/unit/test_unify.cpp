@@ -202,3 +202,29 @@ TEST_CASE("unify: hash and byte comparison tell equal files from different ones"
   CHECK_FALSE(same_bytes(fa.get(), fc.get(), big.size(), "a"));
   CHECK_FALSE(same_bytes(fa.get(), fb.get(), big.size() + 1, "a"));  // grew since the scan
 }
+
+TEST_CASE("unify: a bucket's reference gives each file's hash and equality in one read", "[unit]") {
+  Scratch s;
+  std::string big(700 * 1024, 'x');  // several read chunks
+  auto a = s.file("a", big);
+  auto b = s.file("b", big);
+  std::string late = big;
+  late[650 * 1024] = 'y';  // differs in the last chunk only
+  auto c = s.file("c", late);
+  auto d = s.file("d", big + "z");  // one byte longer
+  auto e = s.file("e", big.substr(1));  // one byte shorter
+  UniqueFd fa = open_ro(a), fb = open_ro(b), fc = open_ro(c), fd = open_ro(d), fe = open_ro(e);
+  Reference ref;
+  REQUIRE(ref.load(fa.get(), big.size(), "a"));
+  CHECK(ref.hash() == hash_file(fa.get(), "a"));
+  uint64_t h = 0;
+  CHECK(ref.hash_and_compare(fb.get(), h, "b"));
+  CHECK(h == hash_file(fb.get(), "b"));
+  CHECK_FALSE(ref.hash_and_compare(fc.get(), h, "c"));
+  CHECK(h == hash_file(fc.get(), "c"));  // the whole file hashed after the difference
+  CHECK_FALSE(ref.hash_and_compare(fd.get(), h, "d"));
+  CHECK(h == hash_file(fd.get(), "d"));
+  CHECK_FALSE(ref.hash_and_compare(fe.get(), h, "e"));
+  Reference grown;
+  CHECK_FALSE(grown.load(fd.get(), big.size(), "d"));  // larger than the scan saw
+}

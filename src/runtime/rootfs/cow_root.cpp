@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <utility>
+#include <vector>
 
 #include "base/fs_util.hpp"
 #include "base/text.hpp"
@@ -28,11 +30,20 @@ std::string canonical_or_lexical(const std::string& p) {
   return (ec ? fs::path(p).lexically_normal() : c).string();
 }
 
-// `inner` is `outer` or below it (both canonical).
-bool within(const std::string& inner, const std::string& outer) {
-  if (inner == outer) return true;
-  std::string o = outer.back() == '/' ? outer : outer + "/";
-  return inner.compare(0, o.size(), o) == 0;
+// The upper's directory `dir` must lie outside every one of `places` (name, path) and hold
+// none of them. With `host_root`, the first place is quick mode's lower "/", which holds
+// every path: only an upper of "/" itself overlaps it.
+void refuse_overlap(const std::string& field, const std::string& dir,
+                    const std::vector<std::pair<std::string, std::string>>& places, bool host_root) {
+  std::string udir = canonical_or_lexical(dir);
+  for (size_t i = 0; i < places.size(); ++i) {
+    const auto& [name, path] = places[i];
+    std::string place = canonical_or_lexical(path);
+    bool inside = path_within(udir, place) && !(host_root && i == 0);
+    if (inside || path_within(place, udir))
+      throw SpecError(field, vcrun::quoted(dir) + " overlaps " + name + " " + vcrun::quoted(path) +
+                                 ": the upper must lie outside every layer");
+  }
 }
 
 void require_dir(const std::string& field, const std::string& path) {
@@ -78,17 +89,18 @@ std::optional<Overlay> plan_cow_root(const ContainerSpec& spec, const std::strin
     return o;
   }
   std::string field = x.upper.empty() ? "vcrun.upper (default " + vcrun::quoted(dir) + ")" : "vcrun.upper";
-  std::string udir = canonical_or_lexical(dir);
-  for (size_t i = 0; i < layers.size(); ++i) {
-    std::string layer = canonical_or_lexical(layers[i]);
-    std::string name = i == 0 ? "root.path" : indexed("vcrun.lowers", i - 1);
-    if (within(udir, layer) || within(layer, udir))
-      throw SpecError(field, vcrun::quoted(dir) + " overlaps " + name + " " + vcrun::quoted(layers[i]) +
-                                 ": the upper must lie outside every layer");
-  }
+  std::vector<std::pair<std::string, std::string>> named;
+  for (size_t i = 0; i < layers.size(); ++i)
+    named.emplace_back(i == 0 ? "root.path" : indexed("vcrun.lowers", i - 1), layers[i]);
+  refuse_overlap(field, dir, named, false);
   o.upper = dir + "/upper";
   o.work = dir + "/work";
   return o;
+}
+
+void check_host_overlay_upper(const std::string& upper, const std::string& state_dir) {
+  refuse_overlap("vcrun.upper", upper, {{"the host root (quick mode's lower)", "/"}, {"the container's state directory", state_dir}},
+                 true);
 }
 
 void make_upper_dirs(const Overlay& o, const ContainerSpec& spec) {
@@ -104,8 +116,12 @@ void make_upper_dirs(const Overlay& o, const ContainerSpec& spec) {
   std::string parent = fs::path(o.upper).parent_path().string();
   // Directories above it (<bundle>/vcrun-upper) only need to be crossed, also by a
   // container root in a user namespace: 0711; the container's own one is 0700.
+  // Only a directory made here is vcrun's to chmod and chown: an existing one given as
+  // vcrun.upper or --upper (/home, /var/tmp, ...) keeps its mode and owner.
+  struct stat before;
+  bool made = ::lstat(parent.c_str(), &before) != 0;
   make_dirs(parent, 0711);
-  if (::chmod(parent.c_str(), 0700) != 0) throw_errno("vcrun.upper: chmod " + parent);
+  if (made && ::chmod(parent.c_str(), 0700) != 0) throw_errno("vcrun.upper: chmod " + parent);
   for (const auto& [path, mode] : {std::pair{o.upper, top.st_mode & 07777}, std::pair{o.work, 0700u}}) {
     if (::mkdir(path.c_str(), 0700) != 0) {
       if (errno == EEXIST) continue;  // the container's earlier changes: kept
@@ -115,7 +131,7 @@ void make_upper_dirs(const Overlay& o, const ContainerSpec& spec) {
     if (::chmod(path.c_str(), mode) != 0) throw_errno("vcrun.upper: chmod " + path);
   }
   // The parent too, so that a container root in a user namespace can reach them.
-  if (new_user_namespace(spec) && ::chown(parent.c_str(), uid, gid) != 0)
+  if (made && new_user_namespace(spec) && ::chown(parent.c_str(), uid, gid) != 0)
     throw_errno("vcrun.upper: chown " + parent);
 }
 

@@ -22,6 +22,13 @@ std::string default_upper_dir(const std::string& bundle, const std::string& id);
 std::optional<Overlay> plan_cow_root(const ContainerSpec& spec, const std::string& bundle,
                                      const std::string& id, const std::string& scratch);
 
+// Quick mode's overlay of the host's "/" with --upper DIR (vcrun.upper): the same overlap
+// check as plan_cow_root's, against what that overlay has for layers: DIR must not be "/"
+// (the lower; every other path lies in it by design) and must lie outside the container's
+// state directory (which holds the root's mount point and is removed with the container),
+// and not hold it. Throws SpecError naming vcrun.upper.
+void check_host_overlay_upper(const std::string& upper, const std::string& state_dir);
+
 // Makes `o`'s persistent upper and work directories if missing (deliberately kept by
 // delete: they hold the container's changes, for the next container of that id). A new
 // upper root gets the mode and owner of the uppermost lower's root, owned by the container's

@@ -2,15 +2,15 @@
 #include "runtime/rootfs/paths.hpp"
 
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <deque>
 #include <vector>
 
+#include "base/fs_util.hpp"
+#include "base/openat2.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::paths {
@@ -116,16 +116,7 @@ namespace {
 
 // openat2 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS; an empty fd and errno on failure.
 UniqueFd try_open_in_root(int root_fd, const std::string& path, int flags, mode_t mode) {
-  struct open_how how {};
-  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
-  how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  // EAGAIN: a concurrent rename or mount made the kernel unsure the walk stayed inside; retry.
-  for (int attempt = 0;; ++attempt) {
-    long fd = ::syscall(SYS_openat2, root_fd, path.c_str(), &how, sizeof how);
-    if (fd >= 0) return UniqueFd(static_cast<int>(fd));
-    if (errno != EAGAIN || attempt >= 32) return UniqueFd();
-  }
+  return openat2_fd(root_fd, path.c_str(), static_cast<uint64_t>(flags), RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, mode);
 }
 
 }  // namespace
@@ -181,8 +172,7 @@ std::string fd_path(int fd) {
 bool is_inside(const std::string& root, int fd) {
   std::string p = fd_path(fd);
   if (root.empty() || p.empty() || root[0] != '/' || p[0] != '/') return true;
-  if (root == "/") return true;
-  return p == root || p.compare(0, root.size() + 1, root + "/") == 0;
+  return path_within(p, root);
 }
 
 }  // namespace vcrun::paths
