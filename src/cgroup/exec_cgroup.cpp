@@ -2,13 +2,12 @@
 #include "cgroup/exec_cgroup.hpp"
 
 #include <fcntl.h>
-#include <linux/openat2.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <set>
 
+#include "base/openat2.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun {
@@ -53,10 +52,8 @@ UniqueFd open_exec_cgroup(const std::string& container_cgroup, const std::string
   if (!base) throw_errno("open " + container_cgroup);
   auto first = sub.find_first_not_of('/');
   std::string rel = first == std::string::npos ? std::string(".") : sub.substr(first);
-  open_how how{};
-  how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
-  UniqueFd fd(static_cast<int>(::syscall(SYS_openat2, base.get(), rel.c_str(), &how, sizeof how)));
+  UniqueFd fd = openat2_fd(base.get(), rel.c_str(), O_PATH | O_DIRECTORY,
+                           RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
   if (!fd) {
     int err = errno;
     std::string why = err == EXDEV || err == ELOOP ? "leaves the container's cgroup"
