@@ -33,28 +33,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/timing.h"
+
 extern char** environ;
-
-static double now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static void die(const char* what) {
-  fprintf(stderr, "lmbench: %s: %s\n", what, strerror(errno));
-  exit(1);
-}
-
-static int cmp_double(const void* a, const void* b) {
-  double x = *(const double*)a, y = *(const double*)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double* v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 enum metric {
   M_NULL, M_FORKEXIT, M_FORKEXEC, M_CTXSW, M_PAGEFAULT, M_MMAP, M_FILE,

@@ -4,13 +4,16 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <cstdlib>
 #include <functional>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -106,6 +109,38 @@ inline const std::string kQuiet = "exec </dev/null >/dev/null 2>&1; ";
 // The cgroup vcrun gives container `id` of the tests' state root (no linux.cgroupsPath).
 inline std::string cgroup_of(const std::string& id) {
   return cgroup::container_dir("", state::Store(test::runtime_root()).cgroup_name(id));
+}
+
+// wbytes of device `dev` ("MAJ:MIN") in the cgroup's io.stat.
+inline uint64_t io_written(const std::string& cgroup, const std::string& dev) {
+  std::istringstream in(read_file(cgroup + "/io.stat"));
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(dev + " ", 0) != 0) continue;
+    auto at = line.find(" wbytes=");
+    if (at != std::string::npos) return std::strtoull(line.c_str() + at + 8, nullptr, 10);
+  }
+  return 0;
+}
+
+// The disk a test may overwrite: tests/vm/run --disk gives the guest one and names it in
+// VCRUN_TEST_SCRATCH_DISK. nullopt (after a SKIP line) without one.
+struct ScratchDisk {
+  std::string path;
+  unsigned major = 0, minor = 0;
+  std::string dev;  // "MAJ:MIN"
+};
+inline std::optional<ScratchDisk> scratch_disk() {
+  const char* disk = std::getenv("VCRUN_TEST_SCRATCH_DISK");
+  if (!disk || !*disk) {
+    WARN("SKIP: no scratch disk (VCRUN_TEST_SCRATCH_DISK; tests/vm/run --disk MB gives one)");
+    return std::nullopt;
+  }
+  struct stat st {};
+  REQUIRE(::stat(disk, &st) == 0);
+  REQUIRE(S_ISBLK(st.st_mode));
+  ScratchDisk d{disk, major(st.st_rdev), minor(st.st_rdev), ""};
+  d.dev = std::to_string(d.major) + ":" + std::to_string(d.minor);
+  return d;
 }
 
 }  // namespace vcrun::cgtest

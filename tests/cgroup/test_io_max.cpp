@@ -2,9 +2,6 @@
 // disk within 5 % of the cap, measured from its io.stat over a window while it runs.
 // Needs a scratch disk the test may overwrite: tests/vm/run --disk gives the guest one and
 // names it in VCRUN_TEST_SCRATCH_DISK; without it the case SKIPs.
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-
 #include <chrono>
 #include <cstdlib>
 #include <sstream>
@@ -18,32 +15,12 @@ using namespace vcrun::cgtest;
 using nlohmann::json;
 namespace t = vcrun::test;
 
-namespace {
-
-uint64_t wbytes(const std::string& cgroup, const std::string& dev) {
-  std::istringstream in(read_file(cgroup + "/io.stat"));
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(dev + " ", 0) != 0) continue;
-    auto at = line.find(" wbytes=");
-    if (at != std::string::npos) return std::strtoull(line.c_str() + at + 8, nullptr, 10);
-  }
-  return 0;
-}
-
-}  // namespace
-
 TEST_CASE("blockIO.throttleWriteBpsDevice caps a container's writes within 5 %", "[vm]") {
   REQUIRE_CONTROLLER("io");
-  const char* disk = std::getenv("VCRUN_TEST_SCRATCH_DISK");
-  if (!disk || !*disk) {
-    WARN("SKIP: no scratch disk (VCRUN_TEST_SCRATCH_DISK; tests/vm/run --disk MB gives one)");
-    return;
-  }
-  struct stat st {};
-  REQUIRE(::stat(disk, &st) == 0);
-  REQUIRE(S_ISBLK(st.st_mode));
-  const unsigned maj = major(st.st_rdev), min = minor(st.st_rdev);
-  const std::string dev = std::to_string(maj) + ":" + std::to_string(min);
+  auto disk = scratch_disk();
+  if (!disk) return;
+  const unsigned maj = disk->major, min = disk->minor;
+  const std::string& dev = disk->dev;
   constexpr uint64_t cap = 20'000'000;  // bytes/s; the emulated disk takes zeros far faster
 
   auto id = t::unique_id("iomax");
@@ -66,9 +43,9 @@ TEST_CASE("blockIO.throttleWriteBpsDevice caps a container's writes within 5 %",
   // Past the start and the throttle's first slice, then a window of 4 s.
   std::this_thread::sleep_for(std::chrono::seconds(1));
   const auto t0 = std::chrono::steady_clock::now();
-  const uint64_t b0 = wbytes(cg, dev);
+  const uint64_t b0 = io_written(cg, dev);
   std::this_thread::sleep_for(std::chrono::seconds(4));
-  const uint64_t b1 = wbytes(cg, dev);
+  const uint64_t b1 = io_written(cg, dev);
   const auto t1 = std::chrono::steady_clock::now();
   const bool running = t::run_vcrun({"state", id}).out.find("\"running\"") != std::string::npos;
   t::run_vcrun({"delete", "--force", id});

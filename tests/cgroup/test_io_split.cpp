@@ -2,9 +2,6 @@
 // their IO weights (blockIO.weight 1000 vs 100: at least 80:20), and vcrun does not warn.
 // Needs a scratch disk the test may overwrite: tests/vm/run --disk gives the guest one
 // and names it in VCRUN_TEST_SCRATCH_DISK; without it the case SKIPs.
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-
 #include <cstdlib>
 #include <sstream>
 #include <thread>
@@ -18,33 +15,12 @@ using namespace vcrun::cgtest;
 using nlohmann::json;
 namespace t = vcrun::test;
 
-namespace {
-
-// wbytes of device `dev` ("MAJ:MIN") in the cgroup's io.stat.
-uint64_t written(const std::string& cgroup, const std::string& dev) {
-  std::istringstream in(read_file(cgroup + "/io.stat"));
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(dev + " ", 0) != 0) continue;
-    auto at = line.find(" wbytes=");
-    if (at != std::string::npos) return std::strtoull(line.c_str() + at + 8, nullptr, 10);
-  }
-  return 0;
-}
-
-}  // namespace
-
 TEST_CASE("blockIO weights 1000 and 100 split a disk at least 80:20 under iocost", "[vm]") {
   REQUIRE_CONTROLLER("io");
-  const char* disk = std::getenv("VCRUN_TEST_SCRATCH_DISK");
-  if (!disk || !*disk) {
-    WARN("SKIP: no scratch disk (VCRUN_TEST_SCRATCH_DISK; tests/vm/run --disk MB gives one)");
-    return;
-  }
-  struct stat st {};
-  REQUIRE(::stat(disk, &st) == 0);
-  REQUIRE(S_ISBLK(st.st_mode));
-  const unsigned maj = major(st.st_rdev), min = minor(st.st_rdev);
-  const std::string dev = std::to_string(maj) + ":" + std::to_string(min);
+  auto disk = scratch_disk();
+  if (!disk) return;
+  const unsigned maj = disk->major, min = disk->minor;
+  const std::string& dev = disk->dev;
   // iocost with a cost model of 100 MB/s and its rate fixed there (min = max = 100 %): the
   // emulated disk is faster, so iocost is what limits the two writers and the split is its
   // weighting, as on a real disk with a model measured for it (iocost_coef_gen).
@@ -77,10 +53,10 @@ TEST_CASE("blockIO weights 1000 and 100 split a disk at least 80:20 under iocost
   }
   // The split while both write: the bytes between two samples, both containers running.
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  uint64_t heavy0 = written(cgroup_of(ids[0]), dev), light0 = written(cgroup_of(ids[1]), dev);
+  uint64_t heavy0 = io_written(cgroup_of(ids[0]), dev), light0 = io_written(cgroup_of(ids[1]), dev);
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  uint64_t heavy = written(cgroup_of(ids[0]), dev) - heavy0;
-  uint64_t light = written(cgroup_of(ids[1]), dev) - light0;
+  uint64_t heavy = io_written(cgroup_of(ids[0]), dev) - heavy0;
+  uint64_t light = io_written(cgroup_of(ids[1]), dev) - light0;
   bool both_running = true;
   for (const auto& id : ids)
     both_running = both_running && t::run_vcrun({"state", id}).out.find("\"running\"") != std::string::npos;

@@ -23,46 +23,13 @@
 
 #include "netfilter/leases.hpp"
 #include "support/harness.hpp"
+#include "support/netns.hpp"
 
 using namespace vcrun::test;
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-std::string must(const Result& r, const std::string& what) {
-  INFO(what << ": " << r.out << r.err);
-  REQUIRE(r.status == 0);
-  return r.out;
-}
-
-// A network namespace made with `ip netns add`, deleted at scope exit.
-struct Netns {
-  std::string name;
-  explicit Netns(const std::string& tag) : name("vcrun-test-" + std::to_string(::getpid()) + "-" + tag) {
-    must(run({"/usr/sbin/ip", "netns", "add", name}), "ip netns add");
-    must(run({"/usr/sbin/ip", "-n", name, "link", "set", "lo", "up"}), "lo up");
-  }
-  ~Netns() { run({"/usr/sbin/ip", "netns", "del", name}); }
-  std::string path() const { return "/run/netns/" + name; }
-};
-
-// This thread (and every process it starts: vcrun, ip, nft) in `ns` until scope exit.
-struct Inside {
-  int home;
-  explicit Inside(const Netns& ns) : home(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) {
-    int fd = ::open(ns.path().c_str(), O_RDONLY | O_CLOEXEC);
-    REQUIRE(fd >= 0);
-    REQUIRE(::setns(fd, CLONE_NEWNET) == 0);
-    ::close(fd);
-  }
-  ~Inside() {
-    if (::setns(home, CLONE_NEWNET) != 0) std::abort();  // later tests must not run in here
-    ::close(home);
-  }
-};
-
-Result sh(const std::string& cmd) { return run({"/bin/sh", "-c", cmd}); }
 
 // The links of the current namespace, one name a line (no "@peer" suffix).
 std::string links() { return sh("ip -o link show | cut -d: -f2 | cut -d@ -f1 | tr -d ' ' | sort").out; }

@@ -19,44 +19,13 @@
 
 #include "netfilter/leases.hpp"
 #include "support/harness.hpp"
+#include "support/netns.hpp"
 
 using namespace vcrun::test;
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-std::string must(const Result& r, const std::string& what) {
-  INFO(what << ": " << r.out << r.err);
-  REQUIRE(r.status == 0);
-  return r.out;
-}
-
-Result sh(const std::string& cmd) { return run({"/bin/sh", "-c", cmd}); }
-
-struct Netns {
-  std::string name;
-  explicit Netns(const std::string& tag) : name("vcrun-test-" + std::to_string(::getpid()) + "-" + tag) {
-    must(run({"/usr/sbin/ip", "netns", "add", name}), "ip netns add");
-    must(run({"/usr/sbin/ip", "-n", name, "link", "set", "lo", "up"}), "lo up");
-  }
-  ~Netns() { run({"/usr/sbin/ip", "netns", "del", name}); }
-  std::string path() const { return "/run/netns/" + name; }
-};
-
-struct Inside {
-  int home;
-  explicit Inside(const Netns& ns) : home(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) {
-    int fd = ::open(ns.path().c_str(), O_RDONLY | O_CLOEXEC);
-    REQUIRE(fd >= 0);
-    REQUIRE(::setns(fd, CLONE_NEWNET) == 0);
-    ::close(fd);
-  }
-  ~Inside() {
-    if (::setns(home, CLONE_NEWNET) != 0) std::abort();
-    ::close(home);
-  }
-};
 
 // iperf3 servers in the sink namespace, one per port, killed (by pid) at scope exit.
 struct Servers {
