@@ -22,7 +22,7 @@ namespace {
 using nft::add_expr;
 using nft::checked;
 
-constexpr const char* kOut = "shape-out";  // ip vcrun, output: host mode
+constexpr const char* kOut = "shape-out";  // ip vcrun and ip6 vcrun, output: host mode
 constexpr const char* kFwd = "shape-fwd";  // ip vcrun, forward: bridge mode
 constexpr const char* kIn = "shape-in";    // bridge vcrun, prerouting: bridge mode
 constexpr int kPriority = -150;             // mangle: before the host's filter chains
@@ -38,6 +38,9 @@ constexpr ChainRef kChains[] = {
     {NFPROTO_IPV4, kOut, NF_INET_LOCAL_OUT},
     {NFPROTO_IPV4, kFwd, NF_INET_FORWARD},
     {NFPROTO_BRIDGE, kIn, NF_BR_PRE_ROUTING},
+    // A host-mode container's IPv6 sockets: without it they would escape the class (and
+    // its cap) into the default class. Bridge mode has no IPv6 (IPv4 addresses only).
+    {NFPROTO_IPV6, kOut, NF_INET_LOCAL_OUT},
 };
 
 nft::Table make_table(uint16_t family) {
@@ -155,16 +158,17 @@ void replace_rule(const ChainRef& c, const std::string& id, nftnl_rule* rule) {
 }  // namespace
 
 void tag_cgroup(const std::string& id, unsigned level, uint64_t cgroup_id, uint32_t classid) {
-  const ChainRef& c = kChains[0];
-  nft::Rule r = make_rule(c, id);
-  add_expr(r.get(), "socket", [&](nftnl_expr* e) {
-    nftnl_expr_set_u32(e, NFTNL_EXPR_SOCKET_KEY, NFT_SOCKET_CGROUPV2);
-    nftnl_expr_set_u32(e, NFTNL_EXPR_SOCKET_DREG, NFT_REG_1);
-    nftnl_expr_set_u32(e, NFTNL_EXPR_SOCKET_LEVEL, level);
-  });
-  compare(r.get(), &cgroup_id, sizeof cgroup_id);
-  set_meta(r.get(), NFT_META_PRIORITY, classid);
-  replace_rule(c, id, r.get());
+  for (const ChainRef* c : {&kChains[0], &kChains[3]}) {
+    nft::Rule r = make_rule(*c, id);
+    add_expr(r.get(), "socket", [&](nftnl_expr* e) {
+      nftnl_expr_set_u32(e, NFTNL_EXPR_SOCKET_KEY, NFT_SOCKET_CGROUPV2);
+      nftnl_expr_set_u32(e, NFTNL_EXPR_SOCKET_DREG, NFT_REG_1);
+      nftnl_expr_set_u32(e, NFTNL_EXPR_SOCKET_LEVEL, level);
+    });
+    compare(r.get(), &cgroup_id, sizeof cgroup_id);
+    set_meta(r.get(), NFT_META_PRIORITY, classid);
+    replace_rule(*c, id, r.get());
+  }
 }
 
 void tag_veth(const std::string& id, const std::string& veth, uint32_t classid) {
@@ -205,10 +209,12 @@ void remove_chains() {
     b.add(NFT_MSG_DELCHAIN, 0, [&](nlmsghdr* h) { nftnl_chain_nlmsg_build_payload(h, chain.get()); });
     b.commit_ignoring_absent(std::string("nftables: remove chain ") + c.name);
   }
-  nft::Table bridge = make_table(NFPROTO_BRIDGE);
-  nft::Batch b(NFPROTO_BRIDGE);
-  b.add(NFT_MSG_DELTABLE, 0, [&](nlmsghdr* h) { nftnl_table_nlmsg_build_payload(h, bridge.get()); });
-  b.commit_ignoring_absent("nftables: remove table bridge vcrun");
+  for (uint16_t family : {NFPROTO_BRIDGE, NFPROTO_IPV6}) {  // tables only shaping uses
+    nft::Table table = make_table(family);
+    nft::Batch b(family);
+    b.add(NFT_MSG_DELTABLE, 0, [&](nlmsghdr* h) { nftnl_table_nlmsg_build_payload(h, table.get()); });
+    b.commit_ignoring_absent("nftables: remove table " + std::string(family == NFPROTO_BRIDGE ? "bridge" : "ip6") + " vcrun");
+  }
 }
 
 }  // namespace vcrun::classify

@@ -344,9 +344,14 @@ TEST_CASE("htb: concurrent creates get distinct classes and rules", "[integratio
     CHECK(classes.find(std::string("class htb ") + id + " parent 7663:1") != std::string::npos);
     CHECK(rules.find(std::string("meta priority set ") + id) != std::string::npos);
   }
+  // Host mode's IPv6 sockets are tagged as well (the even ones are host mode).
+  auto ip6 = rules.find("table ip6 vcrun");
+  REQUIRE(ip6 != std::string::npos);
+  for (int i = 0; i < kCount; i += 2)
+    CHECK(rules.find("comment \"vcrun:" + ids[i], ip6) != std::string::npos);
   for (const auto& id : ids) {
     CHECK(rules.find("comment \"vcrun:" + id) != std::string::npos);  // its cgroup name: id, or id@<root hash>
     CHECK(run_vcrun({"delete", "--force", id}).status == 0);
   }
-  check_clean();
+  check_clean();  // no ip6 table left either: the ruleset is empty
 }
