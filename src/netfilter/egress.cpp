@@ -16,36 +16,10 @@
 
 namespace vcrun::net {
 
-namespace {
-
-std::optional<std::string> link_name(netlink::Socket& nl, unsigned index) {
-  netlink::Message m;
-  nlmsghdr* h = m.header(RTM_GETLINK, 0);
-  auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(h, sizeof(ifinfomsg)));
-  ifi->ifi_family = AF_UNSPEC;
-  ifi->ifi_index = static_cast<int>(index);
-  std::optional<std::string> name;
-  try {
-    nl.query(h, false, [&](const nlmsghdr* reply) {
-      netlink::for_each_attr(reply, sizeof(ifinfomsg), [&](const nlattr* a) {
-        if (mnl_attr_get_type(a) != IFLA_IFNAME) return;
-        const auto* text = static_cast<const char*>(mnl_attr_get_payload(a));
-        name = std::string(text, ::strnlen(text, mnl_attr_get_payload_len(a)));
-      });
-    }, "look up link " + std::to_string(index));
-  } catch (const Error& e) {
-    if (e.code() == ENODEV) return std::nullopt;
-    throw;
-  }
-  return name;
-}
-
-}  // namespace
-
 std::optional<Egress> default_route_device(netlink::Socket& nl) {
   for (const auto& r : netlink::main_routes(nl)) {
     if (r.destination.prefix != 0 || r.oif == 0) continue;
-    if (auto name = link_name(nl, r.oif)) return Egress{*name, r.oif};
+    if (auto link = netlink::find_link(nl, r.oif)) return Egress{link->name, r.oif};
   }
   return std::nullopt;
 }

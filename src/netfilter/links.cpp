@@ -23,38 +23,47 @@ ifinfomsg* put_ifinfo(nlmsghdr* h, unsigned index, unsigned flags) {
   return ifi;
 }
 
-std::string kind_of(const nlmsghdr* h) {
-  std::string kind;
-  for_each_attr(h, sizeof(ifinfomsg), [&](const nlattr* attr) {
-    if (mnl_attr_get_type(attr) != IFLA_LINKINFO) return;
-    for_each_nested(attr, [&](const nlattr* info) {
-      if (mnl_attr_get_type(info) != IFLA_INFO_KIND) return;
-      const auto* text = static_cast<const char*>(mnl_attr_get_payload(info));
-      kind.assign(text, ::strnlen(text, mnl_attr_get_payload_len(info)));
-    });
-  });
-  return kind;
+std::string text_of(const nlattr* a) {
+  const auto* text = static_cast<const char*>(mnl_attr_get_payload(a));
+  return std::string(text, ::strnlen(text, mnl_attr_get_payload_len(a)));
 }
 
-}  // namespace
+// The link of RTM_NEWLINK message `h`: its index, name and kind.
+LinkInfo link_of(const nlmsghdr* h) {
+  const auto* ifi = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(h));
+  LinkInfo link{static_cast<unsigned>(ifi->ifi_index), "", ""};
+  for_each_attr(h, sizeof(ifinfomsg), [&](const nlattr* attr) {
+    if (mnl_attr_get_type(attr) == IFLA_IFNAME) link.name = text_of(attr);
+    if (mnl_attr_get_type(attr) != IFLA_LINKINFO) return;
+    for_each_nested(attr, [&](const nlattr* info) {
+      if (mnl_attr_get_type(info) == IFLA_INFO_KIND) link.kind = text_of(info);
+    });
+  });
+  return link;
+}
 
-std::optional<LinkInfo> find_link(Socket& nl, const std::string& name) {
+// RTM_GETLINK of the link with `index`, or (index 0) the one called `name`.
+std::optional<LinkInfo> get_link(Socket& nl, unsigned index, const std::string& name) {
   Message m;
   nlmsghdr* h = m.header(RTM_GETLINK, 0);
-  put_ifinfo(h, 0, 0);
-  mnl_attr_put_strz(h, IFLA_IFNAME, name.c_str());
+  put_ifinfo(h, index, 0);
+  if (!index) mnl_attr_put_strz(h, IFLA_IFNAME, name.c_str());
   std::optional<LinkInfo> found;
   try {
-    nl.query(h, false, [&](const nlmsghdr* reply) {
-      const auto* ifi = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(reply));
-      found = LinkInfo{static_cast<unsigned>(ifi->ifi_index), kind_of(reply)};
-    }, "look up link " + name);
+    nl.query(h, false, [&](const nlmsghdr* reply) { found = link_of(reply); },
+             "look up link " + (index ? std::to_string(index) : name));
   } catch (const Error& e) {
     if (e.code() == ENODEV) return std::nullopt;
     throw;
   }
   return found;
 }
+
+}  // namespace
+
+std::optional<LinkInfo> find_link(Socket& nl, const std::string& name) { return get_link(nl, 0, name); }
+
+std::optional<LinkInfo> find_link(Socket& nl, unsigned index) { return get_link(nl, index, ""); }
 
 void set_link_up(Socket& nl, unsigned ifindex) {
   Message m;

@@ -10,11 +10,14 @@ namespace vcrun::netlink {
 
 struct LinkInfo {
   unsigned index = 0;
+  std::string name;
   std::string kind;  // IFLA_INFO_KIND: "bridge", "veth", "" for a physical device or lo
 };
 
 // The link called `name` in the socket's namespace; nullopt when there is none.
 std::optional<LinkInfo> find_link(Socket& nl, const std::string& name);
+// The link with index `index`; nullopt when there is none.
+std::optional<LinkInfo> find_link(Socket& nl, unsigned index);
 
 // Sets IFF_UP on the link with index `ifindex`.
 void set_link_up(Socket& nl, unsigned ifindex);
