@@ -167,6 +167,21 @@ const Mount2& cgroup2_mount() {
   return *mount;
 }
 
+std::pair<unsigned, uint64_t> level_and_id(const std::string& dir) {
+  struct stat sb;
+  if (::stat(dir.c_str(), &sb) != 0) throw_errno("stat " + dir);
+  const auto& m = cgroup2_mount();
+  std::string path = m.root + "/" + (dir.size() > m.mount_point.size() ? dir.substr(m.mount_point.size()) : "");
+  unsigned level = 0;
+  for (size_t i = 0; i < path.size();) {
+    size_t next = path.find('/', i);
+    if (next == std::string::npos) next = path.size();
+    if (next > i) ++level;
+    i = next + 1;
+  }
+  return {level, static_cast<uint64_t>(sb.st_ino)};
+}
+
 std::string own_cgroup_dir() {
   const Mount2& m = cgroup2_mount();
   auto p = own_cgroup_v2_path(read_file("/proc/self/cgroup"));

@@ -2,8 +2,10 @@
 // available controllers, enabling controllers down a path. Never looks at v1 hierarchies.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <set>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,10 @@ std::optional<std::string> own_cgroup_v2_path(const std::string& proc_self_cgrou
 
 // The cgroup2 mount of this process (cached). Throws Error when there is no cgroup2 mount.
 const Mount2& cgroup2_mount();
+
+// The level of the cgroup directory `dir` in the cgroup v2 hierarchy (the root is 0) and its
+// id (the directory's inode number), as nftables' `socket cgroupv2 level` compares them.
+std::pair<unsigned, uint64_t> level_and_id(const std::string& dir);
 // Absolute cgroupfs directory of this process's own cgroup.
 std::string own_cgroup_dir();
 

@@ -126,23 +126,6 @@ Joins open_namespaces(const ContainerSpec& spec) {
   return j;
 }
 
-// The level of the cgroup directory `dir` in the cgroup v2 hierarchy (the root is 0) and its
-// id (the directory's inode number), as nftables' `socket cgroupv2 level` compares them.
-std::pair<unsigned, uint64_t> cgroup_identity(const std::string& dir) {
-  struct stat sb;
-  if (::stat(dir.c_str(), &sb) != 0) throw_errno("stat " + dir);
-  const auto& m = cgroup::cgroup2_mount();
-  std::string path = m.root + "/" + (dir.size() > m.mount_point.size() ? dir.substr(m.mount_point.size()) : "");
-  unsigned level = 0;
-  for (size_t i = 0; i < path.size();) {
-    size_t next = path.find('/', i);
-    if (next == std::string::npos) next = path.size();
-    if (next > i) ++level;
-    i = next + 1;
-  }
-  return {level, static_cast<uint64_t>(sb.st_ino)};
-}
-
 // Waits for the init's "ready"; turns its error report (or death) into an Error.
 void await_ready(int sync_fd) {
   auto msg = sync::receive(sync_fd);
@@ -346,7 +329,7 @@ class Launch {
       req.egress_field = "--net-egress";
       req.link_rate_field = "--net-link-rate";
     }
-    if (veth_.empty()) std::tie(req.cgroup_level, req.cgroup_id) = cgroup_identity(st().cgroup_path);
+    if (veth_.empty()) std::tie(req.cgroup_level, req.cgroup_id) = cgroup::level_and_id(st().cgroup_path);
     net::attach_shaping(req, [&](const net::ShapeAttachment& a) {
       st().teardown.record(state::MadeNetClass{a.root, a.device, a.minor});
       store_.save(st());
