@@ -54,16 +54,15 @@ void Runtime::update(const std::string& id, const ContainerSpec& changes) {
   limits.vcrun.network = NetworkSpec{};
   // Egress shaping first: its admission may refuse, and then nothing has changed.
   if (const NetworkSpec& n = changes.vcrun.network; n.shaped()) {
-    const state::MadeNetClass* c = nullptr;
-    for (const auto& m : st.teardown.made)
-      if (auto* x = std::get_if<state::MadeNetClass>(&m)) c = x;
+    const state::MadeNetClass* c = state::net_class(st.teardown);
     if (!c)
       throw SpecError(n.rate ? "--net-rate" : n.ceil ? "--net-ceil" : "--net-share",
                       "container " + id + " has no HTB class (give it one when creating it)");
     net::update_shaping({c->root, c->device, c->minor}, store.cgroup_name(id), {n.rate, n.ceil, n.share});
   }
-  bool shaping_only = changes.vcrun.network.shaped() && limits == ContainerSpec{};
-  if ((!binds && !shaping_only) || !(limits == ContainerSpec{})) cgroup::update_container(id, st.cgroup_path, limits);
+  // The cgroup's files change unless the update was network-only (allowlist, class).
+  bool network_only = (binds || changes.vcrun.network.shaped()) && limits == ContainerSpec{};
+  if (!network_only) cgroup::update_container(id, st.cgroup_path, limits);
   if (binds) {
     UniqueFd cg(::open(st.cgroup_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!cg) throw_errno("open cgroup " + st.cgroup_path);
@@ -99,8 +98,7 @@ std::vector<ContainerStats> Runtime::stats(std::vector<std::string> ids) {
     auto st = store.load(id);
     targets.emplace_back(id, st.cgroup_path);
     classes.emplace_back();
-    for (const auto& m : st.teardown.made)
-      if (auto* c = std::get_if<state::MadeNetClass>(&m)) classes.back() = net::ShapeAttachment{c->root, c->device, c->minor};
+    if (const auto* c = state::net_class(st.teardown)) classes.back() = net::ShapeAttachment{c->root, c->device, c->minor};
   }
   auto stats = cgroup::sample_stats(targets);
   for (size_t i = 0; i < stats.size() && i < classes.size(); ++i) {
@@ -152,15 +150,24 @@ void Runtime::events(const std::string& id, std::chrono::milliseconds interval, 
   }
 }
 
+namespace {
+
+// "7663:10", as tc writes a class id.
+std::string class_text(uint32_t classid) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%x:%x", classid >> 16, classid & 0xffff);
+  return text;
+}
+
+}  // namespace
+
 std::string format_stats(const std::vector<ContainerStats>& stats, const std::string& format) {
   if (format == "json") {
     nlohmann::json j = cgroup::stats_json(stats);
     for (size_t i = 0; i < stats.size() && i < j.size(); ++i) {
       if (!stats[i].network) continue;
       const auto& n = *stats[i].network;
-      char classid[16];
-      std::snprintf(classid, sizeof classid, "%x:%x", n.classid >> 16, n.classid & 0xffff);
-      j[i]["network"] = {{"device", n.device}, {"class", classid},     {"bytes", n.bytes},
+      j[i]["network"] = {{"device", n.device}, {"class", class_text(n.classid)},     {"bytes", n.bytes},
                          {"packets", n.packets}, {"drops", n.drops}, {"overlimits", n.overlimits}};
     }
     return j.dump(2) + "\n";
@@ -176,10 +183,8 @@ std::string format_stats(const std::vector<ContainerStats>& stats, const std::st
     for (const auto& s : stats) {
       if (!s.network) continue;
       const auto& n = *s.network;
-      char classid[16];
-      std::snprintf(classid, sizeof classid, "%x:%x", n.classid >> 16, n.classid & 0xffff);
       std::snprintf(line, sizeof line, "%-20s %-10s %-10s %14llu %12llu %10llu\n", s.id.c_str(), n.device.c_str(),
-                    classid, static_cast<unsigned long long>(n.bytes), static_cast<unsigned long long>(n.packets),
+                    class_text(n.classid).c_str(), static_cast<unsigned long long>(n.bytes), static_cast<unsigned long long>(n.packets),
                     static_cast<unsigned long long>(n.drops));
       out += line;
     }

@@ -17,6 +17,12 @@ void Teardown::record(Made m) {
   made.push_back(std::move(m));
 }
 
+const MadeNetClass* net_class(const Teardown& t) {
+  for (const auto& m : t.made)
+    if (auto* c = std::get_if<MadeNetClass>(&m)) return c;
+  return nullptr;
+}
+
 std::string hooks_cgroup(const Teardown& t) {
   for (const auto& m : t.made)
     if (auto* h = std::get_if<MadeHooksCgroup>(&m)) return h->path;

@@ -61,6 +61,8 @@ struct Teardown {
 
 // The hooks cgroup of a record, "" when it has none.
 std::string hooks_cgroup(const Teardown& t);
+// The HTB class of a record, nullptr when it has none.
+const MadeNetClass* net_class(const Teardown& t);
 
 nlohmann::json teardown_json(const Teardown& t);
 // Throws nlohmann::json::exception or std::invalid_argument on a malformed record.
