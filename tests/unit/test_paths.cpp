@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 #include <random>
 
 #include "base/fs_util.hpp"
@@ -157,6 +158,44 @@ TEST_CASE("mkdirs_in_root: .. never climbs above the root, loops fail", "[unit]"
   // A regular file in the middle of the path is not a directory.
   { UniqueFd f(::open((t.root / "file").c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644)); }
   CHECK_THROWS_AS(mkdirs_in_root(root.get(), "/file/x"), vcrun::Error);
+}
+
+TEST_CASE("mkdirs_in_root_no_symlinks refuses any symlink on the way and creates nothing past it",
+          "[unit]") {
+  TempTree t;
+  UniqueFd root = t.root_fd();
+  // A plain path: made, and the same directory on a second call.
+  UniqueFd fd = mkdirs_in_root_no_symlinks(root.get(), "/proc");
+  REQUIRE(fd);
+  CHECK(fd_path(fd.get()) == fs::canonical(t.root / "proc").string());
+  CHECK(mkdirs_in_root_no_symlinks(root.get(), "/proc"));
+  // The last component a link (existing or dangling target), or a link above it: ELOOP.
+  fs::create_symlink("/tmp/fakesys", t.root / "sys");
+  fs::create_symlink("/etc", t.root / "run");
+  fs::create_directories(t.root / "tmp" / "fakeproc");
+  fs::create_symlink("/tmp/fakeproc", t.root / "proc2");
+  for (const char* path : {"/sys", "/run/proc", "/proc2"}) {
+    INFO(path);
+    try {
+      mkdirs_in_root_no_symlinks(root.get(), path);
+      FAIL("a symlink on the way was followed");
+    } catch (const vcrun::Error& e) {
+      CHECK(e.code() == ELOOP);
+    }
+  }
+  CHECK(!fs::exists(t.root / "tmp" / "fakesys"));
+  CHECK(!fs::exists(t.root / "etc" / "proc"));
+  // Control: the ordinary creator follows the same link (inside the root).
+  UniqueFd followed = mkdirs_in_root(root.get(), "/sys");
+  CHECK(fs::is_directory(t.root / "tmp" / "fakesys"));
+  // A file where a directory must be: ENOTDIR.
+  { std::ofstream(t.root / "etc" / "file"); }
+  try {
+    mkdirs_in_root_no_symlinks(root.get(), "/etc/file");
+    FAIL("a file was taken for a directory");
+  } catch (const vcrun::Error& e) {
+    CHECK(e.code() == ENOTDIR);
+  }
 }
 
 TEST_CASE("create_file_in_root makes an empty file mount point inside the root", "[unit]") {

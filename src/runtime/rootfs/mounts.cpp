@@ -32,15 +32,29 @@ struct Target {
   const std::string& root_path;  // paths::fd_path(root_fd)
 };
 
+enum class Place { file, directory, ordinary_directory };
+
 // Resolves (creating as needed) the mount point inside the rootfs. A directory unless the
 // source of a bind is not one: then an empty file, as a file can only be bound on a file.
-UniqueFd resolve_target(const Target& t, bool as_file) {
+// procfs and sysfs go on an ordinary directory, with no symlink on the way (runc's rule
+// since CVE-2019-19921): an image's /proc -> /tmp/x would put the real procfs at /tmp/x,
+// where no maskedPaths or readonlyPaths entry covers it.
+UniqueFd resolve_target(const Target& t, Place place) {
   UniqueFd fd;
   try {
-    fd = as_file ? paths::create_file_in_root(t.root_fd, t.destination)
-                 : paths::mkdirs_in_root(t.root_fd, t.destination);
+    if (place == Place::file)
+      fd = paths::create_file_in_root(t.root_fd, t.destination);
+    else if (place == Place::directory)
+      fd = paths::mkdirs_in_root(t.root_fd, t.destination);
+    else
+      fd = paths::mkdirs_in_root_no_symlinks(t.root_fd, t.destination);
   } catch (const Error& e) {
-    throw e.with_context(t.label + ".destination \"" + t.destination + "\"");
+    const std::string field = t.label + ".destination \"" + t.destination + "\"";
+    if (place == Place::ordinary_directory && e.code() == ELOOP)
+      throw Error(field + ": must be an ordinary directory, not a symlink (nor beneath one)", ELOOP);
+    if (place == Place::ordinary_directory && e.code() == ENOTDIR)
+      throw Error(field + ": must be an ordinary directory (" + e.what() + ")", ENOTDIR);
+    throw e.with_context(field);
   }
   if (!paths::is_inside(t.root_path, fd.get()))
     throw Error(t.label + ".destination \"" + t.destination + "\": resolves outside the rootfs (" +
@@ -62,7 +76,7 @@ void bind_mount(const Mount& m, const mounts::MountOptions& o, const Target& t, 
   struct stat st {};
   if (cloned >= 0 ? ::fstat(cloned, &st) != 0 : ::stat(m.source.c_str(), &st) != 0)
     throw_errno(t.label + ".source \"" + m.source + "\"");
-  UniqueFd target = resolve_target(t, !S_ISDIR(st.st_mode));
+  UniqueFd target = resolve_target(t, S_ISDIR(st.st_mode) ? Place::directory : Place::file);
   if (!o.data.empty())
     spdlog::warn("{}: options {} have no effect on a bind mount", t.label, o.data_string());
   UniqueFd tree = cloned >= 0 ? UniqueFd(::fcntl(cloned, F_DUPFD_CLOEXEC, 0))
@@ -81,7 +95,7 @@ void bind_mount(const Mount& m, const mounts::MountOptions& o, const Target& t, 
 // netns gets the host's /sys bound read-only instead (as runc does), recursively so that
 // the host's cgroup hierarchies below it are read-only too.
 void bind_host_sys(const mounts::MountOptions& o, const Target& t) {
-  UniqueFd target = resolve_target(t, false);
+  UniqueFd target = resolve_target(t, Place::ordinary_directory);
   UniqueFd tree = mountapi::clone_tree(AT_FDCWD, "/sys", true);
   mounts::AttrChange ro;
   ro.set = MOUNT_ATTR_RDONLY;
@@ -117,7 +131,7 @@ bool bind_runtime_cgroup2(const mounts::MountOptions& o, const Target& t) {
     spdlog::debug("{}: cannot use a copy of {} ({}): mounting cgroup2", t.label, source, e.what());
     return false;
   }
-  UniqueFd target = resolve_target(t, false);
+  UniqueFd target = resolve_target(t, Place::directory);
   mountapi::attach(tree.get(), target.get());
   apply_propagation(tree.get(), o);
   spdlog::debug("{}: cgroup2 without a cgroup namespace: bound {} (the whole hierarchy)", t.label, source);
@@ -157,7 +171,8 @@ void new_fs_mount(const ContainerSpec& spec, const Mount& m, const mounts::Mount
   }
   if (type == "cgroup2" && !spec.has_namespace(NamespaceType::cgroup) && bind_runtime_cgroup2(o, t))
     return;
-  UniqueFd target = resolve_target(t, false);
+  const bool pseudo = type == "proc" || type == "sysfs";
+  UniqueFd target = resolve_target(t, pseudo ? Place::ordinary_directory : Place::directory);
   uint64_t attr = o.attr.set & kFsmountAttrs;
   const bool tmpfs = type == "tmpfs";
   // A read-only tmpfs is filled first: with tmpcopyup, and at /dev (populate_dev makes

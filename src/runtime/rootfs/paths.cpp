@@ -55,9 +55,10 @@ enum class Leaf { directory, file };
 // is an *at() call relative to an fd we hold, with O_NOFOLLOW; symlinks are read and their
 // text spliced into the remaining path, an absolute one restarting at root_fd. ".." pops
 // the stack of directories actually entered and never pops root_fd: the same semantics as
-// RESOLVE_IN_ROOT, which cannot create anything itself.
+// RESOLVE_IN_ROOT, which cannot create anything itself. `follow`: false refuses any
+// symlink with ELOOP instead (RESOLVE_NO_SYMLINKS).
 UniqueFd walk_creating(int root_fd, const std::string& path, Leaf leaf, mode_t dir_mode,
-                       mode_t file_mode) {
+                       mode_t file_mode, bool follow = true) {
   std::vector<UniqueFd> stack;
   stack.push_back(reopen_dir(root_fd, "root of " + path));
   std::deque<std::string> todo = split(path);
@@ -92,6 +93,7 @@ UniqueFd walk_creating(int root_fd, const std::string& path, Leaf leaf, mode_t d
     }
 
     if (S_ISLNK(st.st_mode)) {
+      if (!follow) throw_errno("resolve " + path + " (component \"" + name + "\" is a symlink)", ELOOP);
       if (++links > kMaxSymlinks) throw_errno("resolve " + path, ELOOP);
       std::string target = read_link_at(cur, name, path);
       std::deque<std::string> parts = split(target);
@@ -139,6 +141,14 @@ UniqueFd open_in_root(int root_fd, const std::string& path, int flags, mode_t mo
 UniqueFd mkdirs_in_root(int root_fd, const std::string& path, mode_t mode) {
   if (UniqueFd fd = try_open_in_root(root_fd, path, O_PATH | O_DIRECTORY, 0)) return fd;
   return walk_creating(root_fd, path, Leaf::directory, mode, 0);
+}
+
+UniqueFd mkdirs_in_root_no_symlinks(int root_fd, const std::string& path, mode_t mode) {
+  if (UniqueFd fd = openat2_fd(root_fd, path.c_str(), O_PATH | O_DIRECTORY,
+                               RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS))
+    return fd;
+  if (errno == ELOOP) throw_errno("resolve " + path + " (a symlink on the way)", ELOOP);
+  return walk_creating(root_fd, path, Leaf::directory, mode, 0, false);
 }
 
 UniqueFd create_file_in_root(int root_fd, const std::string& path, mode_t mode) {

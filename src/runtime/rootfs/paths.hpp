@@ -22,6 +22,12 @@ UniqueFd open_in_root_if_exists(int root_fd, const std::string& path, int flags,
 // Dangling symlinks on the way are followed (inside the root) and their targets created.
 UniqueFd mkdirs_in_root(int root_fd, const std::string& path, mode_t mode = 0755);
 
+// The same, but no symbolic link may appear anywhere on the way: the Error's code() is
+// ELOOP for one (nothing is created past it), ENOTDIR for a component that is not a
+// directory. For mount points whose place is the point (procfs, sysfs): a link in the
+// image would put them where maskedPaths and readonlyPaths do not reach.
+UniqueFd mkdirs_in_root_no_symlinks(int root_fd, const std::string& path, mode_t mode = 0755);
+
 // Like mkdirs_in_root for the parents, then makes sure the last component exists as a
 // non-directory (creating an empty regular file with `mode` if missing; directories on
 // the way get 0755): the mount point for a bind of a file. Returns an O_PATH fd of the final file.
