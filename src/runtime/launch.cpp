@@ -102,10 +102,12 @@ struct Joins {
   std::vector<int> types;
   UniqueFd pid_ns;
   UniqueFd user_ns;  // joined before the others are created: see userns_join.hpp
+  NamespaceId runtime_mnt_ns;  // the runtime's own, which the init must never set up
 };
 
 Joins open_namespaces(const ContainerSpec& spec) {
   Joins j;
+  j.runtime_mnt_ns = own_namespace_id(NamespaceType::mount);
   for (size_t i = 0; i < spec.linux.namespaces.size(); ++i) {
     const auto& ns = spec.linux.namespaces[i];
     uint64_t flag = namespace_flag(ns.type);
@@ -114,6 +116,7 @@ Joins open_namespaces(const ContainerSpec& spec) {
       continue;
     }
     UniqueFd fd = open_namespace_path(ns, i);
+    refuse_changes_to_own_namespace(spec, i, fd.get());
     if (ns.type == NamespaceType::pid) {
       j.pid_ns = std::move(fd);
     } else if (ns.type == NamespaceType::user) {
@@ -258,6 +261,8 @@ class Launch {
       InitContext ctx;
       ctx.spec = &spec_;
       ctx.rootfs_plan = plan_;
+      ctx.rootfs_plan.runtime_mnt_dev = joins_.runtime_mnt_ns.dev;
+      ctx.rootfs_plan.runtime_mnt_ino = joins_.runtime_mnt_ns.ino;
       ctx.seccomp = seccomp_ ? &*seccomp_ : nullptr;
       ctx.sync_fd = child_end_.get();
       ctx.exec_fifo_fd = fifo_.get();

@@ -36,6 +36,13 @@ namespace vcrun {
 
 namespace {
 
+// True when the spec asks for a new namespace of this type (not one joined by path).
+bool creates_namespace(const ContainerSpec& spec, NamespaceType type) {
+  for (const auto& ns : spec.linux.namespaces)
+    if (ns.type == type) return ns.path.empty();
+  return false;
+}
+
 // The spec entry of a namespace joined by path, by its CLONE_NEW* flag.
 std::string joined_field(const ContainerSpec& spec, int flag) {
   const auto& nss = spec.linux.namespaces;
@@ -251,7 +258,8 @@ void container_init(const InitContext& ctx) {
           ::setdomainname(spec.domainname.data(), spec.domainname.size()))
         throw_errno("domainname: setdomainname");
     }
-    if (spec.has_namespace(NamespaceType::network)) netlink::set_link_up(1);
+    // Only a network namespace of its own: a joined one is someone else's to configure.
+    if (creates_namespace(spec, NamespaceType::network)) netlink::set_link_up(1);
     apply_sysctls(spec);
     ContainerHooks create_hooks(spec.hooks.create_container, "hooks.createContainer");
     ContainerHooks start_hooks(spec.hooks.start_container, "hooks.startContainer");

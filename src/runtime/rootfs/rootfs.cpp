@@ -32,11 +32,18 @@ UniqueFd open_dir(const std::string& path, const std::string& what) {
   return fd;
 }
 
-// Everything below changes mounts; in the host's namespace that would rearrange the host.
-void require_own_mount_namespace() {
+// Everything below changes mounts; in the host's namespace that would rearrange the host,
+// in the runtime's own (a joined /proc/self/ns/mnt) its caller's. The launch refuses both
+// before clone (refuse_changes_to_own_namespace); this is the last line.
+void require_own_mount_namespace(const Plan& plan) {
   struct stat self {}, init {};
-  if (::stat("/proc/self/ns/mnt", &self) != 0 || ::stat("/proc/1/ns/mnt", &init) != 0)
-    return;  // cannot tell (no /proc, or pid 1 not inspectable from a user namespace)
+  if (::stat("/proc/self/ns/mnt", &self) != 0)
+    return;  // cannot tell (no /proc)
+  if (plan.runtime_mnt_ino != 0 && self.st_ino == plan.runtime_mnt_ino &&
+      self.st_dev == plan.runtime_mnt_dev)
+    throw Error("rootfs setup: refusing to run in vcrun's own mount namespace", EINVAL);
+  if (::stat("/proc/1/ns/mnt", &init) != 0)
+    return;  // pid 1 not inspectable (from a user namespace)
   if (self.st_ino == init.st_ino && self.st_dev == init.st_dev)
     throw Error("rootfs setup: refusing to run in the host's mount namespace", EINVAL);
 }
@@ -237,7 +244,7 @@ bool in_initial_user_namespace() {
 
 void setup(const ContainerSpec& spec, const Plan& plan,
            const std::function<void()>& before_pivot) {
-  require_own_mount_namespace();
+  require_own_mount_namespace(plan);
   isolate_from_host(spec);
 
   // A unified root.path always comes with an overlay: launch plans it (cow_root.hpp).

@@ -31,6 +31,10 @@ struct Plan {
   // `create --no-pivot` (runc's flag, for roots on an initramfs, where pivot_root fails):
   // move the root onto "/" and chroot into it. Weaker: see enter_root_without_pivot.
   bool no_pivot = false;
+  // nsfs identity of the runtime's own mount namespace, taken before clone: setup refuses
+  // to run there (as in PID 1's) whichever namespace the runtime was started in. 0: unknown.
+  uint64_t runtime_mnt_dev = 0;
+  uint64_t runtime_mnt_ino = 0;
 };
 
 // In the runtime before clone, for a container with a user namespace: a detached copy of
