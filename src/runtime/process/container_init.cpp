@@ -1,6 +1,7 @@
 // The container's init, from clone to execve. The order is the design's, top to bottom:
 // wait for the parent -> join namespaces -> uts -> loopback -> sysctls -> rootfs (mounts,
-// /dev, pivot_root, masked/readonly paths) -> ready -> wait for start -> cwd -> rlimits ->
+// /dev, pivot_root, masked/readonly paths) -> cwd and command -> ready -> wait for start ->
+// startContainer hooks (each in a child with the process's own security) -> rlimits ->
 // user and capabilities -> no_new_privs -> seccomp -> execve. A filter with SCMP_ACT_NOTIFY
 // goes in before ready instead (see hand_over_listener).
 #include "runtime/process/container_init.hpp"
@@ -142,7 +143,8 @@ UniqueFd wait_for_start(int fifo_path_fd) {
 // filter, as in runc (whose notify filters also precede its last steps):
 //   sendmsg of the fd (validate_seccomp refuses notify on it: no agent has the fd yet),
 //   close, send of ready; then openat/write/close of exec.fifo, or recv of start;
-//   the startContainer hooks (clone, execve, wait4);
+//   the startContainer hooks (openat2, pipe2, clone, pidfd_open, poll, write, read,
+//   wait4; in each hook's child dup2, fcntl, close and the process's own steps below);
 //   prlimit64, prctl, setgroups, setresgid, setresuid, capget, capset, umask (and
 //   openat/read of /proc/self/setgroups when setgroups is refused); execve.
 // A profile that routes one of those to the agent delays it until the agent answers; the
@@ -262,14 +264,12 @@ void container_init(const InitContext& ctx) {
     if (creates_namespace(spec, NamespaceType::network)) netlink::set_link_up(1);
     apply_sysctls(spec);
     ContainerHooks create_hooks(spec.hooks.create_container, "hooks.createContainer");
-    ContainerHooks start_hooks(spec.hooks.start_container, "hooks.startContainer");
-    const std::string state_json =
-        spec.hooks.create_container.empty() && spec.hooks.start_container.empty()
-            ? std::string()
-            : state::oci_state_json(hook_state, state::Status::creating);
     // OCI: createContainer hooks run in the container's mount namespace before
     // pivot_root, so their paths are the runtime's.
-    rootfs::setup(spec, ctx.rootfs_plan, [&] { create_hooks.run(state_json); });
+    rootfs::setup(spec, ctx.rootfs_plan, [&] {
+      if (!spec.hooks.create_container.empty())
+        create_hooks.run(state::oci_state_json(hook_state, state::Status::creating));
+    });
     // As runc: the cwd and the command are checked before `create` returns, and nothing
     // after the seccomp filter needs a call the profile did not ask for.
     enter_cwd(spec.process.cwd);
@@ -289,7 +289,14 @@ void container_init(const InitContext& ctx) {
     } else {
       expect(ctx.sync_fd, sync::kStart);
     }
-    start_hooks.run(state_json);
+    // Each hook is the container process but for its command: the caller's fds are the
+    // process's alone, and `seccomp` is what is still to load (a notify filter is in).
+    if (!spec.hooks.start_container.empty())
+      run_start_container_hooks(spec.hooks.start_container, "hooks.startContainer",
+                                state::oci_state_json(hook_state, state::Status::created), [&] {
+                                  close_preserved_fds(ctx.preserve_fds);
+                                  apply_process_security(spec.process, seccomp);
+                                });
   } catch (const ExecError& e) {
     fail_exec(error_fd, e);
   } catch (const std::exception& e) {

@@ -1,6 +1,7 @@
 // OCI hooks: programs run at lifecycle points with the container's state on stdin.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,8 +23,8 @@ void run_hooks(const std::vector<Hook>& hooks, const std::string& field,
 void run_hooks_warning(const std::vector<Hook>& hooks, const std::string& field,
                        const state::ContainerState& st, state::Status status);
 
-// Hooks that run in the container's namespaces (createContainer, startContainer). OCI
-// resolves their paths in the runtime's namespace: the binaries are opened (O_PATH) at
+// createContainer hooks: run in the container's namespaces before pivot_root, their paths
+// resolved in the runtime's mount namespace (OCI): the binaries are opened (O_PATH) at
 // construction, before pivot_root, and executed from those fds later.
 class ContainerHooks {
  public:
@@ -35,5 +36,17 @@ class ContainerHooks {
   std::string field_;
   std::vector<UniqueFd> fds_;
 };
+
+// startContainer hooks, run by the init after pivot_root and the start signal. As in runc
+// and crun, each is the container process in all but its command: its path is resolved in
+// the container's root (OCI: "in the container namespace"; magic links refused), and a
+// child of the init first runs `become_process` (the container process's rlimits, user,
+// capabilities, no_new_privs and seccomp filter) and then executes it. Run with the init's
+// privileges, a binary whose loader and libraries come from the image would hand the image
+// every capability. `become_process` may throw: the message becomes the hook's error. A
+// missing binary, a failed exec, a non-zero exit or a timeout throw Error naming field[i].
+void run_start_container_hooks(const std::vector<Hook>& hooks, const std::string& field,
+                               const std::string& state_json,
+                               const std::function<void()>& become_process);
 
 }  // namespace vcrun
