@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/xattr.h>
 
 #include <algorithm>
@@ -25,6 +26,18 @@ namespace {
 bool still_marked(const std::string& tree) {
   char c;
   return ::lgetxattr(tree.c_str(), kMarkerXattr, &c, 1) >= 0 || errno == ERANGE;
+}
+
+// Whether `tree` is, or lies below, the directory `dir` (stat'ed as `d`): by path, or by
+// inode along the tree's parent chain, which also catches `dir` reached by another path
+// (a bind mount of a parent elsewhere: the same directory inode).
+bool holds(const std::string& dir, const struct stat& d, const std::string& tree) {
+  if (path_within(tree, dir)) return true;
+  for (std::filesystem::path p = tree;; p = p.parent_path()) {
+    struct stat st;
+    if (::stat(p.c_str(), &st) == 0 && st.st_dev == d.st_dev && st.st_ino == d.st_ino) return true;
+    if (!p.has_parent_path() || p.parent_path() == p) return false;
+  }
 }
 
 }  // namespace
@@ -76,8 +89,10 @@ std::vector<std::string> listed_trees_within(const std::string& index_path, cons
   auto text = read_regular_at(dfd.get(), p.filename().string() + kTreeListSuffix, what);
   std::vector<std::string> out;
   if (!text) return out;
+  struct stat d;
+  if (::stat(dir.c_str(), &d) != 0) return out;  // nothing there to bind or use as a root
   for (const auto& t : decode_tree_list(*text))
-    if (path_within(t, dir) && still_marked(t)) out.push_back(t);
+    if (still_marked(t) && holds(dir, d, t)) out.push_back(t);
   return out;
 }
 

@@ -24,7 +24,9 @@ std::string encode_tree_list(std::vector<std::string> trees);
 void register_trees(const IndexFile& index, const std::vector<std::string>& trees);
 
 // The listed trees beside the index `index_path` that are, or lie below, the canonical
-// directory `dir` and still carry the mark. A missing index directory or list: none.
+// directory `dir` (by path, or by inode along each tree's parent chain: `dir` may be
+// another mount of a parent) and still carry the mark. A missing index directory or
+// list: none.
 std::vector<std::string> listed_trees_within(const std::string& index_path, const std::string& dir);
 
 }  // namespace vcrun::unify

@@ -256,6 +256,16 @@ TEST_CASE("a writable bind of a directory that holds unified trees is refused", 
     CHECK(r.err.find("mounts[") != std::string::npos);
     CHECK(r.err.find("holds the unified tree") != std::string::npos);
   }
+  // The same parent reached by another path: a bind mount of it, in a mount namespace
+  // made for this (the path differs, the directory inode does not).
+  fs::create_directories(dir / "alias");
+  std::string script = "mount --bind '" + u.roots.string() + "' '" + (dir / "alias").string() + "' && exec '" +
+                       vcrun_binary() + "' --root '" + runtime_root() + "' run --rm -v '" + (dir / "alias").string() +
+                       ":/mnt' -- sh -c 'echo x > /mnt/b/etc/conf'";
+  auto alias = run({"/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c", script});
+  INFO(alias.err);
+  CHECK(alias.status != 0);
+  CHECK(alias.err.find("holds the unified tree") != std::string::npos);
   CHECK(read_text(u.roots / "a/etc/conf") == kShared);  // the inode both trees share
   CHECK(same_inode(u.roots / "a/etc/conf", u.roots / "b/etc/conf"));
 
