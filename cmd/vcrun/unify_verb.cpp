@@ -1,6 +1,8 @@
-// `vcrun unify [--dry-run] [--jobs N] [--min-size B] [--format json] DIR...`.
+// `vcrun unify [--dry-run] [--jobs N] [--min-size B] [--index FILE] [--format json] DIR...`.
 #include <unistd.h>
 
+#include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <iostream>
 
@@ -23,6 +25,21 @@ constexpr const char* kHelp =
     "file systems; existing links are kept. Each DIR is marked unified, and vcrun then runs\n"
     "containers on it only under a copy-on-write overlay. Do not write to the trees while\n"
     "it runs.";
+
+// A decimal count in [lo, hi], parsed here rather than by CLI11, whose conversion let an
+// out-of-range number through (--min-size 99999999999999999999999 ran).
+uint64_t parse_count(const std::string& flag, const std::string& text, uint64_t lo, uint64_t hi) {
+  uint64_t v = 0;
+  const char* end = text.data() + text.size();
+  bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+  auto [at, ec] = std::from_chars(text.data(), end, v);
+  if (!digits || (ec != std::errc() && ec != std::errc::result_out_of_range) || at != end)
+    throw Error(flag + ": \"" + text + "\" is not a decimal number", EINVAL);
+  if (ec == std::errc::result_out_of_range || v < lo || v > hi)
+    throw Error(flag + ": " + text + " is out of range (" + std::to_string(lo) + " to " + std::to_string(hi) + ")",
+                ERANGE);
+  return v;
+}
 
 std::string mib(uint64_t bytes) {
   char buf[32];
@@ -57,19 +74,21 @@ Registrar unify_verb(95, "unify", [](CLI::App& app, GlobalOptions&) {
   auto format = std::make_shared<std::string>("text");
   cmd->add_option("dir", opts->dirs, "root filesystem trees")->required();
   cmd->add_flag("--dry-run", opts->dry_run, "report what would be linked, change nothing");
-  cmd->add_option("-j,--jobs", opts->jobs, "threads reading and comparing (default: one per CPU); links run on 8 x N threads (8 to 64)")
-      ->check(CLI::Range(1u, 1024u));
-  cmd->add_option("--min-size", opts->min_size, "leave files smaller than B bytes (default 1; 0 includes empty files)")
-      ->check(CLI::Validator(
-          [](std::string& v) -> std::string {
-            bool digits = !v.empty() && v.find_first_not_of("0123456789") == std::string::npos;
-            return digits ? "" : "must be a number of bytes, not \"" + v + "\"";
-          },
-          "BYTES"));
-  cmd->add_option("--index", opts->index_path,
-                  std::string("the incremental index file (default ") + kDefaultUnifyIndex + ")");
+  auto jobs = std::make_shared<std::string>();
+  auto min_size = std::make_shared<std::string>();
+  auto* jobs_opt = cmd->add_option("-j,--jobs", *jobs, "threads reading and comparing (default: one per CPU); links run on 8 x N threads (8 to 64)")
+      ->type_name("N");
+  auto* min_size_opt = cmd->add_option("--min-size", *min_size, "leave files smaller than B bytes (default 1; 0 includes empty files)")
+      ->type_name("BYTES");
+  auto* index = cmd->add_option("--index", opts->index_path,
+                  std::string("the incremental index file, in an existing directory (default $VCRUN_UNIFY_INDEX, else ") +
+                      kDefaultUnifyIndex + "); the list of unified trees is kept beside it");
   cmd->add_option("-f,--format", *format, "text or json")->check(CLI::IsMember({"text", "json"}));
-  cmd->callback([opts, format] {
+  cmd->callback([opts, format, jobs, min_size, jobs_opt, min_size_opt, index] {
+    if (jobs_opt->count() > 0) opts->jobs = static_cast<unsigned>(parse_count("--jobs", *jobs, 1, 1024));
+    if (min_size_opt->count() > 0) opts->min_size = parse_count("--min-size", *min_size, 0, UINT64_MAX);
+    if (index->count() == 0) opts->index_path = unify_index_path();
+    if (opts->index_path.empty()) throw Error("--index: must name a file", EINVAL);
     bool shown = false;
     if (::isatty(STDERR_FILENO)) {
       opts->progress = [&shown](const UnifyReport& r) {

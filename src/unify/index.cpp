@@ -1,17 +1,11 @@
 // The incremental index's file format and its lookups.
 #include "unify/index.hpp"
 
-#include <fcntl.h>
-#include <spdlog/spdlog.h>
-#include <unistd.h>
 #include <xxhash.h>
 
 #include <algorithm>
 #include <cstring>
-#include <filesystem>
 
-#include "base/fd.hpp"
-#include "base/fs_util.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::unify {
@@ -122,39 +116,6 @@ Index Index::decode(const std::string& bytes, const std::string& what) {
     idx.entries_[{r.dev, r.ino}] = IndexEntry{r.dev, r.ino, r.size, r.ctime_ns, r.mtime_ns, r.hash, r.age};
   }
   return idx;
-}
-
-Index Index::load(const std::string& path) {
-  auto bytes = read_file_if_exists(path);
-  if (!bytes) return {};
-  try {
-    return decode(*bytes, path);
-  } catch (const Error& e) {
-    spdlog::warn("{}; starting a new index", e.what());
-    return {};
-  }
-}
-
-void Index::save(const std::string& path) const {
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  if (!dir.empty()) make_dirs(dir, 0700);
-  std::string tmp = path + ".tmp";
-  std::string data = encode();
-  {
-    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
-    if (!fd) throw_errno("create " + tmp);
-    size_t off = 0;
-    while (off < data.size()) {
-      ssize_t n = ::write(fd.get(), data.data() + off, data.size() - off);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw_errno("write " + tmp);
-      off += static_cast<size_t>(n);
-    }
-    // Durable before it replaces the old one: a torn index after a power loss would only
-    // cost a full rehash, but an fsync is cheap next to a run.
-    if (::fsync(fd.get()) != 0) throw_errno("fsync " + tmp);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) throw_errno("rename " + tmp + " to " + path);
 }
 
 }  // namespace vcrun::unify

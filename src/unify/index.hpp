@@ -43,11 +43,7 @@ class Index {
   std::string encode() const;
   // Throws Error("<what>: ...") on a bad magic, version, size or checksum.
   static Index decode(const std::string& bytes, const std::string& what);
-
-  // A missing file is an empty index; a damaged one too (with a warning): it is a cache.
-  static Index load(const std::string& path);
-  // Atomically (temp file, fsync, rename), creating the parent directory.
-  void save(const std::string& path) const;
+  // Loaded and saved through IndexFile (index_file.hpp).
 
  private:
   struct Key {

@@ -8,10 +8,12 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <set>
 #include <utility>
 
+#include "base/fs_util.hpp"
+#include "base/openat2.hpp"
+#include "unify/index_file.hpp"
 #include "unify/tree_io.hpp"
 #include "vcrun/error.hpp"
 
@@ -102,17 +104,31 @@ struct Walker {
 
 }  // namespace
 
-std::vector<Tree> open_trees(const std::vector<std::string>& dirs) {
+std::vector<Tree> open_trees(const std::vector<std::string>& dirs, const std::string& index_dir) {
   std::vector<Tree> trees;
   for (const auto& d : dirs) {
     Tree t;
     t.path = d;
-    char* real = ::realpath(d.c_str(), nullptr);
-    if (!real) throw_errno("unify: DIR " + d);
-    std::string resolved = real;
-    std::free(real);
-    t.fd.reset(::open(resolved.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    // A relative DIR resolves from the working directory, itself already resolved.
+    t.fd = openat2_fd(AT_FDCWD, d.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW,
+                      RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+    // A symlink as the last component fails O_DIRECTORY | O_NOFOLLOW with ENOTDIR: told
+    // apart from a file by looking at it (O_PATH opens the link itself).
+    bool link = !t.fd && errno == ELOOP;
+    if (!t.fd && errno == ENOTDIR) {
+      UniqueFd p = openat2_fd(AT_FDCWD, d.c_str(), O_PATH | O_NOFOLLOW, RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+      struct stat st;
+      link = p && ::fstat(p.get(), &st) == 0 && S_ISLNK(st.st_mode);
+      errno = ENOTDIR;
+    }
+    if (link) throw Error("unify: DIR " + d + " is or passes through a symlink: give the directory's real path", ELOOP);
     if (!t.fd) throw_errno("unify: DIR " + d);
+    t.real = fd_path(t.fd.get(), "unify: DIR " + d);
+    if (t.real == "/") throw Error("unify: DIR " + d + " is the root directory: give root filesystem trees", EINVAL);
+    // The index and its tree list would be linked, and seen by the tree's containers.
+    // A tree below the index's directory is fine: it holds neither.
+    if (!index_dir.empty() && path_within(index_dir, t.real))
+      throw Error("unify: DIR " + d + " is or holds the index's directory " + index_dir, EINVAL);
     struct stat st;
     if (::fstat(t.fd.get(), &st) != 0) throw_errno("stat " + d);
     t.dev = st.st_dev;

@@ -19,6 +19,7 @@ inline int64_t ns(const struct timespec& t) { return static_cast<int64_t>(t.tv_s
 
 struct Tree {
   std::string path;  // as given, for messages
+  std::string real;  // canonical, read back from the fd
   UniqueFd fd;       // O_RDONLY | O_DIRECTORY root, every later open resolves beneath it
   dev_t dev = 0;
 };
@@ -41,8 +42,12 @@ struct ScanResult {
   uint64_t temporaries_removed = 0;
 };
 
-// Opens each dir as a Tree. Throws Error naming the dir.
-std::vector<Tree> open_trees(const std::vector<std::string>& dirs);
+// Opens each dir as a Tree without following any symlink on the way (openat2
+// RESOLVE_NO_SYMLINKS: a DIR that is or passes through one is refused, since its target
+// is not what was named). Refuses "/" and a tree that is or holds `index_dir` (the
+// canonical directory of the index: the run would link its own state). Throws Error
+// naming the dir.
+std::vector<Tree> open_trees(const std::vector<std::string>& dirs, const std::string& index_dir);
 
 // Walks every tree without following symlinks or entering another file system (a
 // directory reached twice, as with nested or repeated trees, is walked once). Regular

@@ -20,11 +20,13 @@
 
 #include "unify/buckets.hpp"
 #include "unify/index.hpp"
+#include "unify/index_file.hpp"
 #include "unify/marker.hpp"
 #include "unify/meta.hpp"
 #include "unify/parallel.hpp"
 #include "unify/scan.hpp"
 #include "unify/tree_io.hpp"
+#include "unify/tree_list.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun {
@@ -71,8 +73,10 @@ class Run {
 
   UnifyReport go() {
     if (opts_.dirs.empty()) throw Error("unify: give at least one DIR");
-    trees_ = open_trees(opts_.dirs);
-    index_ = opts_.index_path.empty() ? Index{} : Index::load(opts_.index_path);
+    // The index's directory and file are checked before anything else is touched.
+    if (!opts_.index_path.empty()) index_file_ = IndexFile::open(opts_.index_path);
+    trees_ = open_trees(opts_.dirs, index_file_ ? index_file_->dir_path() : "");
+    index_ = index_file_ ? index_file_->load() : Index{};
 
     phase("scan");
     parallel_for(1, 1, [&](size_t) { scan_ = scan_trees(trees_, opts_.dry_run, live_.scanned); }, tick());
@@ -99,12 +103,18 @@ class Run {
     if (!opts_.dry_run) {
       // Marked before the first link: a tree that shares even one inode must never run
       // without the copy-on-write overlay, even after a kill in the middle of this run.
+      // Listed before it is marked: the runtime finds a marked tree from above by the list.
+      if (index_file_) {
+        std::vector<std::string> real;
+        for (const auto& t : trees_) real.push_back(t.real);
+        register_trees(*index_file_, real);
+      }
       for (const auto& t : trees_) mark_unified(t.fd.get(), t.path);
     }
     apply();
-    if (!opts_.dry_run && !opts_.index_path.empty()) {
+    if (!opts_.dry_run && index_file_) {
       index_.age_unseen();
-      index_.save(opts_.index_path);
+      index_file_->save(index_);
     }
     phase("done");
     return snapshot();
@@ -116,6 +126,7 @@ class Run {
   unsigned jobs_ = 1;
   UnifyReport report_;
   Live live_;
+  std::optional<IndexFile> index_file_;
   std::vector<Tree> trees_;
   Index index_;
   ScanResult scan_;

@@ -1,5 +1,6 @@
 // Unit tests of unify's pure parts: size buckets and splits, metadata equality, the index
-// format (lookup, aging, damage), and the crash-safe link step on a scratch directory.
+// format (lookup, aging, damage), the index's place and the unified-tree list, and the
+// crash-safe link step on a scratch directory.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -13,8 +14,12 @@
 #include "base/fd.hpp"
 #include "unify/buckets.hpp"
 #include "unify/index.hpp"
+#include "unify/index_file.hpp"
+#include "unify/marker.hpp"
 #include "unify/meta.hpp"
+#include "unify/scan.hpp"
 #include "unify/tree_io.hpp"
+#include "unify/tree_list.hpp"
 #include "vcrun/error.hpp"
 
 using namespace vcrun;
@@ -147,12 +152,67 @@ TEST_CASE("unify: a damaged index is refused by decode and ignored by load", "[u
   CHECK_THROWS_WITH(Index::decode(version, "f"), Catch::Contains("version"));
 
   Scratch s;
-  auto path = (s.path / "sub" / "index").string();
-  CHECK(Index::load(path).size() == 0);  // missing: empty
-  idx.save(path);
-  CHECK(Index::load(path).size() == 1);
+  fs::create_directories(s.path / "sub");
+  auto file = IndexFile::open((s.path / "sub" / "index").string());
+  CHECK(file.load().size() == 0);  // missing: empty
+  file.save(idx);
+  CHECK(file.load().size() == 1);
   s.file("sub/index", "garbage");
-  CHECK(Index::load(path).size() == 0);
+  CHECK(file.load().size() == 0);
+}
+
+TEST_CASE("unify: the index's directory must exist and the index must be a regular file", "[unit]") {
+  Scratch s;
+  // A missing directory is refused, and nothing is created on the way.
+  auto missing = (s.path / "no" / "such" / "index").string();
+  CHECK_THROWS_WITH(IndexFile::open(missing), Catch::Contains("--index") && Catch::Contains("does not exist"));
+  CHECK_FALSE(fs::exists(s.path / "no"));
+  // A FIFO is refused at once (opened non-blocking), not waited on.
+  REQUIRE(::mkfifo((s.path / "fifo").c_str(), 0600) == 0);
+  CHECK_THROWS_WITH(IndexFile::open((s.path / "fifo").string()).load(), Catch::Contains("not a regular file"));
+  // A symlink is not followed, a directory is no index.
+  s.file("real", "x");
+  fs::create_symlink(s.path / "real", s.path / "link");
+  CHECK_THROWS_WITH(IndexFile::open((s.path / "link").string()).load(), Catch::Contains("symlink"));
+  fs::create_directories(s.path / "dir");
+  CHECK_THROWS_WITH(IndexFile::open((s.path / "dir").string()).load(), Catch::Contains("not a regular file"));
+  CHECK(IndexFile::open((s.path / "index").string()).dir_path() == fs::canonical(s.path).string());
+}
+
+TEST_CASE("unify: the tree list keeps absolute paths, sorted and unique", "[unit]") {
+  CHECK(decode_tree_list("/b\n\nrelative\n/a\n/b\n") == std::vector<std::string>{"/a", "/b"});
+  CHECK(encode_tree_list({"/srv/b", "/srv/a", "/srv/b"}) == "/srv/a\n/srv/b\n");
+  CHECK(decode_tree_list(encode_tree_list({"/x y", "/z"})) == std::vector<std::string>{"/x y", "/z"});
+}
+
+TEST_CASE("unify: listed trees are found from a directory that holds them, while marked", "[unit]") {
+  Scratch s;
+  fs::create_directories(s.path / "roots/a");
+  fs::create_directories(s.path / "roots/ab");
+  fs::create_directories(s.path / "state");
+  std::string a = fs::canonical(s.path / "roots/a").string();
+  std::string ab = fs::canonical(s.path / "roots/ab").string();
+  std::string index = (s.path / "state/index").string();
+  auto file = IndexFile::open(index);
+  register_trees(file, {a, ab});
+  CHECK(decode_tree_list(*read_regular_at(file.dir_fd(), "index.trees", "list")) == std::vector<std::string>{a, ab});
+  // Not marked (no trusted.* xattr without privilege, or not set yet): not reported.
+  CHECK(listed_trees_within(index, fs::canonical(s.path / "roots").string()).empty());
+  UniqueFd fd(::open(a.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  REQUIRE(fd);
+  if (::fsetxattr(fd.get(), kMarkerXattr, "1", 1, 0) != 0) {
+    WARN("SKIP: setting a trusted.* xattr needs CAP_SYS_ADMIN");
+    return;
+  }
+  std::string roots = fs::canonical(s.path / "roots").string();
+  CHECK(listed_trees_within(index, roots) == std::vector<std::string>{a});
+  CHECK(listed_trees_within(index, a) == std::vector<std::string>{a});
+  CHECK(listed_trees_within(index, ab).empty());  // "/roots/ab" does not hold "/roots/a"
+  CHECK(listed_trees_within(index, fs::canonical(s.path / "state").string()).empty());
+  CHECK(listed_trees_within((s.path / "nowhere/index").string(), roots).empty());
+  // A rerun drops trees whose mark is gone.
+  register_trees(file, {});
+  CHECK(decode_tree_list(*read_regular_at(file.dir_fd(), "index.trees", "list")) == std::vector<std::string>{a});
 }
 
 TEST_CASE("unify: unseen entries age out after kIndexMaxAge runs", "[unit]") {
@@ -227,4 +287,24 @@ TEST_CASE("unify: a bucket's reference gives each file's hash and equality in on
   CHECK_FALSE(ref.hash_and_compare(fe.get(), h, "e"));
   Reference grown;
   CHECK_FALSE(grown.load(fd.get(), big.size(), "d"));  // larger than the scan saw
+}
+
+TEST_CASE("unify: open_trees refuses symlinks on the way, \"/\" and the index's directory", "[unit]") {
+  Scratch s;
+  fs::create_directories(s.path / "t/sub");
+  fs::create_directories(s.path / "state");
+  fs::create_symlink(s.path / "t", s.path / "link");
+  std::string state = fs::canonical(s.path / "state").string();
+  CHECK_THROWS_WITH(open_trees({(s.path / "link").string()}, ""), Catch::Contains("symlink"));
+  CHECK_THROWS_WITH(open_trees({(s.path / "link/sub").string()}, ""), Catch::Contains("symlink"));
+  // Only opened, never walked: the refusal comes first.
+  CHECK_THROWS_WITH(open_trees({"/"}, ""), Catch::Contains("root directory"));
+  CHECK_THROWS_WITH(open_trees({s.path.string()}, state), Catch::Contains("index's directory"));
+  CHECK_THROWS_WITH(open_trees({state}, state), Catch::Contains("index's directory"));
+  CHECK_THROWS_WITH(open_trees({(s.path / "state/x").string()}, state), Catch::Contains("No such file"));
+  fs::create_directories(s.path / "state/below");
+  CHECK(open_trees({(s.path / "state/below").string()}, state).size() == 1);  // holds no index
+  auto trees = open_trees({(s.path / "t/sub").string()}, state);
+  REQUIRE(trees.size() == 1);
+  CHECK(trees[0].real == fs::canonical(s.path / "t/sub").string());
 }

@@ -79,7 +79,14 @@ std::optional<Overlay> plan_cow_root(const ContainerSpec& spec, const std::strin
   for (size_t i = 0; i < x.lowers.size(); ++i) require_dir(indexed("vcrun.lowers", i), x.lowers[i]);
   bool unified = std::any_of(layers.begin(), layers.end(),
                              [](const std::string& l) { return unified_tree_of(l).has_value(); });
-  if (!unified && x.lowers.empty() && x.upper.empty()) return std::nullopt;
+  if (!unified && x.lowers.empty() && x.upper.empty()) {
+    // Used directly, a root that holds a unified tree writes into the tree's shared inodes.
+    if (auto tree = unified_tree_within(spec.root.path))
+      throw SpecError("root.path", vcrun::quoted(spec.root.path) + " holds the unified tree " + vcrun::quoted(*tree) +
+                                       " (vcrun unify), whose files other containers share: a root used without "
+                                       "an overlay would change them for all; use the tree itself as the root");
+    return std::nullopt;
+  }
 
   Overlay o;
   o.lowers = layers;
@@ -142,12 +149,16 @@ void refuse_writable_unified_binds(const ContainerSpec& spec) {
     auto opts = mounts::parse_mount_options(m.options);
     if ((m.type != "bind" && !opts.bind) || ((opts.attr.set | opts.recursive_attr.set) & MOUNT_ATTR_RDONLY))
       continue;  // only a writable bind needs the (syscall-costly) unified-tree lookup
-    auto tree = unified_tree_of(m.source);
-    if (!tree) continue;
-    throw SpecError(indexed("mounts", i) + ".source",
-                    vcrun::quoted(m.source) + " is in the unified tree " + vcrun::quoted(*tree) +
-                        " (vcrun unify), whose files other containers share: a writable bind "
-                        "would change them for all; add \"ro\"");
+    auto field = indexed("mounts", i) + ".source";
+    if (auto tree = unified_tree_of(m.source))
+      throw SpecError(field, vcrun::quoted(m.source) + " is in the unified tree " + vcrun::quoted(*tree) +
+                                 " (vcrun unify), whose files other containers share: a writable bind "
+                                 "would change them for all; add \"ro\"");
+    // A parent of unified trees reaches the same inodes one level down.
+    if (auto tree = unified_tree_within(m.source))
+      throw SpecError(field, vcrun::quoted(m.source) + " holds the unified tree " + vcrun::quoted(*tree) +
+                                 " (vcrun unify), whose files other containers share: a writable bind "
+                                 "would change them for all; add \"ro\"");
   }
 }
 

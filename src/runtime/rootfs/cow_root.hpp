@@ -18,7 +18,8 @@ std::string default_upper_dir(const std::string& bundle, const std::string& id);
 // root.path itself; nullopt when the root is used directly (nothing unified, no lowers, no
 // upper). Its upper is vcrun.upper, else default_upper_dir() for a bundle, else (quick
 // mode) a private tmpfs at `scratch`. Throws SpecError naming the field when a layer is
-// missing or the upper overlaps a layer. Creates nothing.
+// missing, the upper overlaps a layer, or a root used directly holds a unified tree.
+// Creates nothing.
 std::optional<Overlay> plan_cow_root(const ContainerSpec& spec, const std::string& bundle,
                                      const std::string& id, const std::string& scratch);
 
@@ -35,8 +36,9 @@ void check_host_overlay_upper(const std::string& upper, const std::string& state
 // root when the spec maps a new user namespace. No-op for a tmpfs upper.
 void make_upper_dirs(const Overlay& o, const ContainerSpec& spec);
 
-// Refuses a writable bind mount whose source is in (or is) a unified tree: it would write
-// into inodes that other containers share. Throws SpecError naming mounts[i].source.
+// Refuses a writable bind mount whose source is in, is, or holds a unified tree (as listed
+// beside the index): it would write into inodes that other containers share. Throws
+// SpecError naming mounts[i].source.
 void refuse_writable_unified_binds(const ContainerSpec& spec);
 
 }  // namespace vcrun::rootfs
