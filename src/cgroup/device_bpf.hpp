@@ -18,8 +18,9 @@ namespace vcrun::cgroup {
 // and the pts devices.
 std::vector<DeviceRule> default_device_rules();
 
-// The effective rule list: spec.linux.resources.devices, then an allow rule for each
-// linux.devices node, then the defaults. The last matching rule decides; no match denies.
+// The effective rule list: spec.linux.resources.devices, then the defaults. The last
+// matching rule decides; no match denies. A linux.devices node gets no rule of its own:
+// it is created, and opened only as these rules allow.
 std::vector<DeviceRule> effective_device_rules(const ContainerSpec& spec);
 
 // Pure: the program for `rules`. An allow rule matches a request whose access bits are all
