@@ -13,6 +13,12 @@
 
 namespace vcrun::cgroup {
 
+// The most linux.resources.devices rules a container may have: a bound on the program's
+// size and on the verifier's work (linear in the rules: at this cap ~3,400 instructions,
+// a few ms; tests/security/test_devices_bounds.cpp measures it). runc's, podman's and
+// docker's lists have fewer than 30.
+inline constexpr size_t kMaxDeviceRules = 256;
+
 // The rules that always apply after the spec's own, as runc and crun do: mknod of any
 // device (opening is what matters), /dev/null zero full random urandom tty console ptmx
 // and the pts devices.
