@@ -55,7 +55,10 @@ bool g_log_ready = false;  // --log's file is open: errors go there as well
 class EscapedMessage : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
-    std::string text = nlohmann::json(std::string(msg.payload.data(), msg.payload.size())).dump();
+    // Invalid UTF-8 (bytes echoed from a damaged file) would make dump() throw, and spdlog
+    // print "[*** LOG ERROR ***]" instead of the message: such bytes become U+FFFD.
+    std::string text = nlohmann::json(std::string(msg.payload.data(), msg.payload.size()))
+                           .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     dest.append(text.data() + 1, text.data() + text.size() - 1);
   }
   std::unique_ptr<custom_flag_formatter> clone() const override {

@@ -13,13 +13,20 @@
 
 namespace vcrun::cgroup {
 
+// The most linux.resources.devices rules a container may have: a bound on the program's
+// size and on the verifier's work (linear in the rules: at this cap ~3,400 instructions,
+// a few ms; tests/security/test_devices_bounds.cpp measures it). runc's, podman's and
+// docker's lists have fewer than 30.
+inline constexpr size_t kMaxDeviceRules = 256;
+
 // The rules that always apply after the spec's own, as runc and crun do: mknod of any
 // device (opening is what matters), /dev/null zero full random urandom tty console ptmx
 // and the pts devices.
 std::vector<DeviceRule> default_device_rules();
 
-// The effective rule list: spec.linux.resources.devices, then an allow rule for each
-// linux.devices node, then the defaults. The last matching rule decides; no match denies.
+// The effective rule list: spec.linux.resources.devices, then the defaults. The last
+// matching rule decides; no match denies. A linux.devices node gets no rule of its own:
+// it is created, and opened only as these rules allow.
 std::vector<DeviceRule> effective_device_rules(const ContainerSpec& spec);
 
 // Pure: the program for `rules`. An allow rule matches a request whose access bits are all

@@ -219,7 +219,8 @@ std::vector<ContainerInfo> Runtime::list() {
                      st.rootfs, store.owner(id), st.annotations});
     } catch (const Error& e) {
       if (e.code() == ENOENT) continue;  // removed while listing
-      // Unreadable state: shown, so that it can be found and deleted.
+      // Unreadable state: shown, so that it can be found and deleted, and said why.
+      spdlog::warn("container {}: {} (listed as unknown; `vcrun delete --force {}` removes it)", id, e.what(), id);
       std::string owner;
       try {
         owner = store.owner(id);

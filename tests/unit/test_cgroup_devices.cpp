@@ -1,6 +1,7 @@
 // Unit tests: device rules -> BPF program (structure) and the rule semantics it encodes.
 #include <catch2/catch.hpp>
 
+#include <tuple>
 
 #include "../support/bpf_cfg.hpp"
 #include "../support/device_rules.hpp"
@@ -79,8 +80,38 @@ TEST_CASE("spec rules: last match wins, defaults stay usable", "[unit]") {
   CHECK(device_allowed(rules, 'b', 8, 0, "r"));
   CHECK(!device_allowed(rules, 'b', 8, 0, "rw"));  // allow needs every requested bit
   CHECK(!device_allowed(rules, 'b', 8, 1, "r"));
-  CHECK(device_allowed(rules, 'c', 10, 229, "rw"));
+  // A linux.devices node is created, not allowed: the rules decide (runc, crun).
+  CHECK(!device_allowed(rules, 'c', 10, 229, "rw"));
   CHECK(device_allowed(rules, 'c', 1, 3, "rw"));
+}
+
+TEST_CASE("a linux.devices node is opened only as the device rules allow", "[unit]") {
+  ContainerSpec spec;
+  spec.linux.resources = Resources{};
+  spec.linux.resources->devices = {DeviceRule{false, 'a', -1, -1, "rwm"}};
+  for (auto [path, type, major, minor] : {std::tuple{"/dev/kmsg", 'c', 1, 11}, std::tuple{"/dev/sda", 'b', 8, 0},
+                                          std::tuple{"/dev/mem", 'u', 1, 1}}) {
+    DeviceNode node;
+    node.path = path;
+    node.type = type;
+    node.major = major;
+    node.minor = minor;
+    spec.linux.devices.push_back(node);
+  }
+  auto rules = effective_device_rules(spec);
+  CHECK(rules.size() == 1 + default_device_rules().size());
+  for (const char* access : {"r", "w", "rw"}) {
+    CHECK(!device_allowed(rules, 'c', 1, 11, access));
+    CHECK(!device_allowed(rules, 'b', 8, 0, access));
+    CHECK(!device_allowed(rules, 'c', 1, 1, access));
+  }
+  CHECK(is_default_device_policy(rules));  // deny-all + nodes: the inherited default program
+  // The spec's own allow rule is what opens one (docker's --device adds exactly that).
+  spec.linux.resources->devices.push_back(DeviceRule{true, 'c', 1, 11, "r"});
+  rules = effective_device_rules(spec);
+  CHECK(device_allowed(rules, 'c', 1, 11, "r"));
+  CHECK(!device_allowed(rules, 'c', 1, 11, "w"));
+  CHECK_FALSE(is_default_device_policy(rules));
 }
 
 TEST_CASE("the generated program decides like the rules", "[unit]") {
@@ -125,7 +156,7 @@ TEST_CASE("which rule lists are the default policy (inherited from the parent)",
   fuse.major = 10;
   fuse.minor = 229;
   with_node.linux.devices.push_back(fuse);
-  CHECK_FALSE(is_default_device_policy(effective_device_rules(with_node)));
+  CHECK(is_default_device_policy(effective_device_rules(with_node)));  // a node adds no rule
   auto reordered = defaults;
   std::swap(reordered[2], reordered[3]);  // same decisions, different list: not recognised
   CHECK_FALSE(is_default_device_policy(reordered));

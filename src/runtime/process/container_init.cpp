@@ -74,13 +74,16 @@ std::string joined_field(const ContainerSpec& spec, int flag) {
 }  // namespace
 
 void fail(int error_fd, const std::string& message) {
-  report_and_exit(error_fd, sync::kErrorPrefix + message, message, 127);
+  // One line, cut: a message echoing megabytes of input would not fit the sync channel,
+  // and would reach the user only through the init's stderr, after the parent's error.
+  std::string line = message_line(message);
+  report_and_exit(error_fd, sync::kErrorPrefix + line, line, 127);
 }
 
 void fail_exec(int error_fd, const ExecError& e) {
-  report_and_exit(error_fd,
-                  sync::kExecErrorPrefix + std::to_string(e.exit_status()) + ":" + e.what(),
-                  e.what(), e.exit_status());
+  std::string line = message_line(e.what());
+  report_and_exit(error_fd, sync::kExecErrorPrefix + std::to_string(e.exit_status()) + ":" + line, line,
+                  e.exit_status());
 }
 
 namespace {
@@ -123,6 +126,23 @@ void apply_sysctls(const ContainerSpec& spec) {
       throw e.with_context("linux.sysctl." + key);
     }
   }
+}
+
+// The exec fifo is reopened through /proc/self/fd after ready, when an error can no longer
+// reach `create`: so before ready the init checks that this path still leads to the fifo.
+// A mount over the container's /proc (a tmpfs, a bind of some other directory) would
+// otherwise let `create` succeed with an init that then dies on its way to `start`.
+void check_exec_fifo_reachable(int fifo_path_fd) {
+  std::string proc_path = "/proc/self/fd/" + std::to_string(fifo_path_fd);
+  struct stat via_proc {}, fifo {};
+  if (::fstat(fifo_path_fd, &fifo) != 0) throw_errno("exec fifo: fstat");
+  if (::stat(proc_path.c_str(), &via_proc) != 0)
+    throw_errno("mounts: the container's /proc does not lead to the exec fifo (" + proc_path +
+                " is needed to wait for start; is /proc covered by another mount?)");
+  if (via_proc.st_dev != fifo.st_dev || via_proc.st_ino != fifo.st_ino)
+    throw Error("mounts: the container's /proc does not lead to the exec fifo (" + proc_path +
+                    " is another file; is /proc covered by another mount?)",
+                EINVAL);
 }
 
 // Opening the fifo for writing blocks until `vcrun start` opens it for reading. The open
@@ -274,6 +294,8 @@ void container_init(const InitContext& ctx) {
     // after the seccomp filter needs a call the profile did not ask for.
     enter_cwd(spec.process.cwd);
     exe = prepare_exec(spec.process, ctx.preserve_fds);
+    // Before a notify filter is in (it may not allow stat) and before ready.
+    if (ctx.exec_fifo_fd >= 0) check_exec_fifo_reachable(ctx.exec_fifo_fd);
     if (spec.process.terminal)
       fdpass::send_fd(ctx.sync_fd, console::open_in_container(spec.process).get(), "terminal fd");
     if (seccomp && seccomp->notifies()) {

@@ -113,7 +113,7 @@ void check_host_overlay_upper(const std::string& upper, const std::string& state
 void make_upper_dirs(const Overlay& o, const ContainerSpec& spec) {
   if (o.upper.empty()) return;
   struct stat top;
-  if (::stat(o.lowers.front().c_str(), &top) != 0) throw_errno("stat " + o.lowers.front());
+  if (::stat(o.lowers.front().c_str(), &top) != 0) throw_errno("stat " + vcrun::quoted(o.lowers.front()));
   uid_t uid = top.st_uid;
   gid_t gid = top.st_gid;
   if (new_user_namespace(spec)) {

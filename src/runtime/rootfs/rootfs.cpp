@@ -16,6 +16,7 @@
 
 #include "base/fd.hpp"
 #include "base/fs_util.hpp"
+#include "base/text.hpp"
 #include "runtime/rootfs/mount_api.hpp"
 #include "runtime/rootfs/mount_options.hpp"
 #include "runtime/rootfs/paths.hpp"
@@ -28,7 +29,7 @@ namespace {
 
 UniqueFd open_dir(const std::string& path, const std::string& what) {
   UniqueFd fd(::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!fd) throw_errno(what + " \"" + path + "\"");
+  if (!fd) throw_errno(what + " " + quoted(path));  // cut: a path may be megabytes long
   return fd;
 }
 

@@ -4,6 +4,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <set>
@@ -196,6 +197,10 @@ void validate_spec(const ContainerSpec& spec) {
   check_process(spec.process);
   if (spec.root.path.empty()) throw SpecError("root.path", "must not be empty");
   require_absolute("root.path", spec.root.path);
+  // Longer than the kernel takes (ENAMETOOLONG), and too long to echo: refused here, whole.
+  if (spec.root.path.size() >= PATH_MAX)
+    throw SpecError("root.path", "is " + std::to_string(spec.root.path.size()) + " bytes long, more than a path can be (" +
+                                     std::to_string(PATH_MAX - 1) + "), starting " + quoted(spec.root.path.substr(0, 64)));
   if (!spec.hostname.empty()) {
     if (!spec.has_namespace(NamespaceType::uts))
       throw SpecError("hostname", "requires a uts namespace in linux.namespaces");

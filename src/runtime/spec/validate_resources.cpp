@@ -3,6 +3,7 @@
 
 #include "base/cpu_list.hpp"
 #include "base/text.hpp"
+#include "cgroup/device_bpf.hpp"
 #include "runtime/security/seccomp.hpp"
 #include "runtime/spec/validate.hpp"
 #include "vcrun/error.hpp"
@@ -129,6 +130,11 @@ void validate_seccomp_notify(const Seccomp& s) {
 }  // namespace
 
 void validate_resources(const Resources& r) {
+  // Refused before anything is made: the program would cost the verifier seconds, then fail.
+  if (r.devices.size() > cgroup::kMaxDeviceRules)
+    throw SpecError("linux.resources.devices", "has " + std::to_string(r.devices.size()) + " rules, more than " +
+                                                   std::to_string(cgroup::kMaxDeviceRules) +
+                                                   " (each is verified by the kernel as part of one BPF program)");
   for (size_t i = 0; i < r.devices.size(); ++i) {
     const DeviceRule& d = r.devices[i];
     std::string field = indexed("linux.resources.devices", i);

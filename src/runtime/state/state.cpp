@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/fs_util.hpp"
+#include "base/text.hpp"
 #include "vcrun/error.hpp"
 #include "vcrun/runtime.hpp"
 
@@ -140,7 +141,8 @@ ContainerState Store::load(const std::string& id) const {
     }
     return st;
   } catch (const std::exception& e) {
-    throw Error(path + ": corrupt state: " + e.what(), EINVAL);
+    // The parser's message quotes the bytes it stopped at: random bytes stay printable.
+    throw Error(printable(path + ": corrupt state: " + e.what()), EINVAL);
   }
 }
 
