@@ -303,16 +303,22 @@ std::vector<bpf_insn> generate_sendmsg6_program(const BindAllowList& list) {
 
 std::vector<bpf_insn> generate_sock_create_program() {
   Assembler a;
-  auto deny = a.label();
+  auto allow = a.label(), stream = a.label(), dgram = a.label();
   a.emit(bpf::ldx(BPF_W, R2, R1, static_cast<int16_t>(offsetof(bpf_sock, type))));
-  a.jump(bpf::jmp32_imm(BPF_JEQ, R2, SOCK_RAW, 0), deny);
-  a.emit(bpf::ldx(BPF_W, R3, R1, static_cast<int16_t>(offsetof(bpf_sock, protocol))));
-  // SOCK_DGRAM with IPPROTO_ICMP / IPPROTO_ICMPV6: a ping socket.
-  a.jump(bpf::jmp32_imm(BPF_JEQ, R3, IPPROTO_ICMP, 0), deny);
-  a.jump(bpf::jmp32_imm(BPF_JEQ, R3, IPPROTO_ICMPV6, 0), deny);
+  a.emit(bpf::ldx(BPF_W, R3, R1, static_cast<int16_t>(offsetof(bpf_sock, protocol))));  // resolved: never 0 here
+  a.jump(bpf::jmp32_imm(BPF_JEQ, R2, SOCK_STREAM, 0), stream);
+  a.jump(bpf::jmp32_imm(BPF_JEQ, R2, SOCK_DGRAM, 0), dgram);
+  a.ret(0);  // raw, seqpacket (SCTP), ...
+  a.bind(stream);
+  a.jump(bpf::jmp32_imm(BPF_JEQ, R3, IPPROTO_TCP, 0), allow);
+  a.jump(bpf::jmp32_imm(BPF_JEQ, R3, IPPROTO_MPTCP, 0), allow);
+  a.ret(0);  // SCTP, SMC, ...
+  a.bind(dgram);
+  a.jump(bpf::jmp32_imm(BPF_JEQ, R3, IPPROTO_UDP, 0), allow);
+  a.jump(bpf::jmp32_imm(BPF_JEQ, R3, IPPROTO_UDPLITE, 0), allow);
+  a.ret(0);  // ICMP datagram ("ping"), L2TP/IP, ...
+  a.bind(allow);
   a.ret(1);
-  a.bind(deny);
-  a.ret(0);
   return a.finish();
 }
 

@@ -55,10 +55,12 @@ std::vector<bpf_insn> generate_post_bind6_program(const BindAllowList& list);
 std::vector<bpf_insn> generate_sendmsg4_program(const BindAllowList& list);
 std::vector<bpf_insn> generate_sendmsg6_program(const BindAllowList& list);
 
-// Pure: BPF_CGROUP_INET_SOCK_CREATE: refuses raw sockets (SOCK_RAW) and ICMP datagram
-// ("ping") sockets of AF_INET / AF_INET6 with EPERM. Their bind (raw_bind, ping_bind) and
-// sendmsg run none of the hooks above, and IP_PKTINFO / IP_HDRINCL let them send from any
-// address: in a container with a list they cannot exist.
+// Pure: BPF_CGROUP_INET_SOCK_CREATE: only the AF_INET / AF_INET6 sockets whose bind and
+// send run the hooks above may be created: TCP and MPTCP streams, UDP and UDP-Lite
+// datagrams. The rest is refused with EPERM: raw and ICMP datagram ("ping") sockets bind
+// through their own bind (raw_bind, ping_bind: no cgroup bind or post-bind hook) and send
+// from an IP_PKTINFO source or a header of their own (IP_HDRINCL) without any hook; SCTP,
+// L2TP/IP and the like have binds of their own too. In a container with a list they cannot exist.
 std::vector<bpf_insn> generate_sock_create_program();
 
 // Every program of a list, loaded (verified), not attached yet.

@@ -328,13 +328,17 @@ TEST_CASE("sendmsg programs: an IP_PKTINFO source must be listed, none lets rout
   CHECK(send_source(v6, "0.0.0.0"));
 }
 
-TEST_CASE("sock_create program: raw and ICMP datagram sockets are refused, the rest passes", "[unit]") {
+TEST_CASE("sock_create program: only TCP, MPTCP, UDP and UDP-Lite sockets pass", "[unit]") {
   CHECK(sock_create(AF_INET, SOCK_STREAM, IPPROTO_TCP));
+  CHECK(sock_create(AF_INET6, SOCK_STREAM, IPPROTO_MPTCP));
   CHECK(sock_create(AF_INET6, SOCK_DGRAM, IPPROTO_UDP));
-  CHECK(sock_create(AF_INET, SOCK_SEQPACKET, IPPROTO_SCTP));
+  CHECK(sock_create(AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE));
   CHECK_FALSE(sock_create(AF_INET, SOCK_DGRAM, IPPROTO_ICMP));
   CHECK_FALSE(sock_create(AF_INET6, SOCK_DGRAM, IPPROTO_ICMPV6));
   CHECK_FALSE(sock_create(AF_INET, SOCK_RAW, IPPROTO_ICMP));
   CHECK_FALSE(sock_create(AF_INET6, SOCK_RAW, IPPROTO_RAW));
   CHECK_FALSE(sock_create(AF_INET, SOCK_RAW, IPPROTO_UDP));
+  CHECK_FALSE(sock_create(AF_INET, SOCK_STREAM, IPPROTO_SCTP));
+  CHECK_FALSE(sock_create(AF_INET, SOCK_SEQPACKET, IPPROTO_SCTP));
+  CHECK_FALSE(sock_create(AF_INET, SOCK_DGRAM, 115));  // IPPROTO_L2TP
 }
