@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -167,8 +168,8 @@ std::vector<Ipv4Net> bridge_subnets(const Leases& leases, const Ipv4Net& own) {
 void check_host_ports(netlink::Socket& nl, const std::vector<Published>& ports, const std::vector<Ipv4Net>& subnets,
                       const std::function<std::string(size_t)>& field) {
   std::vector<netlink::LinkAddress> local;
-  for (const auto& p : ports)
-    if (p.host_ip && local.empty()) local = netlink::ipv4_addresses(nl);
+  if (std::any_of(ports.begin(), ports.end(), [](const Published& p) { return p.host_ip.has_value(); }))
+    local = netlink::ipv4_addresses(nl);
   for (size_t i = 0; i < ports.size(); ++i) {
     const Published& p = ports[i];
     if (p.host_ip) {
