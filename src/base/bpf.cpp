@@ -166,7 +166,8 @@ void detach_own(int cgroup_fd, const OwnProgram& p, const std::string& path) {
 }
 
 void detach_all_own(int cgroup_fd, const std::string& path) {
-  for (const auto& p : {kDeviceProgram, kBind4Program, kBind6Program}) detach_own(cgroup_fd, p, path);
+  detach_own(cgroup_fd, kDeviceProgram, path);
+  for (const auto& p : kBindAllowPrograms) detach_own(cgroup_fd, p, path);
 }
 
 }  // namespace vcrun::bpf

@@ -89,6 +89,17 @@ struct OwnProgram {
 inline constexpr OwnProgram kDeviceProgram{BPF_CGROUP_DEVICE, "vcrun_dev"};
 inline constexpr OwnProgram kBind4Program{BPF_CGROUP_INET4_BIND, "vcrun_bind4"};
 inline constexpr OwnProgram kBind6Program{BPF_CGROUP_INET6_BIND, "vcrun_bind6"};
+// The rest of the bind allowlist (netfilter/bind_allow.hpp): the address a bind ended with,
+// a UDP datagram's chosen source, and the socket types whose bind and send no hook sees.
+// Every name starts with "vcrun_bind" (at most 15 characters: BPF_OBJ_NAME_LEN).
+inline constexpr OwnProgram kPostBind4Program{BPF_CGROUP_INET4_POST_BIND, "vcrun_bind_pb4"};
+inline constexpr OwnProgram kPostBind6Program{BPF_CGROUP_INET6_POST_BIND, "vcrun_bind_pb6"};
+inline constexpr OwnProgram kSendmsg4Program{BPF_CGROUP_UDP4_SENDMSG, "vcrun_bind_snd4"};
+inline constexpr OwnProgram kSendmsg6Program{BPF_CGROUP_UDP6_SENDMSG, "vcrun_bind_snd6"};
+inline constexpr OwnProgram kSockCreateProgram{BPF_CGROUP_INET_SOCK_CREATE, "vcrun_bind_sock"};
+inline constexpr OwnProgram kBindAllowPrograms[] = {kBind4Program,    kBind6Program,    kPostBind4Program,
+                                                    kPostBind6Program, kSendmsg4Program, kSendmsg6Program,
+                                                    kSockCreateProgram};
 
 // Detaches `p` from the cgroup directory `cgroup_fd` (every copy; `path` names the cgroup in
 // log lines). Best effort: what is gone already is not an error.

@@ -1,4 +1,4 @@
-// IPv4 addresses over rtnetlink (RTM_NEWADDR) built with libmnl.
+// IPv4 addresses over rtnetlink (RTM_NEWADDR, RTM_GETADDR) built with libmnl.
 #include "netfilter/addresses.hpp"
 
 #include <arpa/inet.h>
@@ -28,6 +28,31 @@ void add_address(Socket& nl, unsigned ifindex, net::Ipv4 addr, unsigned prefix, 
   } catch (const Error& e) {
     if (!(exist_ok && e.code() == EEXIST)) throw;
   }
+}
+
+std::vector<LinkAddress> ipv4_addresses(Socket& nl) {
+  Message m;
+  nlmsghdr* h = m.header(RTM_GETADDR, 0);
+  auto* req = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(h, sizeof(ifaddrmsg)));
+  req->ifa_family = AF_INET;
+  std::vector<LinkAddress> out;
+  nl.query(h, true, [&](const nlmsghdr* reply) {
+    if (reply->nlmsg_type != RTM_NEWADDR) return;
+    const auto* ifa = static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(reply));
+    if (ifa->ifa_family != AF_INET) return;
+    LinkAddress a{ifa->ifa_index, {}, ifa->ifa_prefixlen};
+    bool local = false;
+    // IFA_LOCAL is the link's address; IFA_ADDRESS is the peer's on a point-to-point link.
+    for_each_attr(reply, sizeof(ifaddrmsg), [&](const nlattr* attr) {
+      auto type = mnl_attr_get_type(attr);
+      if ((type == IFA_LOCAL || (type == IFA_ADDRESS && !local)) && mnl_attr_validate(attr, MNL_TYPE_U32) >= 0) {
+        a.address.value = ntohl(mnl_attr_get_u32(attr));
+        local = local || type == IFA_LOCAL;
+      }
+    });
+    out.push_back(a);
+  }, "list addresses");
+  return out;
 }
 
 }  // namespace vcrun::netlink

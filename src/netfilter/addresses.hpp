@@ -1,5 +1,7 @@
-// IPv4 addresses of links over rtnetlink.
+// IPv4 addresses of links over rtnetlink: adding one, listing them.
 #pragma once
+
+#include <vector>
 
 #include "netfilter/ipv4.hpp"
 #include "netfilter/netlink.hpp"
@@ -9,5 +11,14 @@ namespace vcrun::netlink {
 // Adds `addr`/`prefix` to the link `ifindex`; `exist_ok`: an address already there is not
 // an error (a bridge another container set up).
 void add_address(Socket& nl, unsigned ifindex, net::Ipv4 addr, unsigned prefix, bool exist_ok = false);
+
+struct LinkAddress {
+  unsigned ifindex = 0;
+  net::Ipv4 address;  // IFA_LOCAL: the link's own address
+  unsigned prefix = 0;
+};
+
+// Every IPv4 address of every link of the socket's network namespace (an RTM_GETADDR dump).
+std::vector<LinkAddress> ipv4_addresses(Socket& nl);
 
 }  // namespace vcrun::netlink

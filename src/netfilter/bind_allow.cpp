@@ -1,7 +1,8 @@
-// Bind allowlist -> BPF_PROG_TYPE_CGROUP_SOCK_ADDR programs at the bind4/bind6 hooks.
+// Bind allowlist -> cgroup BPF programs at the bind, post-bind, UDP sendmsg and socket-creation hooks.
 #include "netfilter/bind_allow.hpp"
 
 #include <arpa/inet.h>
+#include <sys/socket.h>
 
 #include <cstddef>
 #include <cstring>
@@ -212,10 +213,118 @@ std::vector<bpf_insn> generate_bind6_program(const BindAllowList& list) {
   return a.finish();
 }
 
+namespace {
+
+// Jumps to `allow` when the 32-bit word in `r` is one of `v4`.
+void match4(Assembler& a, bpf::Reg r, const std::vector<in_addr>& v4, Assembler::Label allow) {
+  for (const auto& addr : v4) a.jump(bpf::jmp32_imm(BPF_JEQ, r, word(addr.s_addr), 0), allow);
+}
+
+// The check-only programs: the IPv4 address at `off` of the context must be in the list;
+// 0.0.0.0 passes when `unspecified_ok` (a datagram whose source routing picks).
+std::vector<bpf_insn> check4(const BindAllowList& list, int16_t off, bool unspecified_ok) {
+  if (list.v4.empty() && !unspecified_ok) return deny_all();  // (an allow no jump reaches fails the verifier)
+  Assembler a;
+  auto allow = a.label();
+  a.emit(bpf::ldx(BPF_W, R2, R1, off));
+  if (unspecified_ok) a.jump(bpf::jmp32_imm(BPF_JEQ, R2, 0, 0), allow);
+  match4(a, R2, list.v4, allow);
+  a.ret(0);
+  a.bind(allow);
+  a.ret(1);
+  return a.finish();
+}
+
+// The same for the IPv6 address at `off` (four words): listed IPv6 addresses, IPv4-mapped
+// ones judged by the IPv4 list; :: and ::ffff:0.0.0.0 pass only when `unspecified_ok`.
+std::vector<bpf_insn> check6(const BindAllowList& list, int16_t off, bool unspecified_ok) {
+  if (list.v4.empty() && list.v6.empty() && !unspecified_ok) return deny_all();
+  Assembler a;
+  auto allow = a.label(), native = a.label(), mapped = a.label(), unspecified = a.label();
+  for (int i = 0; i < 4; ++i) a.emit(bpf::ldx(BPF_W, static_cast<bpf::Reg>(R2 + i), R1, static_cast<int16_t>(off + 4 * i)));
+  a.jump(bpf::jmp32_imm(BPF_JNE, R2, 0, 0), native);
+  a.jump(bpf::jmp32_imm(BPF_JNE, R3, 0, 0), native);
+  a.jump(bpf::jmp32_imm(BPF_JEQ, R4, kMappedPrefix, 0), mapped);
+  a.jump(bpf::jmp32_imm(BPF_JNE, R4, 0, 0), native);
+  a.jump(bpf::jmp32_imm(BPF_JEQ, R5, 0, 0), unspecified);
+  a.bind(native);
+  for (const auto& addr : list.v6) {
+    auto next = a.label();
+    for (int i = 0; i < 3; ++i) a.jump(bpf::jmp32_imm(BPF_JNE, static_cast<bpf::Reg>(R2 + i), word6(addr, i), 0), next);
+    a.jump(bpf::jmp32_imm(BPF_JEQ, R5, word6(addr, 3), 0), allow);
+    a.bind(next);
+  }
+  a.ret(0);
+  a.bind(mapped);
+  a.jump(bpf::jmp32_imm(BPF_JEQ, R5, 0, 0), unspecified);
+  match4(a, R5, list.v4, allow);
+  a.ret(0);
+  a.bind(unspecified);
+  if (unspecified_ok) a.jump(bpf::ja(0), allow);
+  else a.ret(0);
+  a.bind(allow);
+  a.ret(1);
+  return a.finish();
+}
+
+// Program type and name of each hook the allowlist uses.
+const bpf::OwnProgram& own(bpf_attach_type type) {
+  for (const auto& p : bpf::kBindAllowPrograms)
+    if (p.type == type) return p;
+  throw std::logic_error("bind_allow: no program for attach type " + std::to_string(type));
+}
+
+bpf_prog_type prog_type(bpf_attach_type type) {
+  switch (type) {
+    case BPF_CGROUP_INET4_POST_BIND:
+    case BPF_CGROUP_INET6_POST_BIND:
+    case BPF_CGROUP_INET_SOCK_CREATE: return BPF_PROG_TYPE_CGROUP_SOCK;
+    default: return BPF_PROG_TYPE_CGROUP_SOCK_ADDR;
+  }
+}
+
+}  // namespace
+
+std::vector<bpf_insn> generate_post_bind4_program(const BindAllowList& list) {
+  return check4(list, static_cast<int16_t>(offsetof(bpf_sock, src_ip4)), false);
+}
+
+std::vector<bpf_insn> generate_post_bind6_program(const BindAllowList& list) {
+  return check6(list, static_cast<int16_t>(offsetof(bpf_sock, src_ip6)), false);
+}
+
+std::vector<bpf_insn> generate_sendmsg4_program(const BindAllowList& list) {
+  return check4(list, static_cast<int16_t>(offsetof(bpf_sock_addr, msg_src_ip4)), true);
+}
+
+std::vector<bpf_insn> generate_sendmsg6_program(const BindAllowList& list) {
+  return check6(list, static_cast<int16_t>(offsetof(bpf_sock_addr, msg_src_ip6)), true);
+}
+
+std::vector<bpf_insn> generate_sock_create_program() {
+  Assembler a;
+  auto allow = a.label(), stream = a.label(), dgram = a.label();
+  a.emit(bpf::ldx(BPF_W, R2, R1, static_cast<int16_t>(offsetof(bpf_sock, type))));
+  a.emit(bpf::ldx(BPF_W, R3, R1, static_cast<int16_t>(offsetof(bpf_sock, protocol))));  // resolved: never 0 here
+  a.jump(bpf::jmp32_imm(BPF_JEQ, R2, SOCK_STREAM, 0), stream);
+  a.jump(bpf::jmp32_imm(BPF_JEQ, R2, SOCK_DGRAM, 0), dgram);
+  a.ret(0);  // raw, seqpacket (SCTP), ...
+  a.bind(stream);
+  a.jump(bpf::jmp32_imm(BPF_JEQ, R3, IPPROTO_TCP, 0), allow);
+  a.jump(bpf::jmp32_imm(BPF_JEQ, R3, IPPROTO_MPTCP, 0), allow);
+  a.ret(0);  // SCTP, SMC, ...
+  a.bind(dgram);
+  a.jump(bpf::jmp32_imm(BPF_JEQ, R3, IPPROTO_UDP, 0), allow);
+  a.jump(bpf::jmp32_imm(BPF_JEQ, R3, IPPROTO_UDPLITE, 0), allow);
+  a.ret(0);  // ICMP datagram ("ping"), L2TP/IP, ...
+  a.bind(allow);
+  a.ret(1);
+  return a.finish();
+}
+
 UniqueFd load_bind_program(const std::vector<bpf_insn>& program, bpf_attach_type type, const std::string& what) {
   try {
-    return bpf::load(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, program, (type == BPF_CGROUP_INET4_BIND ? bpf::kBind4Program : bpf::kBind6Program).name,
-                     what, type);
+    return bpf::load(prog_type(type), program, own(type).name, what, type);
   } catch (const Error& e) {
     throw e.with_context(kField);
   }
@@ -223,14 +332,24 @@ UniqueFd load_bind_program(const std::vector<bpf_insn>& program, bpf_attach_type
 
 BindPrograms load_bind_allow(const BindAllowList& list, const std::string& cgroup_path) {
   BindPrograms p;
-  p.bind4 = load_bind_program(generate_bind4_program(list), BPF_CGROUP_INET4_BIND, what(cgroup_path));
-  p.bind6 = load_bind_program(generate_bind6_program(list), BPF_CGROUP_INET6_BIND, what(cgroup_path));
+  const std::string w = what(cgroup_path);
+  p.bind4 = load_bind_program(generate_bind4_program(list), BPF_CGROUP_INET4_BIND, w);
+  p.bind6 = load_bind_program(generate_bind6_program(list), BPF_CGROUP_INET6_BIND, w);
+  p.post_bind4 = load_bind_program(generate_post_bind4_program(list), BPF_CGROUP_INET4_POST_BIND, w);
+  p.post_bind6 = load_bind_program(generate_post_bind6_program(list), BPF_CGROUP_INET6_POST_BIND, w);
+  p.sendmsg4 = load_bind_program(generate_sendmsg4_program(list), BPF_CGROUP_UDP4_SENDMSG, w);
+  p.sendmsg6 = load_bind_program(generate_sendmsg6_program(list), BPF_CGROUP_UDP6_SENDMSG, w);
+  p.sock_create = load_bind_program(generate_sock_create_program(), BPF_CGROUP_INET_SOCK_CREATE, w);
   return p;
 }
 
 void attach_bind_allow(int cgroup_fd, const BindPrograms& programs, const std::string& cgroup_path) {
-  attach_one(cgroup_fd, programs.bind4.get(), bpf::kBind4Program, cgroup_path);
-  attach_one(cgroup_fd, programs.bind6.get(), bpf::kBind6Program, cgroup_path);
+  const std::pair<const UniqueFd*, const bpf::OwnProgram*> all[] = {
+      {&programs.bind4, &bpf::kBind4Program},         {&programs.bind6, &bpf::kBind6Program},
+      {&programs.post_bind4, &bpf::kPostBind4Program}, {&programs.post_bind6, &bpf::kPostBind6Program},
+      {&programs.sendmsg4, &bpf::kSendmsg4Program},   {&programs.sendmsg6, &bpf::kSendmsg6Program},
+      {&programs.sock_create, &bpf::kSockCreateProgram}};
+  for (const auto& [fd, p] : all) attach_one(cgroup_fd, fd->get(), *p, cgroup_path);
   spdlog::debug("bind allowlist attached to {}", cgroup_path);
 }
 

@@ -67,10 +67,14 @@ BridgeAttachment attach_bridge(const BridgeRequest& req, int netns_fd,
   } else {
     ip = leases.first_free(req.bridge, subnet);
   }
+  auto publish_field = [&](size_t i) {
+    return req.publish_field.starts_with("--") ? req.publish_field : indexed(req.publish_field, i);
+  };
   for (size_t i = 0; i < req.publish.size(); ++i)
     if (auto who = leases.port_holder(req.bridge, host_port_name(req.publish[i])))
-      throw SpecError(req.publish_field.starts_with("--") ? req.publish_field : indexed(req.publish_field, i),
+      throw SpecError(publish_field(i),
                       "host port " + host_port_name(req.publish[i]) + " is published by container " + quoted(holder_id(*who)));
+  check_host_ports(nl, req.publish, bridge_subnets(leases, subnet), publish_field);
   BridgeAttachment a{leases.dir(), req.bridge, req.subnet, to_string(ip), veth_name(ip), !req.publish.empty()};
   record(a);
 

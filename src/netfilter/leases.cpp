@@ -132,6 +132,14 @@ void Leases::forget(const std::string& bridge) {
   if (ec) throw Error("remove " + path(bridge) + ": " + ec.message(), ec.value());
 }
 
+std::vector<std::string> Leases::bridges() const {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir_, ec))
+    if (e.is_directory()) out.push_back(e.path().filename().string());
+  return out;
+}
+
 bool Leases::any_bridge() const {
   std::error_code ec;  // the directory itself is gone after forget() took the last bridge
   for (const auto& e : std::filesystem::directory_iterator(dir_, ec))

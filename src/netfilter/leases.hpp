@@ -66,6 +66,8 @@ class Leases {
   void forget(const std::string& bridge);
   // Whether any bridge has a directory left.
   bool any_bridge() const;
+  // The bridges that have a directory (leases, a subnet or a mark).
+  std::vector<std::string> bridges() const;
   const std::string& dir() const { return dir_; }
   // Every (bridge, address) leased to `id`.
   std::vector<std::pair<std::string, Ipv4>> held_by(const std::string& id) const;

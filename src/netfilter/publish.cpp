@@ -7,10 +7,17 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/rtnetlink.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 
+#include "base/fd.hpp"
 #include "base/text.hpp"
+#include "netfilter/addresses.hpp"
+#include "netfilter/leases.hpp"
 #include "netfilter/nat.hpp"
 #include "netfilter/nft_batch.hpp"
 #include "vcrun/error.hpp"
@@ -111,7 +118,73 @@ nft::Rule make_rule(const std::string& chain, Ipv4 container, const Published& p
   return r;
 }
 
+// 0 when a socket of `family` and `type` can bind `sa` in the caller's network namespace,
+// else the errno. TCP sets SO_REUSEADDR as servers do: a closed connection's TIME_WAIT
+// leftover on the port is no listener, and a listener still conflicts whatever its own
+// options (SO_REUSEADDR never shares a port with a socket in LISTEN; SO_REUSEPORT needs it
+// on both). UDP sets nothing, so any socket bound there conflicts. IPv6 is V6ONLY: the
+// IPv4 side is bound separately (a dual-stack listener conflicts with that one).
+int bind_errno(int family, int type, const sockaddr* sa, socklen_t len) {
+  UniqueFd s(::socket(family, type | SOCK_CLOEXEC, 0));
+  if (!s) return family == AF_INET6 && errno == EAFNOSUPPORT ? 0 : errno;  // no IPv6: nothing listens there
+  int one = 1;
+  if (type == SOCK_STREAM && ::setsockopt(s.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) return errno;
+  if (family == AF_INET6 && ::setsockopt(s.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) return errno;
+  return ::bind(s.get(), sa, len) == 0 ? 0 : errno;
+}
+
+void check_port(const Published& p, const std::string& field) {
+  const int type = p.proto == IPPROTO_UDP ? SOCK_DGRAM : SOCK_STREAM;
+  sockaddr_in v4{};
+  v4.sin_family = AF_INET;
+  v4.sin_port = htons(p.host_port);
+  v4.sin_addr.s_addr = htonl(p.host_ip ? p.host_ip->value : INADDR_ANY);
+  std::string where = (p.host_ip ? to_string(*p.host_ip) : std::string("0.0.0.0")) + ":" + std::to_string(p.host_port);
+  int err = bind_errno(AF_INET, type, reinterpret_cast<const sockaddr*>(&v4), sizeof v4);
+  if (!err && !p.host_ip) {
+    sockaddr_in6 v6{};
+    v6.sin6_family = AF_INET6;
+    v6.sin6_port = htons(p.host_port);
+    v6.sin6_addr = in6addr_any;
+    where = "[::]:" + std::to_string(p.host_port);
+    err = bind_errno(AF_INET6, type, reinterpret_cast<const sockaddr*>(&v6), sizeof v6);
+  }
+  if (err == EADDRINUSE)
+    throw SpecError(field, "host port " + host_port_name(p) + " is in use on the host (" + where +
+                               " is bound by a process of the host)");
+  if (err) throw SpecError(field, "host port " + host_port_name(p) + ": cannot bind " + where + ": " + std::strerror(err));
+}
+
 }  // namespace
+
+std::vector<Ipv4Net> bridge_subnets(const Leases& leases, const Ipv4Net& own) {
+  std::vector<Ipv4Net> out = {own};
+  for (const auto& bridge : leases.bridges())
+    if (auto text = leases.subnet(bridge))
+      if (auto n = parse_ipv4_net(*text)) out.push_back(*n);
+  return out;
+}
+
+void check_host_ports(netlink::Socket& nl, const std::vector<Published>& ports, const std::vector<Ipv4Net>& subnets,
+                      const std::function<std::string(size_t)>& field) {
+  std::vector<netlink::LinkAddress> local;
+  if (std::any_of(ports.begin(), ports.end(), [](const Published& p) { return p.host_ip.has_value(); }))
+    local = netlink::ipv4_addresses(nl);
+  for (size_t i = 0; i < ports.size(); ++i) {
+    const Published& p = ports[i];
+    if (p.host_ip) {
+      const Ipv4 ip = *p.host_ip;
+      for (const auto& s : subnets)
+        if (s.contains(ip))
+          throw SpecError(field(i), "host address " + to_string(ip) + " is in the subnet " + to_string(s) +
+                                        " of vcrun's bridges, not an address of the host");
+      bool mine = false;
+      for (const auto& a : local) mine = mine || a.address == ip;
+      if (!mine) throw SpecError(field(i), "host address " + to_string(ip) + " is not an address of the host's interfaces");
+    }
+    check_port(p, field(i));
+  }
+}
 
 Published parse_published(const std::string& text, const std::string& field) {
   auto fail = [&](const std::string& why) -> Published {

@@ -4,11 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "netfilter/ipv4.hpp"
+#include "netfilter/netlink.hpp"
 
 namespace vcrun::net {
 
@@ -26,6 +28,25 @@ Published parse_published(const std::string& text, const std::string& field);
 
 // "tcp/8080" (how leases and errors name a host port).
 std::string host_port_name(const Published& p);
+
+class Leases;
+
+// The subnets of vcrun's bridges in the caller's network namespace: `own` (the one being
+// attached) and those of every bridge `leases` knows.
+std::vector<Ipv4Net> bridge_subnets(const Leases& leases, const Ipv4Net& own);
+
+// Refuses (SpecError naming field(i)) an entry that would take what is not vcrun's to give,
+// judged in the caller's network namespace (the host's):
+//  - a HOSTIP that is not an address of one of the host's interfaces (another container's,
+//    another host's), or one in `subnets` (vcrun's bridges: their gateways' addresses are
+//    the containers' way to the host, not a host address to take over);
+//  - a host port something on the host already uses: a TCP listener or a bound UDP socket
+//    on HOSTIP, or (without HOSTIP, which forwards every local address) on any address,
+//    IPv4 or IPv6. Tested by binding a socket there as the service would (EADDRINUSE:
+//    taken) and closing it again: vcrun has no process to hold the port, so a service that
+//    binds it after the container started is not refused.
+void check_host_ports(netlink::Socket& nl, const std::vector<Published>& ports, const std::vector<Ipv4Net>& subnets,
+                      const std::function<std::string(size_t)>& field);
 
 // One transaction: the chains pub-<veth> (hook prerouting: from other hosts and
 // namespaces) and pubout-<veth> (hook output: from the host itself), both type nat at

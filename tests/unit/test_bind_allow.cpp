@@ -1,6 +1,7 @@
-// Unit tests: the bind allowlist (netfilter/bind_allow): parsing, and the generated bind4/bind6
-// programs run on a small interpreter of the instructions they use.
+// Unit tests: the bind allowlist (netfilter/bind_allow): parsing, and the generated programs
+// run on a small interpreter of the instructions they use.
 #include <arpa/inet.h>
+#include <sys/socket.h>
 
 #include <catch2/catch.hpp>
 
@@ -30,13 +31,13 @@ struct Outcome {
 // Runs `prog` the way the kernel runs it at the bind hook on a context holding `ctx`. Knows
 // only the instructions the generator emits; anything else fails the test, as does a jump
 // that does not go forward (the verifier of kernels before 5.3 refuses back-edges).
-int run(const std::vector<bpf_insn>& prog, bpf_sock_addr& ctx) {
+// `size`: how many bytes of the context the program may touch (up to its pointer fields).
+int run(const std::vector<bpf_insn>& prog, unsigned char* bytes, size_t size) {
   uint64_t r[11] = {};
-  auto* bytes = reinterpret_cast<unsigned char*>(&ctx);
   auto field = [&](const bpf_insn& i, int reg) {
     REQUIRE(reg == bpf::R1);  // the context pointer, never moved
     REQUIRE(i.off >= 0);
-    REQUIRE(static_cast<size_t>(i.off) + 4 <= offsetof(bpf_sock_addr, sk));
+    REQUIRE(static_cast<size_t>(i.off) + 4 <= size);
     return bytes + i.off;
   };
   for (size_t pc = 0; pc < prog.size(); ++pc) {
@@ -75,6 +76,14 @@ int run(const std::vector<bpf_insn>& prog, bpf_sock_addr& ctx) {
   }
   FAIL("program fell off the end");
   return -1;
+}
+
+int run(const std::vector<bpf_insn>& prog, bpf_sock_addr& ctx) {
+  return run(prog, reinterpret_cast<unsigned char*>(&ctx), offsetof(bpf_sock_addr, sk));
+}
+
+int run(const std::vector<bpf_insn>& prog, bpf_sock& ctx) {
+  return run(prog, reinterpret_cast<unsigned char*>(&ctx), sizeof ctx);
 }
 
 constexpr uint16_t kPort = 8080;
@@ -236,4 +245,100 @@ TEST_CASE("the bind4 program of one address, instruction by instruction", "[unit
   };
   REQUIRE(prog.size() == expected.size());
   CHECK(std::memcmp(prog.data(), expected.data(), prog.size() * sizeof(bpf_insn)) == 0);
+}
+
+namespace {
+
+// The post-bind programs on a socket bound to `addr`: whether the bind may stand.
+bool post_bind(const BindAllowList& list, const std::string& addr) {
+  bpf_sock sk{};
+  bool v6 = addr.find(':') != std::string::npos;
+  auto prog = v6 ? netfilter::generate_post_bind6_program(list) : netfilter::generate_post_bind4_program(list);
+  REQUIRE(cfg_problem(prog) == "");
+  if (v6) REQUIRE(::inet_pton(AF_INET6, addr.c_str(), sk.src_ip6) == 1);
+  else REQUIRE(::inet_pton(AF_INET, addr.c_str(), &sk.src_ip4) == 1);
+  bpf_sock before = sk;
+  int ret = run(prog, sk);
+  REQUIRE((ret == 0 || ret == 1));
+  CHECK(std::memcmp(&before, &sk, sizeof sk) == 0);  // never rewrites
+  return ret == 1;
+}
+
+// The sendmsg programs on a datagram asking for the source `src` ("0.0.0.0" / "::": none).
+bool send_source(const BindAllowList& list, const std::string& src) {
+  bpf_sock_addr ctx{};
+  bool v6 = src.find(':') != std::string::npos;
+  auto prog = v6 ? netfilter::generate_sendmsg6_program(list) : netfilter::generate_sendmsg4_program(list);
+  REQUIRE(cfg_problem(prog) == "");
+  if (v6) REQUIRE(::inet_pton(AF_INET6, src.c_str(), ctx.msg_src_ip6) == 1);
+  else REQUIRE(::inet_pton(AF_INET, src.c_str(), &ctx.msg_src_ip4) == 1);
+  bpf_sock_addr before = ctx;
+  int ret = run(prog, ctx);
+  REQUIRE((ret == 0 || ret == 1));
+  CHECK(std::memcmp(&before, &ctx, sizeof ctx) == 0);
+  return ret == 1;
+}
+
+bool sock_create(uint32_t family, uint32_t type, uint32_t protocol) {
+  bpf_sock sk{};
+  sk.family = family;
+  sk.type = type;
+  sk.protocol = protocol;
+  auto prog = netfilter::generate_sock_create_program();
+  REQUIRE(cfg_problem(prog) == "");
+  int ret = run(prog, sk);
+  REQUIRE((ret == 0 || ret == 1));
+  return ret == 1;
+}
+
+}  // namespace
+
+TEST_CASE("post-bind programs: the address a bind ended with must be listed", "[unit]") {
+  auto list = list_of({"192.0.2.1", "fd00::1"});
+  CHECK(post_bind(list, "192.0.2.1"));
+  CHECK_FALSE(post_bind(list, "192.0.2.2"));
+  CHECK_FALSE(post_bind(list, "0.0.0.0"));  // bind4 rewrote it; something after it undid that
+  CHECK(post_bind(list, "fd00::1"));
+  CHECK(post_bind(list, "::ffff:192.0.2.1"));
+  CHECK_FALSE(post_bind(list, "fd00::2"));
+  CHECK_FALSE(post_bind(list, "::"));
+  CHECK_FALSE(post_bind(list, "::ffff:0.0.0.0"));
+  CHECK_FALSE(post_bind(list, "::1"));
+  auto none = list_of({});
+  CHECK_FALSE(post_bind(none, "192.0.2.1"));
+  CHECK_FALSE(post_bind(none, "fd00::1"));
+}
+
+TEST_CASE("sendmsg programs: an IP_PKTINFO source must be listed, none lets routing pick", "[unit]") {
+  auto list = list_of({"192.0.2.1", "fd00::1"});
+  CHECK(send_source(list, "0.0.0.0"));
+  CHECK(send_source(list, "192.0.2.1"));
+  CHECK_FALSE(send_source(list, "192.0.2.2"));
+  CHECK_FALSE(send_source(list, "127.0.0.1"));
+  CHECK(send_source(list, "::"));
+  CHECK(send_source(list, "::ffff:0.0.0.0"));
+  CHECK(send_source(list, "fd00::1"));
+  CHECK(send_source(list, "::ffff:192.0.2.1"));
+  CHECK_FALSE(send_source(list, "fd00::2"));
+  CHECK_FALSE(send_source(list, "::ffff:192.0.2.2"));
+  CHECK_FALSE(send_source(list, "::1"));
+  auto v6 = list_of({"fd00::1"});
+  CHECK_FALSE(send_source(v6, "192.0.2.1"));
+  CHECK_FALSE(send_source(v6, "::ffff:192.0.2.1"));
+  CHECK(send_source(v6, "0.0.0.0"));
+}
+
+TEST_CASE("sock_create program: only TCP, MPTCP, UDP and UDP-Lite sockets pass", "[unit]") {
+  CHECK(sock_create(AF_INET, SOCK_STREAM, IPPROTO_TCP));
+  CHECK(sock_create(AF_INET6, SOCK_STREAM, IPPROTO_MPTCP));
+  CHECK(sock_create(AF_INET6, SOCK_DGRAM, IPPROTO_UDP));
+  CHECK(sock_create(AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE));
+  CHECK_FALSE(sock_create(AF_INET, SOCK_DGRAM, IPPROTO_ICMP));
+  CHECK_FALSE(sock_create(AF_INET6, SOCK_DGRAM, IPPROTO_ICMPV6));
+  CHECK_FALSE(sock_create(AF_INET, SOCK_RAW, IPPROTO_ICMP));
+  CHECK_FALSE(sock_create(AF_INET6, SOCK_RAW, IPPROTO_RAW));
+  CHECK_FALSE(sock_create(AF_INET, SOCK_RAW, IPPROTO_UDP));
+  CHECK_FALSE(sock_create(AF_INET, SOCK_STREAM, IPPROTO_SCTP));
+  CHECK_FALSE(sock_create(AF_INET, SOCK_SEQPACKET, IPPROTO_SCTP));
+  CHECK_FALSE(sock_create(AF_INET, SOCK_DGRAM, 115));  // IPPROTO_L2TP
 }
