@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "base/dir_fd.hpp"
 #include "base/fs_util.hpp"
 #include "vcrun/error.hpp"
 #include "vcrun/runtime.hpp"
@@ -32,7 +33,10 @@ const char* status_name(Status s) {
 Store::Store(std::string root) : root_(std::move(root)) {
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
   if (root_.empty() || root_[0] != '/') throw SpecError("--root", "must be an absolute path");
-  make_dirs(root_, 0700);
+  // Walked and made through descriptors: a --root whose name (or a link on the way in a
+  // directory others can write) was swapped for a symlink is refused, not followed into a
+  // directory whose writer would then feed delete its records.
+  open_dir_chain(root_, 0700, true, "--root");
 }
 
 std::string Store::cgroup_name(const std::string& id) const {
