@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <stdexcept>
 #include <nlohmann/json.hpp>
 
 #include "base/dir_fd.hpp"
@@ -124,6 +125,9 @@ ContainerState Store::load(const std::string& id) const {
     auto j = nlohmann::json::parse(text);
     ContainerState st;
     st.id = j.at("id").get<std::string>();
+    // The directory's name is the id: a record naming another would have delete act on,
+    // and remove, that other container.
+    if (st.id != id) throw std::invalid_argument("its id is \"" + st.id + "\", not the directory's");
     st.bundle = j.at("bundle").get<std::string>();
     st.oci_version = j.at("ociVersion").get<std::string>();
     st.pid = j.at("pid").get<pid_t>();
