@@ -47,7 +47,7 @@ bool one_line(const std::string& err) { return !err.empty() && err.find('\n') ==
 
 }  // namespace
 
-TEST_CASE("--upper whose name is a symlink to another directory is refused, that directory untouched",
+TEST_CASE("an --upper whose name is a symlink to another directory is refused, that directory untouched",
           "[security]") {
   const std::string d = scratch("upper-link");
   make_dir(d + "/parent", 0755);
@@ -80,7 +80,7 @@ TEST_CASE("--upper whose name is a symlink to another directory is refused, that
   fs::remove_all(d);
 }
 
-TEST_CASE("--upper below a symlink in a directory others can write is refused", "[security]") {
+TEST_CASE("an --upper below a symlink in a directory others can write is refused", "[security]") {
   const std::string d = scratch("upper-mid-link");
   make_dir(d + "/shared", 01777);  // like /tmp: anyone can add names
   make_dir(d + "/victim", 0755);
@@ -103,7 +103,7 @@ TEST_CASE("--upper below a symlink in a directory others can write is refused", 
   fs::remove_all(d);
 }
 
-TEST_CASE("--log naming a symlink or a second name of another file is refused, that file untouched",
+TEST_CASE("a --log naming a symlink or a second name of another file is refused, that file untouched",
           "[security]") {
   const std::string d = scratch("log-link");
   make_dir(d + "/logs", 01777);
@@ -143,7 +143,7 @@ TEST_CASE("--log naming a symlink or a second name of another file is refused, t
   fs::remove_all(d);
 }
 
-TEST_CASE("--root naming a symlink to another directory is refused", "[security]") {
+TEST_CASE("a --root naming a symlink to another directory is refused", "[security]") {
   const std::string d = scratch("root-link");
   make_dir(d + "/victim", 0755);
   REQUIRE(::symlink("victim", (d + "/state").c_str()) == 0);

@@ -10,6 +10,7 @@
 
 #include "cgroup/hierarchy.hpp"
 #include "cgroup/hooks_cgroup.hpp"
+#include "netfilter/leases.hpp"
 #include "runtime/state/record_check.hpp"
 #include "vcrun/error.hpp"
 
@@ -56,7 +57,7 @@ TEST_CASE("a teardown record's entries outside the container are dropped, its ow
   // An empty record gets the same, and the container's own entries pass as they are.
   st.teardown.made.clear();
   CHECK(checked_teardown(store, st).made.size() == 2);
-  st.teardown.made = {MadeCgroup{own, true}, MadeNetClass{store.root(), "eth0", 5}};
+  st.teardown.made = {MadeCgroup{own, true}, MadeNetClass{net::netns_lease_dir(), "eth0", 5}};
   out = checked_teardown(store, st).made;
   REQUIRE(out.size() == 3);
   CHECK(std::get<MadeCgroup>(out[0]).path == own);

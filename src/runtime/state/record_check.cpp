@@ -92,6 +92,11 @@ Teardown checked_teardown(const Store& store, const ContainerState& st) {
   auto skip = [&](const std::string& what, const std::string& why) {
     spdlog::warn("container {}: teardown record: not removing {}: {}", id, what, why);
   };
+  std::string lease_dir;  // bridge links and net classes: this network namespace's
+  try {
+    lease_dir = net::netns_lease_dir();
+  } catch (const Error&) {
+  }
   Teardown out;
   bool has_cgroup = false, has_hooks = false;
   for (const auto& m : st.teardown.made) {
@@ -124,11 +129,6 @@ Teardown checked_teardown(const Store& store, const ContainerState& st) {
         has_hooks = true;
       }
     } else if (const auto* b = std::get_if<MadeBridgeLink>(&m)) {
-      std::string lease_dir;
-      try {
-        lease_dir = net::netns_lease_dir();
-      } catch (const Error&) {
-      }
       if (b->leases != lease_dir)
         skip("bridge link " + b->veth, "its leases " + b->leases + " are not this network namespace's");
       else if (!plain_ifname(b->bridge) || b->veth != veth_of(b->ip))
@@ -136,8 +136,9 @@ Teardown checked_teardown(const Store& store, const ContainerState& st) {
       else
         out.made.push_back(m);
     } else if (const auto* n = std::get_if<MadeNetClass>(&m)) {
-      if (n->root != store.root() || !plain_ifname(n->device))
-        skip("net class on " + n->device, "its ledger root " + n->root + " is not " + store.root());
+      // The class ledger lives beside the leases (netfilter/shaping.cpp).
+      if (n->root != lease_dir || !plain_ifname(n->device))
+        skip("net class on " + n->device, "its ledger " + n->root + " is not this network namespace's");
       else
         out.made.push_back(m);
     }

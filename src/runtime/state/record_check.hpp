@@ -16,7 +16,7 @@ std::string stored_cgroups_path(const Store& store, const std::string& id);
 // <parent>/<cgroup name>, or the cgroup its stored linux.cgroupsPath gives, and not one
 // another container of the store holds), that cgroup's made parents, its hooks cgroup
 // (vcrun-hooks/<cgroup name>), bridge links in this network namespace's lease directory
-// with the veth their address names, and net classes under this --root. Any other entry is
+// with the veth their address names, and net classes in that same directory. Any other entry is
 // dropped with a one-line warning, never acted on. Whatever the record says, the result
 // also holds what the id and root derive: vcrun's default cgroup (when the config has no
 // linux.cgroupsPath) and the hooks cgroup, so an empty or truncated list still leaves
