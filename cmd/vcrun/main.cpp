@@ -1,10 +1,13 @@
 // vcrun's entry point: global flags, logging, verb dispatch, and the one place where an
 // error becomes a message and an exit status.
+#include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <seccomp.h>
 #include <unistd.h>
 #include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/details/null_mutex.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -74,23 +77,60 @@ std::string version_text() {
          std::to_string(seccomp->minor) + "." + std::to_string(seccomp->micro);
 }
 
+// --log's file, opened once by vcrun and written through that descriptor only: its
+// directory may be writable by someone else, who could swap the name for a symlink (to a
+// file vcrun would then append to as root), a FIFO (blocking every verb) or a second name
+// of another file. Made here, never a directory above it.
+int open_log(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+  if (fd < 0 && errno == ELOOP) throw vcrun::Error("--log: " + path + " is a symbolic link: refusing it", ELOOP);
+  if (fd < 0) vcrun::throw_errno("--log: open " + path);
+  struct stat st {};
+  std::string bad = ::fstat(fd, &st) != 0 ? "cannot be examined"
+                    : !S_ISREG(st.st_mode) ? "is not a regular file"
+                    : st.st_nlink > 1      ? "has more than one name (a hard link)"
+                                           : "";
+  if (!bad.empty()) {
+    ::close(fd);
+    throw vcrun::Error("--log: " + path + " " + bad + ": refusing it", EINVAL);
+  }
+  return fd;
+}
+
+// The log sink over that descriptor: one write(2) per line (O_APPEND keeps the lines of
+// concurrent vcrun processes whole), unbuffered, so a line is there before any exec or exit.
+class LogFdSink : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
+ public:
+  explicit LogFdSink(int fd) : fd_(fd) {}
+  ~LogFdSink() override { ::close(fd_); }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t buf;
+    formatter_->format(msg, buf);
+    const char* p = buf.data();
+    size_t n = buf.size();
+    while (n > 0) {
+      ssize_t w = ::write(fd_, p, n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) return;  // a full disk must not turn a log line into a failed verb
+      p += w;
+      n -= static_cast<size_t>(w);
+    }
+  }
+  void flush_() override {}
+
+ private:
+  int fd_;
+};
+
 void setup_logging(const GlobalOptions& g) {
   std::shared_ptr<spdlog::logger> logger;
   if (g.log.empty()) {
     logger = std::make_shared<spdlog::logger>("vcrun",
                                               std::make_shared<spdlog::sinks::stderr_sink_st>());
   } else {
-    // The file is made here first: spdlog would create every missing directory above it.
-    int fd = ::open(g.log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOCTTY | O_CLOEXEC, 0644);
-    if (fd < 0) vcrun::throw_errno("--log: open " + g.log);
-    ::close(fd);
-    // spdlog opens the file without O_CLOEXEC; no fd of vcrun may outlive an exec.
-    spdlog::file_event_handlers handlers;
-    handlers.after_open = [](const spdlog::filename_t&, std::FILE* f) {
-      ::fcntl(::fileno(f), F_SETFD, FD_CLOEXEC);
-    };
-    logger = std::make_shared<spdlog::logger>(
-        "vcrun", std::make_shared<spdlog::sinks::basic_file_sink_st>(g.log, false, handlers));
+    logger = std::make_shared<spdlog::logger>("vcrun", std::make_shared<LogFdSink>(open_log(g.log)));
   }
   // runc's (logrus's) formats, which its clients parse (containerd's shim reads the last
   // "error" line of a --log-format json file), with sub-second times.

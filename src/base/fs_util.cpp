@@ -3,8 +3,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
 
 #include "base/fd.hpp"
 #include "vcrun/error.hpp"
@@ -58,12 +62,38 @@ void write_existing(const std::string& path, const std::string& data) {
 }
 
 void write_file_atomic(const std::string& path, const std::string& data, unsigned mode) {
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
-  if (!fd) throw_errno("create " + tmp);
-  write_all(fd.get(), data, tmp);
+  // The directory is opened once and the temp file made and renamed through it. The temp
+  // name is fresh and made with O_EXCL|O_NOFOLLOW: a writer of the directory (a --pid-file
+  // directory) cannot have vcrun write into a file of theirs, a second name of another
+  // file or a FIFO by creating the name first; rename replaces a symlink, not its target.
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dfd) throw_errno("open " + dir);
+  std::string tmp;
+  UniqueFd fd;
+  for (int attempt = 0; !fd; ++attempt) {
+    uint64_t salt = 0;
+    if (::getrandom(&salt, sizeof salt, 0) != static_cast<ssize_t>(sizeof salt)) salt = ::getpid() + attempt;
+    char suffix[32];
+    std::snprintf(suffix, sizeof suffix, ".tmp.%d.%016llx", ::getpid(), static_cast<unsigned long long>(salt));
+    tmp = name + suffix;
+    fd.reset(::openat(dfd.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
+    if (!fd && (errno != EEXIST || attempt == 9)) throw_errno("create " + dir + "/" + tmp);
+  }
+  try {
+    write_all(fd.get(), data, dir + "/" + tmp);
+  } catch (...) {
+    ::unlinkat(dfd.get(), tmp.c_str(), 0);
+    throw;
+  }
   fd.reset();
-  if (::rename(tmp.c_str(), path.c_str()) != 0) throw_errno("rename " + tmp);
+  if (::renameat(dfd.get(), tmp.c_str(), dfd.get(), name.c_str()) != 0) {
+    int err = errno;
+    ::unlinkat(dfd.get(), tmp.c_str(), 0);
+    throw_errno("rename " + dir + "/" + tmp, err);
+  }
 }
 
 bool exists(const std::string& path) {

@@ -15,7 +15,10 @@ void write_existing(const std::string& path, const std::string& data);
 // reader or a killed writer never sees a partial file. No fsync: what vcrun writes this
 // way describes processes that cannot outlive the kernel, so durability across a power
 // loss buys nothing, and an fsync costs 2-8 ms per write on a disk-backed --root (a
-// third of a container start); on the default tmpfs /run it is a no-op anyway.
+// third of a container start); on the default tmpfs /run it is a no-op anyway. The temp
+// file has a fresh random name made O_EXCL|O_NOFOLLOW through a descriptor of the
+// directory, which the rename goes through too: a writer of the directory (--pid-file's)
+// cannot have vcrun write into anything but its own new file.
 void write_file_atomic(const std::string& path, const std::string& data, unsigned mode = 0644);
 // mkdir -p with `mode` for created components; existing directories are fine.
 void make_dirs(const std::string& path, unsigned mode = 0755);

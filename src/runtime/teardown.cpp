@@ -13,6 +13,7 @@
 #include "cgroup/container_cgroup.hpp"
 #include "netfilter/bridge.hpp"
 #include "netfilter/shaping.hpp"
+#include "runtime/state/record_check.hpp"
 
 namespace vcrun {
 
@@ -39,8 +40,10 @@ bool has_cgroup(const state::Teardown& t) {
 
 void tear_down(const state::Store& store, const state::ContainerState& st,
                const std::function<void()>& poststop) {
+  // Only what the container's id and root give is acted on, whatever the record says.
+  const state::Teardown made = state::checked_teardown(store, st);
   // With a cgroup, undoing it kills every process in it; without one only the init is ours.
-  if (!has_cgroup(st.teardown) && st.pid > 0 && state::init_alive(st)) ::kill(st.pid, SIGKILL);
+  if (!has_cgroup(made) && st.pid > 0 && state::init_alive(st)) ::kill(st.pid, SIGKILL);
   std::exception_ptr first;
   auto undo = [&](const state::Made& m) {
     try {
@@ -52,10 +55,10 @@ void tear_down(const state::Store& store, const state::ContainerState& st,
   };
   // The hooks cgroup outlives the rest until the poststop hooks have run in it; it lies
   // outside the other entries' directories, so the order among them is kept.
-  for (auto it = st.teardown.made.rbegin(); it != st.teardown.made.rend(); ++it)
+  for (auto it = made.made.rbegin(); it != made.made.rend(); ++it)
     if (!std::holds_alternative<state::MadeHooksCgroup>(*it)) undo(*it);
   if (poststop) poststop();
-  for (const auto& m : st.teardown.made)
+  for (const auto& m : made.made)
     if (std::holds_alternative<state::MadeHooksCgroup>(m)) undo(m);
   // The init is our child only when this process launched it: reap it if so.
   if (st.pid > 0) ::waitpid(st.pid, nullptr, WNOHANG);

@@ -7,7 +7,8 @@
 
 namespace vcrun {
 
-// Kills what is left of the container, undoes the entries of st.teardown in reverse order
+// Kills what is left of the container, undoes the entries of st.teardown that pass
+// state::checked_teardown (plus what the id and root derive) in reverse order
 // and removes the state directory. Idempotent: what is gone already is skipped. An entry
 // that cannot be undone is reported (a warning naming it) and the rest still goes; the
 // first such error is rethrown at the end, once the state directory is removed.

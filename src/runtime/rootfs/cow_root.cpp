@@ -2,6 +2,7 @@
 #include "runtime/rootfs/cow_root.hpp"
 
 #include <sys/mount.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/dir_fd.hpp"
 #include "base/fs_util.hpp"
 #include "base/text.hpp"
 #include "runtime/rootfs/mount_options.hpp"
@@ -64,6 +66,15 @@ bool new_user_namespace(const ContainerSpec& spec) {
   });
 }
 
+// Keeps `fd` open for the rest of this process (close-on-exec: the init inherits it until
+// its exec) and returns the path that names it.
+std::string pin(UniqueFd fd) {
+  static std::vector<UniqueFd> pinned;
+  std::string path = fd_path(fd.get());
+  pinned.push_back(std::move(fd));
+  return path;
+}
+
 }  // namespace
 
 std::string default_upper_dir(const std::string& bundle, const std::string& id) {
@@ -110,7 +121,7 @@ void check_host_overlay_upper(const std::string& upper, const std::string& state
                  true);
 }
 
-void make_upper_dirs(const Overlay& o, const ContainerSpec& spec) {
+void make_upper_dirs(Overlay& o, const ContainerSpec& spec) {
   if (o.upper.empty()) return;
   struct stat top;
   if (::stat(o.lowers.front().c_str(), &top) != 0) throw_errno("stat " + vcrun::quoted(o.lowers.front()));
@@ -120,26 +131,51 @@ void make_upper_dirs(const Overlay& o, const ContainerSpec& spec) {
     uid = container_root_on_host(spec.linux.uid_mappings, uid);
     gid = container_root_on_host(spec.linux.gid_mappings, gid);
   }
+  // Everything below goes through descriptors: a writer of a directory on the way (the
+  // parent of --upper DIR, say) can swap a name for a symlink at any moment, and a
+  // check by path followed by a chmod or mkdir by path would then act on its target.
   std::string parent = fs::path(o.upper).parent_path().string();
   // Directories above it (<bundle>/vcrun-upper) only need to be crossed, also by a
   // container root in a user namespace: 0711; the container's own one is 0700.
   // Only a directory made here is vcrun's to chmod and chown: an existing one given as
   // vcrun.upper or --upper (/home, /var/tmp, ...) keeps its mode and owner.
-  struct stat before;
-  bool made = ::lstat(parent.c_str(), &before) != 0;
-  make_dirs(parent, 0711);
-  if (made && ::chmod(parent.c_str(), 0700) != 0) throw_errno("vcrun.upper: chmod " + parent);
-  for (const auto& [path, mode] : {std::pair{o.upper, top.st_mode & 07777}, std::pair{o.work, 0700u}}) {
-    if (::mkdir(path.c_str(), 0700) != 0) {
-      if (errno == EEXIST) continue;  // the container's earlier changes: kept
-      throw_errno("vcrun.upper: mkdir " + path);
-    }
-    if (::chown(path.c_str(), uid, gid) != 0) throw_errno("vcrun.upper: chown " + path);
-    if (::chmod(path.c_str(), mode) != 0) throw_errno("vcrun.upper: chmod " + path);
+  DirFd dir = open_dir_chain(parent, 0711, true, "vcrun.upper");
+  if (dir.made && ::fchmod(dir.fd.get(), 0700) != 0) throw_errno("vcrun.upper: chmod " + parent);
+  DirFd subs[2];
+  const std::pair<std::string, unsigned> wanted[2] = {{"upper", top.st_mode & 07777}, {"work", 0700u}};
+  for (int i = 0; i < 2; ++i) {
+    const auto& [name, mode] = wanted[i];
+    subs[i] = make_dir_at(dir.fd.get(), name, 0700, "vcrun.upper", parent + "/" + name);
+    if (!subs[i].made) continue;  // the container's earlier changes: kept
+    if (::fchown(subs[i].fd.get(), uid, gid) != 0) throw_errno("vcrun.upper: chown " + parent + "/" + name);
+    if (::fchmod(subs[i].fd.get(), mode) != 0) throw_errno("vcrun.upper: chmod " + parent + "/" + name);
   }
   // The parent too, so that a container root in a user namespace can reach them.
-  if (made && new_user_namespace(spec) && ::chown(parent.c_str(), uid, gid) != 0)
+  if (dir.made && new_user_namespace(spec) && ::fchown(dir.fd.get(), uid, gid) != 0)
     throw_errno("vcrun.upper: chown " + parent);
+  // The overlay is mounted (by the init, before it execs) through these descriptors, not
+  // by path: a name swapped since cannot redirect it.
+  o.upper = pin(std::move(subs[0].fd));
+  o.work = pin(std::move(subs[1].fd));
+}
+
+std::string reopen_upper_layer(const std::string& layer) {
+  const std::string prefix = "/proc/self/fd/";
+  if (layer.rfind(prefix, 0) != 0) return layer;
+  // The runtime's descriptor belongs to the host's mount namespace, whose mounts overlay
+  // cannot use from this one: the same name is opened here (still no symlinks) and must
+  // lead to the very directory the runtime made or checked.
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink(layer.c_str(), buf, sizeof buf - 1);
+  if (n < 0) throw_errno("vcrun.upper: readlink " + layer);
+  std::string path(buf, static_cast<size_t>(n));
+  DirFd again = open_dir_chain(path, 0, false, "vcrun.upper");
+  struct stat verified {}, here {};
+  if (::stat(layer.c_str(), &verified) != 0) throw_errno("vcrun.upper: stat " + path);
+  if (::fstat(again.fd.get(), &here) != 0) throw_errno("vcrun.upper: stat " + path);
+  if (verified.st_dev != here.st_dev || verified.st_ino != here.st_ino)
+    throw Error("vcrun.upper: " + path + " was replaced while the container started: refusing it", ESTALE);
+  return pin(std::move(again.fd));
 }
 
 void refuse_writable_unified_binds(const ContainerSpec& spec) {

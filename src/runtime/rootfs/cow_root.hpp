@@ -33,8 +33,18 @@ void check_host_overlay_upper(const std::string& upper, const std::string& state
 // Makes `o`'s persistent upper and work directories if missing (deliberately kept by
 // delete: they hold the container's changes, for the next container of that id). A new
 // upper root gets the mode and owner of the uppermost lower's root, owned by the container's
-// root when the spec maps a new user namespace. No-op for a tmpfs upper.
-void make_upper_dirs(const Overlay& o, const ContainerSpec& spec);
+// root when the spec maps a new user namespace. No-op for a tmpfs upper. Made and changed
+// through descriptors (base/dir_fd.hpp): a symlink on the way is refused in one line
+// ("vcrun.upper: ..."), and o.upper/o.work become /proc/self/fd/N paths of the verified
+// directories (kept open until this process execs or exits) for the overlay mount.
+void make_upper_dirs(Overlay& o, const ContainerSpec& spec);
+
+// In the init, right before the overlay mount: a layer path make_upper_dirs gave (the
+// inherited /proc/self/fd/N of the runtime's descriptor) reopened by its name in this
+// mount namespace, checked to be the same directory, as /proc/self/fd/M of the new
+// descriptor; any other path as it is. Throws "vcrun.upper: ..." when the name leads
+// elsewhere now.
+std::string reopen_upper_layer(const std::string& layer);
 
 // Refuses a writable bind mount whose source is in, is, or holds a unified tree (as listed
 // beside the index): it would write into inodes that other containers share. Throws

@@ -17,6 +17,7 @@
 #include "base/fd.hpp"
 #include "base/fs_util.hpp"
 #include "base/text.hpp"
+#include "runtime/rootfs/cow_root.hpp"
 #include "runtime/rootfs/mount_api.hpp"
 #include "runtime/rootfs/mount_options.hpp"
 #include "runtime/rootfs/paths.hpp"
@@ -81,7 +82,7 @@ std::string overlay_path(const std::string& path) {
 // Step 2, overlay roots (quick mode's host root): the root is an overlay of plan.overlay's
 // layers; a private upper lives on a tmpfs mounted in this mount namespace only.
 void mount_overlay_root(const ContainerSpec& spec, const Overlay& o) {
-  std::string upper = o.upper, work = o.work;
+  std::string upper = reopen_upper_layer(o.upper), work = reopen_upper_layer(o.work);
   if (upper.empty()) {
     UniqueFd scratch_dir = open_dir(o.scratch, "scratch dir");
     UniqueFd scratch = mountapi::new_filesystem("tmpfs", "tmpfs", {"mode=0700"}, {},

@@ -10,8 +10,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <stdexcept>
 #include <nlohmann/json.hpp>
 
+#include "base/dir_fd.hpp"
 #include "base/fs_util.hpp"
 #include "base/text.hpp"
 #include "vcrun/error.hpp"
@@ -33,7 +35,10 @@ const char* status_name(Status s) {
 Store::Store(std::string root) : root_(std::move(root)) {
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
   if (root_.empty() || root_[0] != '/') throw SpecError("--root", "must be an absolute path");
-  make_dirs(root_, 0700);
+  // Walked and made through descriptors: a --root whose name (or a link on the way in a
+  // directory others can write) was swapped for a symlink is refused, not followed into a
+  // directory whose writer would then feed delete its records.
+  open_dir_chain(root_, 0700, true, "--root");
 }
 
 std::string Store::cgroup_name(const std::string& id) const {
@@ -121,6 +126,9 @@ ContainerState Store::load(const std::string& id) const {
     auto j = nlohmann::json::parse(text);
     ContainerState st;
     st.id = j.at("id").get<std::string>();
+    // The directory's name is the id: a record naming another would have delete act on,
+    // and remove, that other container.
+    if (st.id != id) throw std::invalid_argument("its id is \"" + st.id + "\", not the directory's");
     st.bundle = j.at("bundle").get<std::string>();
     st.oci_version = j.at("ociVersion").get<std::string>();
     st.pid = j.at("pid").get<pid_t>();
