@@ -165,25 +165,44 @@ std::vector<bpf_insn> generate_bind4_program(const BindAllowList& list) {
   return a.finish();
 }
 
+namespace {
+
+// Jumps to `allow` when the 32-bit word in `r` is one of `v4`.
+void match4(Assembler& a, bpf::Reg r, const std::vector<in_addr>& v4, Assembler::Label allow) {
+  for (const auto& addr : v4) a.jump(bpf::jmp32_imm(BPF_JEQ, r, word(addr.s_addr), 0), allow);
+}
+
+// With an IPv6 address in r2..r5: ::/96 and ::ffff:0:0/96 are told apart from the rest
+// (`native`, ::1 included); :: goes to `unspecified`, ::ffff:a.b.c.d to `mapped`.
+void split6(Assembler& a, Assembler::Label native, Assembler::Label mapped, Assembler::Label unspecified) {
+  a.jump(bpf::jmp32_imm(BPF_JNE, R2, 0, 0), native);
+  a.jump(bpf::jmp32_imm(BPF_JNE, R3, 0, 0), native);
+  a.jump(bpf::jmp32_imm(BPF_JEQ, R4, kMappedPrefix, 0), mapped);
+  a.jump(bpf::jmp32_imm(BPF_JNE, R4, 0, 0), native);
+  a.jump(bpf::jmp32_imm(BPF_JEQ, R5, 0, 0), unspecified);
+}
+
+// Jumps to `allow` when r2..r5 hold one of `v6`.
+void match6(Assembler& a, const std::vector<in6_addr>& v6, Assembler::Label allow) {
+  for (const auto& addr : v6) {
+    auto next = a.label();
+    for (int i = 0; i < 3; ++i) a.jump(bpf::jmp32_imm(BPF_JNE, static_cast<bpf::Reg>(R2 + i), word6(addr, i), 0), next);
+    a.jump(bpf::jmp32_imm(BPF_JEQ, R5, word6(addr, 3), 0), allow);
+    a.bind(next);
+  }
+}
+
+}  // namespace
+
 std::vector<bpf_insn> generate_bind6_program(const BindAllowList& list) {
   if (list.v4.empty() && list.v6.empty()) return deny_all();
   Assembler a;
   auto allow = a.label(), native = a.label(), mapped = a.label(), wildcard = a.label();
   // r2..r5: the four words of the address.
   for (int i = 0; i < 4; ++i) a.emit(bpf::ldx(BPF_W, static_cast<bpf::Reg>(R2 + i), R1, ip6_word(i)));
-  // ::/96 and ::ffff:0:0/96 are told apart from the rest first.
-  a.jump(bpf::jmp32_imm(BPF_JNE, R2, 0, 0), native);
-  a.jump(bpf::jmp32_imm(BPF_JNE, R3, 0, 0), native);
-  a.jump(bpf::jmp32_imm(BPF_JEQ, R4, kMappedPrefix, 0), mapped);
-  a.jump(bpf::jmp32_imm(BPF_JNE, R4, 0, 0), native);
-  a.jump(bpf::jmp32_imm(BPF_JEQ, R5, 0, 0), wildcard);
+  split6(a, native, mapped, wildcard);
   a.bind(native);  // an address the list must hold (::1 included)
-  for (const auto& addr : list.v6) {
-    auto next = a.label();
-    for (int i = 0; i < 3; ++i) a.jump(bpf::jmp32_imm(BPF_JNE, static_cast<bpf::Reg>(R2 + i), word6(addr, i), 0), next);
-    a.jump(bpf::jmp32_imm(BPF_JEQ, R5, word6(addr, 3), 0), allow);
-    a.bind(next);
-  }
+  match6(a, list.v6, allow);
   a.ret(0);
 
   a.bind(mapped);  // ::ffff:a.b.c.d, judged as bind4 judges a.b.c.d
@@ -215,11 +234,6 @@ std::vector<bpf_insn> generate_bind6_program(const BindAllowList& list) {
 
 namespace {
 
-// Jumps to `allow` when the 32-bit word in `r` is one of `v4`.
-void match4(Assembler& a, bpf::Reg r, const std::vector<in_addr>& v4, Assembler::Label allow) {
-  for (const auto& addr : v4) a.jump(bpf::jmp32_imm(BPF_JEQ, r, word(addr.s_addr), 0), allow);
-}
-
 // The check-only programs: the IPv4 address at `off` of the context must be in the list;
 // 0.0.0.0 passes when `unspecified_ok` (a datagram whose source routing picks).
 std::vector<bpf_insn> check4(const BindAllowList& list, int16_t off, bool unspecified_ok) {
@@ -242,18 +256,9 @@ std::vector<bpf_insn> check6(const BindAllowList& list, int16_t off, bool unspec
   Assembler a;
   auto allow = a.label(), native = a.label(), mapped = a.label(), unspecified = a.label();
   for (int i = 0; i < 4; ++i) a.emit(bpf::ldx(BPF_W, static_cast<bpf::Reg>(R2 + i), R1, static_cast<int16_t>(off + 4 * i)));
-  a.jump(bpf::jmp32_imm(BPF_JNE, R2, 0, 0), native);
-  a.jump(bpf::jmp32_imm(BPF_JNE, R3, 0, 0), native);
-  a.jump(bpf::jmp32_imm(BPF_JEQ, R4, kMappedPrefix, 0), mapped);
-  a.jump(bpf::jmp32_imm(BPF_JNE, R4, 0, 0), native);
-  a.jump(bpf::jmp32_imm(BPF_JEQ, R5, 0, 0), unspecified);
+  split6(a, native, mapped, unspecified);
   a.bind(native);
-  for (const auto& addr : list.v6) {
-    auto next = a.label();
-    for (int i = 0; i < 3; ++i) a.jump(bpf::jmp32_imm(BPF_JNE, static_cast<bpf::Reg>(R2 + i), word6(addr, i), 0), next);
-    a.jump(bpf::jmp32_imm(BPF_JEQ, R5, word6(addr, 3), 0), allow);
-    a.bind(next);
-  }
+  match6(a, list.v6, allow);
   a.ret(0);
   a.bind(mapped);
   a.jump(bpf::jmp32_imm(BPF_JEQ, R5, 0, 0), unspecified);
