@@ -21,7 +21,8 @@ else
   echo "host cgroups are v1/v2 hybrid: running the vm lane in pure cgroup v2 QEMU guests"
   # Both kernel series Debian 12 packages (6.1, and 6.12 as linux-image-6.12.*+deb12):
   # the cgroup and BPF interfaces vcrun uses changed between them. Container state and
-  # bundles live on the guest's tmpfs: the build tree is a 9p share. The vm label holds
+  # bundles live on the guest's tmpfs: the build tree is a 9p share (and the checkout too
+  # where the guest's own /tmp or /run would hide it: tests/vm/run). The vm label holds
   # the podman and containerd lanes (about 10 minutes per guest under TCG). The guest gets
   # a sparse scratch disk for the IO-weight test (zeros only: no host space used).
   for kernel in 6.1 6.12; do

@@ -19,9 +19,11 @@ using nlohmann::json;
 
 namespace {
 
-// Runs vcrun with `file` open on fd 3 (inheritable), as a socket-activating caller would.
+// Runs vcrun with `file` open on fd 3 (inheritable), as a socket-activating caller would,
+// and fd 4 closed: the cases below rely on 4 being free (the first slot past the passed fd,
+// and the one vcrun's --log file takes), whatever fds the shell that ran the tests holds.
 Result run_vcrun_with_fd3(const std::string& file, const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {"/bin/sh", "-c", "exec \"$@\" 3<\"$0\"", file,
+  std::vector<std::string> argv = {"/bin/sh", "-c", "exec \"$@\" 3<\"$0\" 4<&-", file,
                                    vcrun_binary(), "--root", runtime_root()};
   argv.insert(argv.end(), args.begin(), args.end());
   return run(argv);
