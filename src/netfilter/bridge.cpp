@@ -23,13 +23,6 @@ namespace {
 
 constexpr const char* kContainerLink = "eth0";
 
-// The host end's name: unique while the lease is (no two bridges share a subnet).
-std::string veth_name(Ipv4 ip) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "vb%08x", ip.value);
-  return buf;
-}
-
 void check_routes(netlink::Socket& nl, const Ipv4Net& subnet, unsigned bridge_index, const std::string& field) {
   for (const auto& r : netlink::main_routes(nl)) {
     if (r.destination.prefix == 0 || (bridge_index && r.oif == bridge_index)) continue;
@@ -46,6 +39,12 @@ void enable_forwarding() {
 }
 
 }  // namespace
+
+std::string veth_name(Ipv4 ip) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "vb%08x", ip.value);
+  return buf;
+}
 
 BridgeAttachment attach_bridge(const BridgeRequest& req, int netns_fd,
                                const std::function<void(const BridgeAttachment&)>& record) {

@@ -47,6 +47,10 @@ BridgeAttachment attach_bridge(const BridgeRequest& req, int netns_fd,
 // its NAT chain and vcrun's nftables table go with the last container using them.
 void detach_bridge(const BridgeAttachment& a, const std::string& holder);
 
+// The host end's name of the link leased to `ip`: unique while the lease is (no two
+// bridges share a subnet).
+std::string veth_name(Ipv4 ip);
+
 // Detaches every lease `holder` has in the caller's network namespace (for a container
 // whose teardown record is unreadable: the leases name their holder).
 void detach_all(const std::string& holder);

@@ -3,13 +3,13 @@
 
 #include <spdlog/spdlog.h>
 
-#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <variant>
 
 #include "base/fs_util.hpp"
 #include "cgroup/hierarchy.hpp"
 #include "cgroup/hooks_cgroup.hpp"
+#include "netfilter/bridge.hpp"
 #include "netfilter/ipv4.hpp"
 #include "netfilter/leases.hpp"
 #include "vcrun/error.hpp"
@@ -26,13 +26,10 @@ bool plain_ifname(const std::string& n) {
   return true;
 }
 
-// The host end of a bridge link is named after its address (netfilter/bridge.cpp).
+// The host end of a bridge link is named after its address.
 std::string veth_of(const std::string& ip) {
   auto a = net::parse_ipv4(ip);
-  if (!a) return "";
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "vb%08x", a->value);
-  return buf;
+  return a ? net::veth_name(*a) : "";
 }
 
 // True when another container of the store records `path` as its cgroup.
