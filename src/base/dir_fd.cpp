@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <vector>
 
@@ -90,6 +92,14 @@ DirFd open_dir_chain(const std::string& path, unsigned mode, bool create, const 
   return d;
 }
 
-std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+std::string proc_fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+std::string fd_target(int fd, const std::string& what) {
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink(proc_fd_path(fd).c_str(), buf, sizeof buf);
+  if (n < 0) throw_errno("resolve " + what);
+  if (static_cast<size_t>(n) >= sizeof buf) throw Error("resolve " + what + ": path too long", ENAMETOOLONG);
+  return std::string(buf, static_cast<size_t>(n));
+}
 
 }  // namespace vcrun

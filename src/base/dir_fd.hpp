@@ -28,6 +28,10 @@ DirFd make_dir_at(int parent, const std::string& name, unsigned mode, const std:
                   const std::string& shown);
 
 // "/proc/self/fd/N": a path that names what `fd` holds, whatever happens to its names since.
-std::string fd_path(int fd);
+std::string proc_fd_path(int fd);
+
+// The path the kernel gives for what `fd` holds (readlink of proc_fd_path); throws
+// "resolve <what>: ..." when it cannot (no /proc, a path over PATH_MAX).
+std::string fd_target(int fd, const std::string& what);
 
 }  // namespace vcrun

@@ -14,15 +14,6 @@
 
 namespace vcrun::unify {
 
-std::string fd_path(int fd, const std::string& what) {
-  std::string link = "/proc/self/fd/" + std::to_string(fd);
-  char buf[4096];
-  ssize_t n = ::readlink(link.c_str(), buf, sizeof buf);
-  if (n < 0) throw_errno("resolve " + what);
-  if (static_cast<size_t>(n) >= sizeof buf) throw Error("resolve " + what + ": path too long", ENAMETOOLONG);
-  return std::string(buf, static_cast<size_t>(n));
-}
-
 std::optional<std::string> read_regular_at(int dir_fd, const std::string& name, const std::string& what) {
   UniqueFd fd(::openat(dir_fd, name.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC));
   if (!fd) {
@@ -83,7 +74,7 @@ IndexFile IndexFile::open(const std::string& path) {
     if (errno == ENOENT) throw Error("--index " + path + ": directory " + dir + " does not exist", ENOENT);
     throw_errno("--index " + path + ": open directory " + dir);
   }
-  f.dir_path_ = fd_path(f.dir_.get(), "--index " + path + "'s directory");
+  f.dir_path_ = fd_target(f.dir_.get(), "--index " + path + "'s directory");
   return f;
 }
 

@@ -5,13 +5,11 @@
 #include <optional>
 #include <string>
 
+#include "base/dir_fd.hpp"
 #include "base/fd.hpp"
 #include "unify/index.hpp"
 
 namespace vcrun::unify {
-
-// The canonical path of what `fd` refers to (readlink of /proc/self/fd/N).
-std::string fd_path(int fd, const std::string& what);
 
 // Reads the regular file `name` in `dir_fd`: opened O_NONBLOCK | O_NOFOLLOW (a FIFO planted
 // there must not hang the run, a symlink must not redirect it), then fstat must say S_ISREG.

@@ -123,7 +123,7 @@ std::vector<Tree> open_trees(const std::vector<std::string>& dirs, const std::st
     }
     if (link) throw Error("unify: DIR " + d + " is or passes through a symlink: give the directory's real path", ELOOP);
     if (!t.fd) throw_errno("unify: DIR " + d);
-    t.real = fd_path(t.fd.get(), "unify: DIR " + d);
+    t.real = fd_target(t.fd.get(), "unify: DIR " + d);
     if (t.real == "/") throw Error("unify: DIR " + d + " is the root directory: give root filesystem trees", EINVAL);
     // The index and its tree list would be linked, and seen by the tree's containers.
     // A tree below the index's directory is fine: it holds neither.

@@ -2,7 +2,6 @@
 #include "runtime/rootfs/cow_root.hpp"
 
 #include <sys/mount.h>
-#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -64,15 +63,6 @@ bool new_user_namespace(const ContainerSpec& spec) {
   return std::any_of(spec.linux.namespaces.begin(), spec.linux.namespaces.end(), [](const Namespace& n) {
     return n.type == NamespaceType::user && n.path.empty();
   });
-}
-
-// Keeps `fd` open for the rest of this process (close-on-exec: the init inherits it until
-// its exec) and returns the path that names it.
-std::string pin(UniqueFd fd) {
-  static std::vector<UniqueFd> pinned;
-  std::string path = fd_path(fd.get());
-  pinned.push_back(std::move(fd));
-  return path;
 }
 
 }  // namespace
@@ -153,29 +143,23 @@ void make_upper_dirs(Overlay& o, const ContainerSpec& spec) {
   // The parent too, so that a container root in a user namespace can reach them.
   if (dir.made && new_user_namespace(spec) && ::fchown(dir.fd.get(), uid, gid) != 0)
     throw_errno("vcrun.upper: chown " + parent);
-  // The overlay is mounted (by the init, before it execs) through these descriptors, not
-  // by path: a name swapped since cannot redirect it.
-  o.upper = pin(std::move(subs[0].fd));
-  o.work = pin(std::move(subs[1].fd));
+  // The overlay is mounted (by the init, before it execs) only where these still are: a
+  // name swapped since cannot redirect it.
+  o.upper_fd = std::make_shared<const UniqueFd>(std::move(subs[0].fd));
+  o.work_fd = std::make_shared<const UniqueFd>(std::move(subs[1].fd));
 }
 
-std::string reopen_upper_layer(const std::string& layer) {
-  const std::string prefix = "/proc/self/fd/";
-  if (layer.rfind(prefix, 0) != 0) return layer;
-  // The runtime's descriptor belongs to the host's mount namespace, whose mounts overlay
+UniqueFd reopen_upper_layer(const std::string& path, int verified_fd) {
+  // The runtime's descriptor belongs to its own mount namespace, whose mounts overlay
   // cannot use from this one: the same name is opened here (still no symlinks) and must
   // lead to the very directory the runtime made or checked.
-  char buf[PATH_MAX];
-  ssize_t n = ::readlink(layer.c_str(), buf, sizeof buf - 1);
-  if (n < 0) throw_errno("vcrun.upper: readlink " + layer);
-  std::string path(buf, static_cast<size_t>(n));
   DirFd again = open_dir_chain(path, 0, false, "vcrun.upper");
   struct stat verified {}, here {};
-  if (::stat(layer.c_str(), &verified) != 0) throw_errno("vcrun.upper: stat " + path);
-  if (::fstat(again.fd.get(), &here) != 0) throw_errno("vcrun.upper: stat " + path);
+  if (::fstat(verified_fd, &verified) != 0 || ::fstat(again.fd.get(), &here) != 0)
+    throw_errno("vcrun.upper: stat " + path);
   if (verified.st_dev != here.st_dev || verified.st_ino != here.st_ino)
     throw Error("vcrun.upper: " + path + " was replaced while the container started: refusing it", ESTALE);
-  return pin(std::move(again.fd));
+  return std::move(again.fd);
 }
 
 void refuse_writable_unified_binds(const ContainerSpec& spec) {

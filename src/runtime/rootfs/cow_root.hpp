@@ -35,16 +35,13 @@ void check_host_overlay_upper(const std::string& upper, const std::string& state
 // upper root gets the mode and owner of the uppermost lower's root, owned by the container's
 // root when the spec maps a new user namespace. No-op for a tmpfs upper. Made and changed
 // through descriptors (base/dir_fd.hpp): a symlink on the way is refused in one line
-// ("vcrun.upper: ..."), and o.upper/o.work become /proc/self/fd/N paths of the verified
-// directories (kept open until this process execs or exits) for the overlay mount.
+// ("vcrun.upper: ..."); o.upper_fd/o.work_fd hold the verified directories for the mount.
 void make_upper_dirs(Overlay& o, const ContainerSpec& spec);
 
-// In the init, right before the overlay mount: a layer path make_upper_dirs gave (the
-// inherited /proc/self/fd/N of the runtime's descriptor) reopened by its name in this
-// mount namespace, checked to be the same directory, as /proc/self/fd/M of the new
-// descriptor; any other path as it is. Throws "vcrun.upper: ..." when the name leads
-// elsewhere now.
-std::string reopen_upper_layer(const std::string& layer);
+// In the init, right before the overlay mount: `path` (o.upper or o.work) opened in this
+// mount namespace without following symlinks, and checked to be `verified_fd`'s directory
+// (make_upper_dirs'). Throws "vcrun.upper: ..." when the name leads elsewhere now.
+UniqueFd reopen_upper_layer(const std::string& path, int verified_fd);
 
 // Refuses a writable bind mount whose source is in, is, or holds a unified tree (as listed
 // beside the index): it would write into inodes that other containers share. Throws

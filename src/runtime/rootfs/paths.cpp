@@ -9,6 +9,7 @@
 #include <deque>
 #include <vector>
 
+#include "base/dir_fd.hpp"
 #include "base/fs_util.hpp"
 #include "base/openat2.hpp"
 #include "vcrun/error.hpp"
@@ -172,11 +173,11 @@ std::string clean_path(const std::string& path) {
 }
 
 std::string fd_path(int fd) {
-  std::string link = "/proc/self/fd/" + std::to_string(fd);
-  char buf[4096];
-  ssize_t n = ::readlink(link.c_str(), buf, sizeof buf);
-  if (n < 0 || static_cast<size_t>(n) >= sizeof buf) return {};
-  return std::string(buf, static_cast<size_t>(n));
+  try {
+    return fd_target(fd, "fd");
+  } catch (const Error&) {
+    return {};
+  }
 }
 
 bool is_inside(const std::string& root, int fd) {

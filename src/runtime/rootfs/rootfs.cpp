@@ -14,6 +14,7 @@
 #include <sstream>
 #include <vector>
 
+#include "base/dir_fd.hpp"
 #include "base/fd.hpp"
 #include "base/fs_util.hpp"
 #include "base/text.hpp"
@@ -82,7 +83,14 @@ std::string overlay_path(const std::string& path) {
 // Step 2, overlay roots (quick mode's host root): the root is an overlay of plan.overlay's
 // layers; a private upper lives on a tmpfs mounted in this mount namespace only.
 void mount_overlay_root(const ContainerSpec& spec, const Overlay& o) {
-  std::string upper = reopen_upper_layer(o.upper), work = reopen_upper_layer(o.work);
+  std::string upper = o.upper, work = o.work;
+  UniqueFd upper_fd, work_fd;  // held until the overlay is mounted
+  if (o.upper_fd) {
+    upper_fd = reopen_upper_layer(o.upper, o.upper_fd->get());
+    work_fd = reopen_upper_layer(o.work, o.work_fd->get());
+    upper = proc_fd_path(upper_fd.get());
+    work = proc_fd_path(work_fd.get());
+  }
   if (upper.empty()) {
     UniqueFd scratch_dir = open_dir(o.scratch, "scratch dir");
     UniqueFd scratch = mountapi::new_filesystem("tmpfs", "tmpfs", {"mode=0700"}, {},

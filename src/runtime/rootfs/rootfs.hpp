@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,9 @@ struct Overlay {
   // Everything happens inside the container's own mount namespace, so nothing leaks on
   // the host when it dies. Quick mode: lowers {"/"} and a private upper.
   std::string upper, work;
+  // make_upper_dirs' descriptors of upper and work (the runtime's mount namespace): the
+  // init mounts them only if their names still lead there (reopen_upper_layer).
+  std::shared_ptr<const UniqueFd> upper_fd, work_fd;
   std::string scratch;
 };
 
