@@ -14,11 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-bool state_dir_exists(const std::string& id) {
-  struct stat st;
-  return ::stat((runtime_root() + "/" + id).c_str(), &st) == 0;
-}
-
 // `create` of `config`; the outcome, with whatever it left deleted afterwards.
 Result create(const std::string& id, const json& config) {
   auto r = run_vcrun_detached({"create", id, "--bundle", make_bundle(id, config)});

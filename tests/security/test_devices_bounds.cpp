@@ -20,11 +20,6 @@ using nlohmann::json;
 
 namespace {
 
-bool state_dir_exists(const std::string& id) {
-  struct stat st;
-  return ::stat((runtime_root() + "/" + id).c_str(), &st) == 0;
-}
-
 // Reads a record of the host's kernel log through /dev/kmsg (char 1:11), listed in
 // linux.devices; CAP_SYSLOG because kernel.dmesg_restrict may be 1.
 Result read_kmsg(const std::string& tag, const json& rules) {

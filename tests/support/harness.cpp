@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,6 +40,11 @@ std::string work_dir() {
     return d;
   }();
   return dir;
+}
+
+bool state_dir_exists(const std::string& id) {
+  struct stat st;
+  return ::stat((runtime_root() + "/" + id).c_str(), &st) == 0;
 }
 
 std::string runtime_root() {

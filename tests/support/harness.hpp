@@ -23,6 +23,9 @@ std::string work_dir();
 // A runtime root (--root) private to this test process.
 std::string runtime_root();
 
+// True while the container `id` has a state directory under runtime_root().
+bool state_dir_exists(const std::string& id);
+
 // A busybox rootfs built once per process from Debian's busybox-static (bin/ with applet
 // links, etc/passwd, etc/group, proc/ sys/ dev/ tmp/ directories). Returned path is shared:
 // tests that modify a rootfs must use make_bundle's own copy.
