@@ -12,11 +12,7 @@ using nlohmann::json;
 
 namespace {
 
-json base() {
-  return json::parse(R"({"ociVersion": "1.0.2", "process": {"args": ["sh"], "cwd": "/"},
-                         "root": {"path": "rootfs"},
-                         "linux": {"namespaces": [{"type": "mount"}, {"type": "pid"}]}})");
-}
+json base() { return test::minimal_spec(); }
 
 std::string with_rules(size_t n) {
   json rules = json::array();

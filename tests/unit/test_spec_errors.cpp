@@ -12,11 +12,7 @@ using nlohmann::json;
 
 namespace {
 
-json base() {
-  return json::parse(R"({"ociVersion": "1.0.2", "process": {"args": ["sh"], "cwd": "/"},
-                         "root": {"path": "rootfs"},
-                         "linux": {"namespaces": [{"type": "mount"}, {"type": "pid"}]}})");
-}
+json base() { return test::minimal_spec(); }
 
 std::string error_of(const std::string& patch) { return test::spec_error_of(base(), patch); }
 
