@@ -43,7 +43,7 @@ Registrar create_verb(10, "create", [](CLI::App& app, GlobalOptions& g) {
   add_inheritance_options(*cmd, *opts);
   cmd->callback([&g, id, opts] {
     opts->bundle = absolute_bundle(opts->bundle);
-    Runtime(g.root).create(*id, read_config_file(opts->bundle + "/config.json"), *opts);
+    Runtime(g.root).create(*id, read_bundle_config(opts->bundle), *opts);
   });
 });
 

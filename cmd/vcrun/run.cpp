@@ -100,7 +100,7 @@ Registrar run_verb(30, "run", [](CLI::App& app, GlobalOptions& g) {
       f->id = f->quick.args[0];
       refuse_quick_flags(cmd->get_options(), first_quick, end_quick);
       opts.bundle = absolute_bundle(opts.bundle);
-      config = read_config_file(opts.bundle + "/config.json");
+      config = read_bundle_config(opts.bundle);
     } else {
       if (!opts.bundle.empty()) throw SpecError("--bundle", "cannot be combined with a command");
       if (f->id.empty()) f->id = random_id();

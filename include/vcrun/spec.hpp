@@ -300,6 +300,9 @@ ContainerSpec parse_spec(const std::string& json_text, const std::string& bundle
 // The text of a config file (config.json, a resources or process file); Error naming the
 // path when it cannot be read.
 std::string read_config_file(const std::string& path);
+// The config.json of the bundle directory `bundle`; it must be a regular file (a FIFO or
+// device in a hostile bundle fails at once). Error naming the path otherwise.
+std::string read_bundle_config(const std::string& bundle);
 
 // Creates `path` with `text` (mode 0644), never over an existing file (as `runc spec`).
 void write_config_file(const std::string& path, const std::string& text);

@@ -36,6 +36,15 @@ std::string read_file(const std::string& path) {
   return read_all(fd.get(), path);
 }
 
+std::string read_regular_file(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  if (!fd) throw_errno("open " + path);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) throw_errno("stat " + path);
+  if (!S_ISREG(st.st_mode)) throw Error("open " + path + ": not a regular file", EINVAL);
+  return read_all(fd.get(), path);
+}
+
 std::optional<std::string> read_file_if_exists(const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd && errno == ENOENT) return std::nullopt;

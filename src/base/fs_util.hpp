@@ -7,6 +7,10 @@
 namespace vcrun {
 
 std::string read_file(const std::string& path);
+// The same for a file someone else provides (a bundle's config.json): opened without
+// blocking and read only when it is a regular file, so a FIFO or a device planted there
+// fails at once ("open P: not a regular file") instead of hanging or feeding forever.
+std::string read_regular_file(const std::string& path);
 // The same, but nullopt when the file does not exist (other errors still throw).
 std::optional<std::string> read_file_if_exists(const std::string& path);
 // Writes `data` to an existing file (cgroup, proc and sysfs knobs): no create, no truncate.

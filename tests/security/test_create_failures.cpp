@@ -1,9 +1,11 @@
 // [security] `create` whose init fails: a bundle that breaks the init's way to `start`
 // (a mount over /proc, where the init reopens the exec fifo) must make `create` fail with
 // the init's own error and leave nothing behind, not exit 0 with a dead container.
+// And a config.json that is not a regular file fails before anything is read or made.
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <string>
 
@@ -91,4 +93,35 @@ TEST_CASE("create with 3,000 mounts: created and startable, or refused with the 
   config["mounts"].back() = {{"destination", "/proc"}, {"type", "tmpfs"}, {"source", "tmpfs"}};
   auto bad = unique_id("mounts3kproc");
   expect_refused_and_gone(create(bad, config), bad, "/proc does not lead to the exec fifo");
+}
+
+TEST_CASE("a bundle whose config.json is a FIFO or a device fails at once, creating nothing", "[security]") {
+  if (!is_root()) {
+    WARN("SKIP: needs root");
+    return;
+  }
+  auto id = unique_id("fifocfg");
+  auto bundle = make_bundle(id, default_config({"/bin/true"}));
+  const std::string cfg = bundle + "/config.json";
+  REQUIRE(::unlink(cfg.c_str()) == 0);
+  REQUIRE(::mkfifo(cfg.c_str(), 0644) == 0);
+  // CONTROL: a plain read of that name blocks (no writer ever comes): the attack is real.
+  auto control = run({"/usr/bin/timeout", "2", "/bin/cat", cfg});
+  CHECK(control.status == 124);
+  for (const char* verb : {"create", "run"}) {
+    INFO(verb);
+    auto r = run({"/usr/bin/timeout", "10", vcrun_binary(), "--root", runtime_root(), verb, id, "--bundle", bundle});
+    INFO("stderr: " << r.err);
+    CHECK(r.status == 1);
+    CHECK(r.err.find("config.json: not a regular file") != std::string::npos);
+    CHECK_FALSE(state_dir_exists(id));
+  }
+  // A device: /dev/zero would feed the parser without end.
+  REQUIRE(::unlink(cfg.c_str()) == 0);
+  REQUIRE(::symlink("/dev/zero", cfg.c_str()) == 0);
+  auto r = run({"/usr/bin/timeout", "10", vcrun_binary(), "--root", runtime_root(), "create", id, "--bundle", bundle});
+  INFO("stderr: " << r.err);
+  CHECK(r.status == 1);
+  CHECK(r.err.find("config.json: not a regular file") != std::string::npos);
+  CHECK_FALSE(state_dir_exists(id));
 }

@@ -293,6 +293,8 @@ Process parse_process_json(const std::string& json_text) {
 
 std::string read_config_file(const std::string& path) { return read_file(path); }
 
+std::string read_bundle_config(const std::string& bundle) { return read_regular_file(bundle + "/config.json"); }
+
 void write_config_file(const std::string& path, const std::string& text) {
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (!fd) throw_errno("create " + path);
@@ -345,7 +347,7 @@ ContainerSpec load_spec(const std::string& bundle) {
   if (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   std::string text;
   try {
-    text = read_file(dir + "/config.json");
+    text = read_bundle_config(dir);
   } catch (const Error& e) {
     throw Error(std::string("config.json: cannot read: ") + e.what(), e.code());
   }
