@@ -76,7 +76,7 @@ void register_trees(const IndexFile& index, const std::vector<std::string>& tree
   ::flock(index.dir_fd(), LOCK_UN);
 }
 
-std::vector<std::string> listed_trees_within(const std::string& index_path, const std::string& dir) {
+std::vector<std::string> listed_trees_within(const std::string& index_path, const std::string& path) {
   namespace fs = std::filesystem;
   fs::path p(index_path);
   std::string parent = p.parent_path().empty() ? "." : p.parent_path().string();
@@ -89,8 +89,10 @@ std::vector<std::string> listed_trees_within(const std::string& index_path, cons
   auto text = read_regular_at(dfd.get(), p.filename().string() + kTreeListSuffix, what);
   std::vector<std::string> out;
   if (!text) return out;
+  std::error_code ec;
+  const std::string dir = fs::canonical(path, ec).string();
   struct stat d;
-  if (::stat(dir.c_str(), &d) != 0) return out;  // nothing there to bind or use as a root
+  if (ec || ::stat(dir.c_str(), &d) != 0) return out;  // nothing there to bind or use as a root
   for (const auto& t : decode_tree_list(*text))
     if (still_marked(t) && holds(dir, d, t)) out.push_back(t);
   return out;
@@ -108,10 +110,7 @@ std::string unify_index_path() {
 }
 
 std::optional<std::string> unified_tree_within(const std::string& path) {
-  std::error_code ec;
-  std::string dir = std::filesystem::canonical(path, ec).string();
-  if (ec) return std::nullopt;  // nothing there to bind or use as a root
-  auto trees = unify::listed_trees_within(unify_index_path(), dir);
+  auto trees = unify::listed_trees_within(unify_index_path(), path);
   if (trees.empty()) return std::nullopt;
   return trees.front();
 }

@@ -23,10 +23,10 @@ std::string encode_tree_list(std::vector<std::string> trees);
 // marked without being listed. Throws Error naming the list file.
 void register_trees(const IndexFile& index, const std::vector<std::string>& trees);
 
-// The listed trees beside the index `index_path` that are, or lie below, the canonical
-// directory `dir` (by path, or by inode along each tree's parent chain: `dir` may be
-// another mount of a parent) and still carry the mark. A missing index directory or
-// list: none.
-std::vector<std::string> listed_trees_within(const std::string& index_path, const std::string& dir);
+// The listed trees beside the index `index_path` that are, or lie below, the directory
+// `path` (canonicalized here, and only when there is a list: every container start asks;
+// by path, or by inode along each tree's parent chain: `path` may be another mount of a
+// parent) and still carry the mark. A missing index directory, list or `path`: none.
+std::vector<std::string> listed_trees_within(const std::string& index_path, const std::string& path);
 
 }  // namespace vcrun::unify

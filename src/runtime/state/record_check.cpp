@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <variant>
 
 #include "base/fs_util.hpp"
@@ -51,9 +52,12 @@ struct Expected {
   std::string hooks;
 };
 
-Expected expected_of(const Store& store, const std::string& id) {
+// What the id and root give. `with_config`: read the stored config's linux.cgroupsPath (a
+// JSON parse) for the cgroup; without, vcrun's default cgroup, which is this id's alone
+// whatever the config says: delete of an ordinary record never parses the config.
+Expected expected_of(const Store& store, const std::string& id, bool with_config) {
   Expected e;
-  std::string cgroups_path = stored_cgroups_path(store, id);
+  std::string cgroups_path = with_config ? stored_cgroups_path(store, id) : "";
   e.own_parent = cgroups_path.empty();
   try {
     e.cgroup = cgroup::container_dir(cgroups_path, store.cgroup_name(id));
@@ -85,19 +89,31 @@ std::string stored_cgroups_path(const Store& store, const std::string& id) {
 
 Teardown checked_teardown(const Store& store, const ContainerState& st) {
   const std::string& id = st.id;
-  const Expected want = expected_of(store, id);
+  const Expected by_default = expected_of(store, id, false);
+  std::optional<Expected> configured;  // read only when the record or its absence needs it
+  auto from_config = [&]() -> const Expected& {
+    if (!configured) configured = expected_of(store, id, true);
+    return *configured;
+  };
   auto skip = [&](const std::string& what, const std::string& why) {
     spdlog::warn("container {}: teardown record: not removing {}: {}", id, what, why);
   };
-  std::string lease_dir;  // bridge links and net classes: this network namespace's
-  try {
-    lease_dir = net::netns_lease_dir();
-  } catch (const Error&) {
-  }
+  std::optional<std::string> lease_dir;  // bridge links and net classes: this network namespace's
+  auto leases = [&]() -> const std::string& {
+    if (!lease_dir) {
+      try {
+        lease_dir = net::netns_lease_dir();
+      } catch (const Error&) {
+        lease_dir = "";
+      }
+    }
+    return *lease_dir;
+  };
   Teardown out;
   bool has_cgroup = false, has_hooks = false;
   for (const auto& m : st.teardown.made) {
     if (const auto* c = std::get_if<MadeCgroup>(&m)) {
+      const Expected& want = !by_default.cgroup.empty() && c->path == by_default.cgroup ? by_default : from_config();
       if (c->path != want.cgroup || want.cgroup.empty()) {
         skip("cgroup " + c->path, "the container's cgroup is " + (want.cgroup.empty() ? "none" : want.cgroup));
       } else if (!want.own_parent && held_by_another(store, id, c->path)) {
@@ -109,6 +125,7 @@ Teardown checked_teardown(const Store& store, const ContainerState& st) {
       }
     } else if (const auto* d = std::get_if<MadeCgroupDirs>(&m)) {
       MadeCgroupDirs kept;
+      const Expected& want = from_config();
       for (const auto& dir : d->dirs) {
         // A linux.cgroupsPath's made directories: the cgroup itself and its ancestors.
         if (!want.own_parent && !want.cgroup.empty() && path_within(want.cgroup, dir) &&
@@ -119,14 +136,14 @@ Teardown checked_teardown(const Store& store, const ContainerState& st) {
       }
       if (!kept.dirs.empty()) out.made.emplace_back(std::move(kept));
     } else if (const auto* h = std::get_if<MadeHooksCgroup>(&m)) {
-      if (h->path != want.hooks || want.hooks.empty()) {
-        skip("hooks cgroup " + h->path, "the container's is " + (want.hooks.empty() ? "none" : want.hooks));
+      if (h->path != by_default.hooks || by_default.hooks.empty()) {
+        skip("hooks cgroup " + h->path, "the container's is " + (by_default.hooks.empty() ? "none" : by_default.hooks));
       } else {
         out.made.push_back(m);
         has_hooks = true;
       }
     } else if (const auto* b = std::get_if<MadeBridgeLink>(&m)) {
-      if (b->leases != lease_dir)
+      if (b->leases != leases())
         skip("bridge link " + b->veth, "its leases " + b->leases + " are not this network namespace's");
       else if (!plain_ifname(b->bridge) || b->veth != veth_of(b->ip))
         skip("bridge link " + b->veth, "bridge " + b->bridge + " / address " + b->ip + " do not name it");
@@ -134,16 +151,16 @@ Teardown checked_teardown(const Store& store, const ContainerState& st) {
         out.made.push_back(m);
     } else if (const auto* n = std::get_if<MadeNetClass>(&m)) {
       // The class ledger lives beside the leases (netfilter/shaping.cpp).
-      if (n->root != lease_dir || !plain_ifname(n->device))
+      if (n->root != leases() || !plain_ifname(n->device))
         skip("net class on " + n->device, "its ledger " + n->root + " is not this network namespace's");
       else
         out.made.push_back(m);
     }
   }
   // What the id and root give, whatever the record says (first: undone last, as launch made them).
-  if (!has_cgroup && want.own_parent && !want.cgroup.empty())
-    out.made.insert(out.made.begin(), MadeCgroup{want.cgroup, true});
-  if (!has_hooks && !want.hooks.empty()) out.made.push_back(MadeHooksCgroup{want.hooks});
+  if (!has_cgroup && from_config().own_parent && !by_default.cgroup.empty())
+    out.made.insert(out.made.begin(), MadeCgroup{by_default.cgroup, true});
+  if (!has_hooks && !by_default.hooks.empty()) out.made.push_back(MadeHooksCgroup{by_default.hooks});
   return out;
 }
 
