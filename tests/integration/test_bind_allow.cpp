@@ -24,6 +24,7 @@
 #include "cgroup/hierarchy.hpp"
 #include "netfilter/bind_allow.hpp"
 #include "support/harness.hpp"
+#include "support/netns.hpp"
 
 using namespace vcrun::test;
 using nlohmann::json;
@@ -38,23 +39,10 @@ const char* const kB6 = "fd00:213::2";
 
 // This process (and so every vcrun it starts) in a fresh network namespace with lo up and
 // the test addresses on it; back in the original one at scope exit.
-struct TestNetns {
-  int original = -1;
-  bool ok = false;
-  TestNetns() {
-    original = ::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-    if (original < 0 || ::unshare(CLONE_NEWNET) != 0) return;
-    ok = run({"/usr/sbin/ip", "link", "set", "lo", "up"}).status == 0;
-    for (std::string a : {std::string(kA4) + "/32", std::string(kB4) + "/32", std::string(kA6) + "/128",
-                          std::string(kB6) + "/128"})
-      ok = ok && run({"/usr/sbin/ip", "addr", "add", a, "dev", "lo"}).status == 0;
-  }
-  ~TestNetns() {
-    if (original >= 0) {
-      ::setns(original, CLONE_NEWNET);
-      ::close(original);
-    }
-  }
+struct TestNetns : PrivateNetns {
+  TestNetns()
+      : PrivateNetns({std::string(kA4) + "/32", std::string(kB4) + "/32", std::string(kA6) + "/128",
+                      std::string(kB6) + "/128"}) {}
 };
 
 bool usable(const TestNetns& ns) {

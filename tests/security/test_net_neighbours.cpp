@@ -47,24 +47,11 @@ constexpr uint16_t kUdpPort = 9999;
 // This process (and every vcrun it starts) in a fresh network namespace with the test
 // addresses on lo and ICMP datagram sockets open to every group (so the attack does not
 // depend on the sysctl); back in the original one at scope exit.
-struct TestNetns {
-  int original = -1;
-  bool ok = false;
-  TestNetns() {
-    original = ::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-    if (original < 0 || ::unshare(CLONE_NEWNET) != 0) return;
-    ok = run({"/usr/sbin/ip", "link", "set", "lo", "up"}).status == 0;
-    for (std::string a : {kMine4, kTheirs4, kDest4})
-      ok = ok && run({"/usr/sbin/ip", "addr", "add", a + "/32", "dev", "lo"}).status == 0;
-    for (std::string a : {kMine6, kTheirs6, kDest6})
-      ok = ok && run({"/usr/sbin/ip", "addr", "add", a + "/128", "dev", "lo", "nodad"}).status == 0;
+struct TestNetns : PrivateNetns {
+  TestNetns()
+      : PrivateNetns({std::string(kMine4) + "/32", std::string(kTheirs4) + "/32", std::string(kDest4) + "/32",
+                      std::string(kMine6) + "/128", std::string(kTheirs6) + "/128", std::string(kDest6) + "/128"}) {
     std::ofstream("/proc/sys/net/ipv4/ping_group_range") << "0 2147483647\n";
-  }
-  ~TestNetns() {
-    if (original >= 0) {
-      ::setns(original, CLONE_NEWNET);
-      ::close(original);
-    }
   }
 };
 

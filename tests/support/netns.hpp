@@ -11,6 +11,7 @@
 
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "support/harness.hpp"
 
@@ -54,6 +55,32 @@ struct Inside {
   }
   Inside(const Inside&) = delete;
   Inside& operator=(const Inside&) = delete;
+};
+
+// This thread (and every process it starts) in a fresh, unnamed network namespace with lo
+// up and `addresses` ("10.0.0.1/32", "fd00::1/128": IPv6 without duplicate detection) on
+// it; back in the original one at scope exit. `ok`: all of that worked.
+struct PrivateNetns {
+  int original = -1;
+  bool ok = false;
+  explicit PrivateNetns(const std::vector<std::string>& addresses) {
+    original = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (original < 0 || ::unshare(CLONE_NEWNET) != 0) return;
+    ok = run({"/usr/sbin/ip", "link", "set", "lo", "up"}).status == 0;
+    for (const auto& a : addresses) {
+      std::vector<std::string> cmd = {"/usr/sbin/ip", "addr", "add", a, "dev", "lo"};
+      if (a.find(':') != std::string::npos) cmd.push_back("nodad");
+      ok = ok && run(cmd).status == 0;
+    }
+  }
+  ~PrivateNetns() {
+    if (original >= 0) {
+      ::setns(original, CLONE_NEWNET);
+      ::close(original);
+    }
+  }
+  PrivateNetns(const PrivateNetns&) = delete;
+  PrivateNetns& operator=(const PrivateNetns&) = delete;
 };
 
 }  // namespace vcrun::test
