@@ -249,7 +249,7 @@ struct NetworkSpec {
 const char* network_mode_name(NetworkMode m);  // "none", "bridge"
 
 // vcrun's own fields, from the top-level "vcrun" object of config.json (OCI tools ignore
-// it) or from quick-mode flags. They express what OCI cannot (design.md).
+// it) or from quick-mode flags. They express what OCI cannot (docs/design.md).
 struct VcrunExtensions {
   std::optional<double> cpu_reservation;  // fraction of all containers' CPU, 0..1
   std::optional<double> cpu_share;        // relative weight, >= 0 (default 1)

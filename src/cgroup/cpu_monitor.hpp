@@ -1,5 +1,5 @@
 // The CPU reservation monitor: a feedback loop that keeps work-conserving reservations on
-// target where static cgroup weights miss it (multi-CPU load balancing, design.md).
+// target where static cgroup weights miss it (multi-CPU load balancing, docs/design.md).
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// The CPU planner of design.md: reservation r and share s per container -> cpu.weight (and
+// The CPU planner of docs/design.md: reservation r and share s per container -> cpu.weight (and
 // cpu.max for capped reservations) of every sibling, plus admission control. The pure math
 // is separate from the store that keeps every container's (r, s) under a lock.
 #pragma once
@@ -28,7 +28,7 @@ struct PlanResult {
 
 constexpr uint64_t kCpuPeriod = 100000;  // microseconds
 // How much a capped reservation's weight exceeds its proportional weight: its cap, not the
-// weight race with its neighbours, should decide what it gets (design.md: a weight of
+// weight race with its neighbours, should decide what it gets (docs/design.md: a weight of
 // 10000 plus cpu.max held +-0.5 pp on two CPUs where proportional weight plus cap did not).
 constexpr double kCappedBoost = 8.0;
 // Room above a work-conserving reservation's planned weight for the CPU monitor to raise

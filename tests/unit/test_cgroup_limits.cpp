@@ -30,7 +30,7 @@ TEST_CASE("cpu.shares converts with crun's current curve", "[unit]") {
   CHECK(shares_to_weight(0) == 0);
   CHECK(shares_to_weight(2) == 1);
   CHECK(shares_to_weight(1024) == 100);
-  CHECK(shares_to_weight(2048) == 174);  // design.md: 2048 vs 1024 gives 19.9 %
+  CHECK(shares_to_weight(2048) == 174);  // docs/design.md: 2048 among seven 1024s gets 19.9 %
   CHECK(shares_to_weight(262144) == 10000);
   CHECK(shares_to_weight(512) < 100);
   uint64_t prev = 0;

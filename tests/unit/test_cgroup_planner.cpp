@@ -1,4 +1,4 @@
-// Unit tests: the CPU planner's weights, caps and admission control (design.md).
+// Unit tests: the CPU planner's weights, caps and admission control (docs/design.md).
 #include <catch2/catch.hpp>
 
 #include <numeric>

@@ -1,5 +1,5 @@
 // Unit tests for config.json rejection: every bad input gets one exact line naming the
-// JSON path and the reason (design.md: "Bad input ... a one-line error naming the field").
+// JSON path and the reason (docs/design.md: "Bad input ... one line naming the field and the reason").
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
