@@ -15,7 +15,9 @@
 
 #include <cstring>
 
+#include "base/idle_memory.hpp"
 #include "runtime/process/fd_passing.hpp"
+#include "runtime/process/forward.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::console {
@@ -111,13 +113,19 @@ int proxy_and_wait(pid_t pid, int master, const sigset_t& set) {
   if (!sigfd) throw_errno("signalfd");
   RawMode raw;
   copy_window_size(master);
-  bool stdin_open = true, master_open = true;
+  bool stdin_open = true, master_open = true, released = false;
   int status = -1;
   while (master_open || status < 0) {
     pollfd fds[3] = {{sigfd.get(), POLLIN, 0},
                      {master_open ? master : -1, POLLIN, 0},
                      {stdin_open && master_open ? STDIN_FILENO : -1, POLLIN, 0}};
-    if (::poll(fds, 3, status < 0 ? -1 : 100) == 0) break;  // exited, output drained
+    int timeout = status >= 0 ? 100 : released ? -1 : kIdleAfterMs;
+    if (::poll(fds, 3, timeout) == 0) {
+      if (status >= 0) break;  // exited, output drained
+      release_idle_memory();   // a quiet container: the proxy waits for long
+      released = true;
+      continue;
+    }
     if (fds[0].revents & POLLIN) {
       signalfd_siginfo si;
       if (::read(sigfd.get(), &si, sizeof si) == sizeof si) {
