@@ -233,12 +233,21 @@ SeccompProgram SeccompProgram::compile(const Seccomp& profile) {
       if (rule.action == SeccompAction::notify) program.listener_ = true;
     }
   }
+  program.skipped_ = unknown;
   if (unknown > kUnknownWarnings)
     spdlog::warn("linux.seccomp.syscalls: {} more unknown syscalls skipped", unknown - kUnknownWarnings);
   program.code_ = export_bpf(ctx);
   spdlog::debug("seccomp: compiled {} BPF instructions, flags {:#x}", program.code_.size(),
                 program.flags());
   return program;
+}
+
+SeccompProgram SeccompProgram::from_compiled(std::vector<sock_filter> code, unsigned flags, bool listener) {
+  SeccompProgram p;
+  p.code_ = std::move(code);
+  p.flags_ = flags;
+  p.listener_ = listener;
+  return p;
 }
 
 unsigned SeccompProgram::flags() const {

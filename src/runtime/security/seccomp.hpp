@@ -35,10 +35,19 @@ class SeccompProgram {
   // SECCOMP_FILTER_FLAG_* passed to seccomp(2).
   unsigned flags() const;
 
+  // The compiled form, as the cache keeps it (seccomp_cache.hpp): the instructions, the
+  // flags of linux.seccomp.flags, and whether it notifies.
+  const std::vector<sock_filter>& code() const { return code_; }
+  unsigned requested_flags() const { return flags_; }
+  static SeccompProgram from_compiled(std::vector<sock_filter> code, unsigned flags, bool listener);
+  // How many syscall names compile() skipped as unknown (it warned about them).
+  size_t skipped() const { return skipped_; }
+
  private:
   std::vector<sock_filter> code_;
   unsigned flags_ = 0;  // from linux.seccomp.flags
   bool listener_ = false;
+  size_t skipped_ = 0;
 };
 
 // The built-in profile of quick mode and `vcrun spec`: default allow plus a deny list of
