@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -130,6 +131,13 @@ std::string seccomp_cache_key(const Seccomp& p) {
   for (uint64_t v : {uint64_t(exe.st_dev), uint64_t(exe.st_ino), uint64_t(exe.st_size),
                      uint64_t(exe.st_mtim.tv_sec), uint64_t(exe.st_mtim.tv_nsec)})
     put(s, v);
+  // The kernel: libseccomp picks its API level (which actions and flags it may emit) from
+  // what the running kernel supports, and a persistent --root outlives a reboot.
+  struct utsname uts{};
+  if (::uname(&uts) != 0) return {};
+  s += "\nkernel ";
+  put(s, std::string(uts.release));
+  put(s, std::string(uts.version));
   s += "\ndefault ";
   put(s, static_cast<uint64_t>(p.default_action));
   put_ret(s, p.default_errno_ret);
