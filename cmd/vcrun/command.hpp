@@ -16,6 +16,10 @@ struct GlobalOptions {
   std::string log_format = "text";
   bool debug = false;
   bool double_dash = false;  // argv has "--": what follows is a command (quick mode)
+  // The command line, for a verb that builds only the options it can match; set only when
+  // argv names that verb (for --help and unknown verbs every verb builds all of its options).
+  int argc = 0;
+  char** argv = nullptr;
 };
 
 // A verb's setup adds its subcommand to `app`; its callback stores the exit status with

@@ -50,6 +50,24 @@ std::string verb_of(int argc, char** argv) {
   return "";
 }
 
+// `vcrun --version` (-v), with nothing else than global options: CLI11 prints the version
+// from the flag's callback, before it looks at subcommands, so none is built.
+bool version_only(int argc, char** argv) {
+  bool version = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--root" || a == "--log" || a == "--log-format") {
+      ++i;
+      continue;
+    }
+    if (a == "-v" || a == "--version")
+      version = true;
+    else if (a != "--debug" && a != "--systemd-cgroup")
+      return false;
+  }
+  return version;
+}
+
 int g_exit_status = 0;
 bool g_log_ready = false;  // --log's file is open: errors go there as well
 
@@ -178,8 +196,13 @@ int main(int argc, char** argv) {
   std::sort(verbs.begin(), verbs.end(), [](const auto& a, const auto& b) { return a.order < b.order; });
   std::string verb = verb_of(argc, argv);
   bool known = std::any_of(verbs.begin(), verbs.end(), [&](const auto& v) { return v.name == verb; });
-  for (auto& v : verbs)
-    if (!known || v.name == verb) v.setup(app, global);
+  if (known) {
+    global.argc = argc;
+    global.argv = argv;
+  }
+  if (!version_only(argc, argv))
+    for (auto& v : verbs)
+      if (!known || v.name == verb) v.setup(app, global);
   app.parse_complete_callback([&] { setup_logging(global); });
 
   try {

@@ -138,7 +138,8 @@ ContainerCgroup ContainerCgroup::create(const std::string& name, const Container
   }
 
   bool created = true;
-  if (exists(path) && !spec.linux.cgroups_path.empty()) {
+  const bool there = exists(path);
+  if (there && !spec.linux.cgroups_path.empty()) {
     // Someone made it for the container (a pod's or a manager's cgroup): used as it is and
     // kept on delete. One with processes is refused, as runc 1.2 refuses it: they would
     // share the container's limits and be killed with it. A frozen empty one is thawed
@@ -151,7 +152,7 @@ ContainerCgroup ContainerCgroup::create(const std::string& name, const Container
       set_frozen(path, false);
     }
     created = false;
-  } else if (exists(path)) {
+  } else if (there) {
     // A leftover of a crashed vcrun in its own parent: reuse is unsafe with processes.
     if (populated(path))
       throw Error("cgroup " + path + " already exists and has processes (container id in use?)", EEXIST);

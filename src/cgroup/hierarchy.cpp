@@ -262,13 +262,16 @@ std::vector<std::string> prepare_path(const std::string& dir, const std::vector<
 
   std::vector<std::string> made;
   for (const auto& a : ancestors) {
-    if (!is_dir(a)) {
+    // The mount point is there (statmount or mountinfo found it), and its controllers were
+    // just read: neither is looked up again.
+    const bool root = a.size() == mp.size();
+    if (!root && !is_dir(a)) {
       if (::mkdir(a.c_str(), 0755) == 0)
         made.push_back(a);
       else if (errno != EEXIST)
         throw_errno("create cgroup " + a);
     }
-    auto available = controllers_of(a);
+    auto available = root ? at_root : controllers_of(a);
     auto enabled = subtree_control_of(a);
     for (const auto& need : required) {
       if (enabled.count(need.controller)) continue;

@@ -19,11 +19,11 @@
 #include "base/fd.hpp"
 #include "base/fs_util.hpp"
 #include "base/text.hpp"
-#include "netfilter/links.hpp"
 #include "runtime/process/builtin_init.hpp"
 #include "runtime/process/clone.hpp"
 #include "runtime/process/console.hpp"
 #include "runtime/process/fd_passing.hpp"
+#include "runtime/process/loopback.hpp"
 #include "runtime/process/hooks.hpp"
 #include "runtime/process/preserved_fds.hpp"
 #include "runtime/process/sync.hpp"
@@ -281,7 +281,7 @@ void container_init(const InitContext& ctx) {
         throw_errno("domainname: setdomainname");
     }
     // Only a network namespace of its own: a joined one is someone else's to configure.
-    if (creates_namespace(spec, NamespaceType::network)) netlink::set_link_up(1);
+    if (creates_namespace(spec, NamespaceType::network)) loopback::set_up();
     apply_sysctls(spec);
     ContainerHooks create_hooks(spec.hooks.create_container, "hooks.createContainer");
     // OCI: createContainer hooks run in the container's mount namespace before
