@@ -52,9 +52,15 @@ std::optional<std::string> Leases::holder(const std::string& bridge, Ipv4 ip) co
   return read_file_if_exists(path(bridge, to_string(ip)));
 }
 
-Ipv4 Leases::first_free(const std::string& bridge, const Ipv4Net& subnet) const {
-  for (uint32_t a = subnet.gateway().value + 1; a < subnet.broadcast().value; ++a)
-    if (!exists(path(bridge, to_string(Ipv4{a})))) return Ipv4{a};
+Ipv4 Leases::first_free(const std::string& bridge, const Ipv4Net& subnet,
+                        const std::function<bool(Ipv4)>& busy) const {
+  std::optional<Ipv4> fallback;
+  for (uint32_t a = subnet.gateway().value + 1; a < subnet.broadcast().value; ++a) {
+    if (exists(path(bridge, to_string(Ipv4{a})))) continue;
+    if (!busy || !busy(Ipv4{a})) return Ipv4{a};
+    if (!fallback) fallback = Ipv4{a};
+  }
+  if (fallback) return *fallback;
   throw Error("bridge " + bridge + ": every address of " + to_string(subnet) + " is leased", EADDRNOTAVAIL);
 }
 
