@@ -156,9 +156,10 @@ void detach_bridge(const BridgeAttachment& a, const std::string& holder, bool in
   }
   leases.release_ports(a.bridge, holder);
   // The bridge, its gateway address, its NAT chain and the table `ip vcrun` stay, as docker
-  // keeps docker0: making and removing them cost a container alone on the bridge ~20 ms of
-  // its start and delete (docs/network.md). `ip link del` and `nft delete table ip vcrun`
-  // remove them; the next container makes them again.
+  // keeps docker0: making and removing them cost a container alone on the bridge 60+ ms of
+  // its `run --rm` at load 8, most of it the bridge's RTM_DELLINK (docs/network.md).
+  // `ip link del` and `nft delete table ip vcrun` remove them; the next container makes
+  // them again.
 }
 
 void detach_all(const std::string& holder) {
