@@ -214,7 +214,8 @@ TEST_CASE("bridge mode: containers reach each other, the gateway and, through NA
   check_only_bridge_left(links_before);  // the veths are gone, the bridge is kept
 }
 
-TEST_CASE("bridge mode: delete --force after kill -9 of vcrun during create leaves nothing", "[integration]") {
+TEST_CASE("bridge mode: delete --force after kill -9 of vcrun during create leaves nothing of the container",
+          "[integration]") {
   if (!is_root() || !have_tools()) return;
   Netns host("kill");
   Inside in(host);
@@ -489,6 +490,23 @@ TEST_CASE("bridge mode: the kept bridge is reused, and an address at once, whate
     CHECK(bridge_index() == index);  // the same bridge, not a new one
   }
   check_only_bridge_left(links_before);
+
+  // Removed by hand as docs/network.md says: the next container makes it all again.
+  must(sh("ip link del vcrun0 && nft delete table ip vcrun"), "remove the kept bridge");
+  CHECK(run_vcrun({"run", "--rm", "--rootfs", rootfs, "--net", "bridge", "--", "true"}).status == 0);
+  check_only_bridge_left(links_before);
+  // Another subnet for the kept bridge once no container holds a lease: the old gateway
+  // address goes, the NAT rule follows.
+  std::string id = unique_id("brrenum");
+  auto renum = run_vcrun({"run", "--bundle",
+                          make_bundle(id, bridge_config({"true"}, {{"mode", "bridge"}, {"subnet", "10.218.0.0/16"}})), id});
+  INFO(renum.err);
+  CHECK(renum.status == 0);
+  std::string addrs = sh("ip -4 -o addr show dev vcrun0").out;
+  INFO(addrs);
+  CHECK(addrs.find("inet 10.218.0.1/16") != std::string::npos);
+  CHECK(addrs.find("10.217.0.1") == std::string::npos);
+  CHECK(nft_ruleset().find("ip saddr 10.218.0.0/16 ip daddr != 10.218.0.0/16 masquerade") != std::string::npos);
 }
 
 TEST_CASE("bridge mode: the veth of a container whose network namespace outlives it is isolated, then replaced",
