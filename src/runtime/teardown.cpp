@@ -37,6 +37,12 @@ bool has_cgroup(const state::Teardown& t) {
   return false;
 }
 
+bool has_bridge_link(const state::Teardown& t) {
+  for (const auto& m : t.made)
+    if (std::holds_alternative<state::MadeBridgeLink>(m)) return true;
+  return false;
+}
+
 }  // namespace
 
 void tear_down(const state::Store& store, const state::ContainerState& st,
@@ -44,7 +50,8 @@ void tear_down(const state::Store& store, const state::ContainerState& st,
   // Only what the container's id and root give is acted on, whatever the record says.
   const state::Teardown made = state::checked_teardown(store, st);
   // With a cgroup, undoing it kills every process in it; without one only the init is ours.
-  const bool alive = st.pid > 0 && state::init_alive(st);
+  // Whether the init lives is read only when it matters: to kill it, or for a bridge link.
+  const bool alive = st.pid > 0 && (!has_cgroup(made) || has_bridge_link(made)) && state::init_alive(st);
   if (!has_cgroup(made) && alive) ::kill(st.pid, SIGKILL);
   std::exception_ptr first;
   auto undo = [&](const state::Made& m) {
