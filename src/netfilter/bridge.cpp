@@ -43,7 +43,7 @@ void enable_forwarding() {
 // too as soon as nothing holds it any more (the kernel's cleanup of a namespace, run
 // asynchronously, destroys its links, the peers of their veths included): an RTM_DELLINK
 // here would only make the caller wait 12-16 ms (more under load) for synchronize_net and
-// rcu_barrier, so the link is taken down and out of the bridge instead (~0.3 ms) and left
+// rcu_barrier, so the link is taken down and out of the bridge instead (0.1-1 ms) and left
 // to that cleanup. A namespace that something else keeps (a bind mount, a process that
 // joined it) keeps its now isolated pair until it goes, or until a container leases the
 // address again (attach_bridge deletes it then). A live init's veth is deleted.
@@ -156,8 +156,8 @@ void detach_bridge(const BridgeAttachment& a, const std::string& holder, bool in
   }
   leases.release_ports(a.bridge, holder);
   // The bridge, its gateway address, its NAT chain and the table `ip vcrun` stay, as docker
-  // keeps docker0: making and removing them cost a container alone on the bridge 60+ ms of
-  // its `run --rm` at load 8, most of it the bridge's RTM_DELLINK (docs/network.md).
+  // keeps docker0: making and removing them cost a container alone on the bridge ~70 ms of
+  // its `run --rm`, most of it the bridge's RTM_DELLINK (docs/network.md).
   // `ip link del` and `nft delete table ip vcrun` remove them; the next container makes
   // them again.
 }
