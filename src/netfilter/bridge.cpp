@@ -104,7 +104,7 @@ BridgeAttachment attach_bridge(const BridgeRequest& req, int netns_fd,
   std::optional<std::string> old_subnet = leases.subnet(req.bridge);
   bool renumbered = old_subnet != req.subnet;
   leases.take(req.bridge, ip, req.holder);
-  leases.set_subnet(req.bridge, req.subnet);
+  if (renumbered) leases.set_subnet(req.bridge, req.subnet);
   bool made = !link;
   if (made) {
     leases.mark_made_bridge(req.bridge);
@@ -155,6 +155,7 @@ void detach_bridge(const BridgeAttachment& a, const std::string& holder, bool in
     if (ip) leases.release(a.bridge, *ip, holder);
   }
   leases.release_ports(a.bridge, holder);
+  leases.remove_temporaries(a.bridge);
   // The bridge, its gateway address, its NAT chain and the table `ip vcrun` stay, as docker
   // keeps docker0: making and removing them cost a container alone on the bridge ~70 ms of
   // its `run --rm`, most of it the bridge's RTM_DELLINK (docs/network.md).

@@ -90,6 +90,13 @@ void Leases::release_ports(const std::string& bridge, const std::string& id) {
   }
 }
 
+void Leases::remove_temporaries(const std::string& bridge) {
+  // Every writer holds the lock, as the caller does: a temporary file seen now is a dead one.
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(path(bridge), ec))
+    if (e.path().filename().string().find(".tmp.") != std::string::npos) ::unlink(e.path().c_str());
+}
+
 void Leases::take(const std::string& bridge, Ipv4 ip, const std::string& id) { take_file(bridge, to_string(ip), id); }
 
 void Leases::take_file(const std::string& bridge, const std::string& name, const std::string& id) {

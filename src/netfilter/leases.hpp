@@ -56,6 +56,9 @@ class Leases {
   void take_port(const std::string& bridge, const std::string& port, const std::string& id);
   // Frees every port of `bridge` that `id` holds.
   void release_ports(const std::string& bridge, const std::string& id);
+  // Removes what a writer killed between its temporary file and the rename left in the
+  // directory of `bridge` (the subnet, the mark): kept with the bridge, it would stay.
+  void remove_temporaries(const std::string& bridge);
   // How many addresses of `bridge` are leased.
   size_t count(const std::string& bridge) const;
 
