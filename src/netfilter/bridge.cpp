@@ -157,7 +157,7 @@ void detach_bridge(const BridgeAttachment& a, const std::string& holder, bool in
   leases.release_ports(a.bridge, holder);
   leases.remove_temporaries(a.bridge);
   // The bridge, its gateway address, its NAT chain and the table `ip vcrun` stay, as docker
-  // keeps docker0: making and removing them cost a container alone on the bridge ~70 ms of
+  // keeps docker0: making and removing them cost a container alone on the bridge 60-70 ms of
   // its `run --rm`, most of it the bridge's RTM_DELLINK (docs/network.md).
   // `ip link del` and `nft delete table ip vcrun` remove them; the next container makes
   // them again.
