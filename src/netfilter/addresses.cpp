@@ -10,9 +10,10 @@
 
 namespace vcrun::netlink {
 
-void add_address(Socket& nl, unsigned ifindex, net::Ipv4 addr, unsigned prefix, bool exist_ok) {
-  Message m;
-  nlmsghdr* h = m.header(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+namespace {
+
+// An RTM_NEWADDR or RTM_DELADDR of `addr`/`prefix` on `ifindex`.
+void put_address(nlmsghdr* h, unsigned ifindex, net::Ipv4 addr, unsigned prefix) {
   auto* ifa = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(h, sizeof(ifaddrmsg)));
   ifa->ifa_family = AF_INET;
   ifa->ifa_prefixlen = static_cast<unsigned char>(prefix);
@@ -23,11 +24,32 @@ void add_address(Socket& nl, unsigned ifindex, net::Ipv4 addr, unsigned prefix, 
   mnl_attr_put_u32(h, IFA_ADDRESS, be);
   net::Ipv4Net subnet{{addr.value & net::Ipv4Net{{0}, prefix}.mask()}, prefix};
   mnl_attr_put_u32(h, IFA_BROADCAST, htonl(subnet.broadcast().value));
+}
+
+}  // namespace
+
+void add_address(Socket& nl, unsigned ifindex, net::Ipv4 addr, unsigned prefix, bool exist_ok) {
+  Message m;
+  nlmsghdr* h = m.header(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+  put_address(h, ifindex, addr, prefix);
   try {
     nl.request(h, "add address " + net::to_string(addr) + "/" + std::to_string(prefix));
   } catch (const Error& e) {
     if (!(exist_ok && e.code() == EEXIST)) throw;
   }
+}
+
+bool remove_address(Socket& nl, unsigned ifindex, net::Ipv4 addr, unsigned prefix) {
+  Message m;
+  nlmsghdr* h = m.header(RTM_DELADDR, 0);
+  put_address(h, ifindex, addr, prefix);
+  try {
+    nl.request(h, "remove address " + net::to_string(addr) + "/" + std::to_string(prefix));
+  } catch (const Error& e) {
+    if (e.code() == EADDRNOTAVAIL || e.code() == ENODEV) return false;
+    throw;
+  }
+  return true;
 }
 
 std::vector<LinkAddress> ipv4_addresses(Socket& nl) {

@@ -1,4 +1,4 @@
-// IPv4 addresses of links over rtnetlink: adding one, listing them.
+// IPv4 addresses of links over rtnetlink: adding one, removing one, listing them.
 #pragma once
 
 #include <vector>
@@ -11,6 +11,9 @@ namespace vcrun::netlink {
 // Adds `addr`/`prefix` to the link `ifindex`; `exist_ok`: an address already there is not
 // an error (a bridge another container set up).
 void add_address(Socket& nl, unsigned ifindex, net::Ipv4 addr, unsigned prefix, bool exist_ok = false);
+
+// Removes `addr`/`prefix` from the link `ifindex`; false when it was not there.
+bool remove_address(Socket& nl, unsigned ifindex, net::Ipv4 addr, unsigned prefix);
 
 struct LinkAddress {
   unsigned ifindex = 0;

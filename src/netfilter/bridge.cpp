@@ -5,6 +5,7 @@
 #include <linux/netlink.h>
 
 #include <cstdio>
+#include <optional>
 
 #include "base/fs_util.hpp"
 #include "base/text.hpp"
@@ -38,6 +39,23 @@ void enable_forwarding() {
   write_existing(path, "1");
 }
 
+// Undoes the host end `veth`. With the container's init gone, its network namespace goes
+// too as soon as nothing holds it any more (the kernel's cleanup of a namespace, run
+// asynchronously, destroys its links, the peers of their veths included): an RTM_DELLINK
+// here would only make the caller wait 12-16 ms (more under load) for synchronize_net and
+// rcu_barrier, so the link is taken down and out of the bridge instead (0.1-1 ms) and left
+// to that cleanup. A namespace that something else keeps (a bind mount, a process that
+// joined it) keeps its now isolated pair until it goes, or until a container leases the
+// address again (attach_bridge deletes it then). A live init's veth is deleted.
+void undo_veth(netlink::Socket& nl, const std::string& veth, bool init_gone) {
+  auto link = netlink::find_link(nl, veth);
+  if (!link) return;
+  if (init_gone && link->kind == "veth")
+    netlink::disconnect_link(nl, link->index);
+  else
+    netlink::delete_link(nl, veth);
+}
+
 }  // namespace
 
 std::string veth_name(Ipv4 ip) {
@@ -64,7 +82,9 @@ BridgeAttachment attach_bridge(const BridgeRequest& req, int netns_fd,
     if (auto who = leases.holder(req.bridge, ip))
       throw SpecError(req.ip_field, req.ip + " is in use by container " + quoted(holder_id(*who)));
   } else {
-    ip = leases.first_free(req.bridge, subnet);
+    // Past an address whose host end a previous holder left to its namespace's cleanup
+    // (detach_bridge), which may not have run yet: reusing it would first delete that link.
+    ip = leases.first_free(req.bridge, subnet, [&](Ipv4 a) { return netlink::find_link(nl, veth_name(a)).has_value(); });
   }
   auto publish_field = [&](size_t i) {
     return req.publish_field.starts_with("--") ? req.publish_field : indexed(req.publish_field, i);
@@ -77,23 +97,39 @@ BridgeAttachment attach_bridge(const BridgeRequest& req, int netns_fd,
   BridgeAttachment a{leases.dir(), req.bridge, req.subnet, to_string(ip), veth_name(ip), !req.publish.empty()};
   record(a);
 
-  // The bridge-wide setup below is the first container's; a later one (another holds a
-  // lease, so the subnet is the same) redoes the NAT transaction only when its rule is gone
+  // The bridge and its NAT chain outlive their last container (docs/network.md), so the
+  // bridge-wide setup below is mostly already there: the NAT transaction is redone only when
+  // the bridge is new, its subnet changed (possible with no lease left) or its rule is gone
   // (a host firewall reload flushed it).
-  bool first = leases.count(req.bridge) == 0;
+  std::optional<std::string> old_subnet = leases.subnet(req.bridge);
+  bool renumbered = old_subnet != req.subnet;
   leases.take(req.bridge, ip, req.holder);
-  leases.set_subnet(req.bridge, req.subnet);
-  if (!link) {
+  if (renumbered) leases.set_subnet(req.bridge, req.subnet);
+  bool made = !link;
+  if (made) {
     leases.mark_made_bridge(req.bridge);
     netlink::create_bridge(nl, req.bridge);
     link = netlink::find_link(nl, req.bridge);
     if (!link) throw Error("bridge " + req.bridge + " vanished after its creation", ENODEV);
+  } else if (renumbered && old_subnet) {
+    // A kept bridge's gateway of its former subnet would keep routing that subnet here.
+    if (auto old = parse_ipv4_net(*old_subnet)) netlink::remove_address(nl, link->index, old->gateway(), old->prefix);
   }
   netlink::add_address(nl, link->index, subnet.gateway(), subnet.prefix, /*exist_ok=*/true);
   netlink::set_link_up(nl, link->index);
   enable_forwarding();
-  if (first || !nat::masquerade_present(req.bridge)) nat::ensure_masquerade(req.bridge, subnet);
-  netlink::create_veth(nl, a.veth, link->index, kContainerLink, netns_fd);
+  if (made || renumbered || !nat::masquerade_present(req.bridge)) nat::ensure_masquerade(req.bridge, subnet);
+  try {
+    netlink::create_veth(nl, a.veth, link->index, kContainerLink, netns_fd);
+  } catch (const Error& e) {
+    // The address is this container's now (leased under the lock), so a veth of its name is
+    // a former holder's host end whose namespace's cleanup has not run yet, or one a
+    // namespace that outlived its container kept: delete it and make ours.
+    auto stale = e.code() == EEXIST ? netlink::find_link(nl, a.veth) : std::nullopt;
+    if (!stale || stale->kind != "veth") throw;
+    netlink::delete_link(nl, a.veth);
+    netlink::create_veth(nl, a.veth, link->index, kContainerLink, netns_fd);
+  }
 
   netlink::Socket inside = netlink::Socket::in_netns(NETLINK_ROUTE, netns_fd);
   auto eth = netlink::find_link(inside, kContainerLink);
@@ -106,7 +142,7 @@ BridgeAttachment attach_bridge(const BridgeRequest& req, int netns_fd,
   return a;
 }
 
-void detach_bridge(const BridgeAttachment& a, const std::string& holder) {
+void detach_bridge(const BridgeAttachment& a, const std::string& holder, bool init_gone) {
   Leases leases(a.leases);
   netlink::Socket nl(NETLINK_ROUTE);
   // The record is saved before the lease is taken: killed in between, the container never
@@ -115,15 +151,16 @@ void detach_bridge(const BridgeAttachment& a, const std::string& holder) {
   auto held = ip ? leases.holder(a.bridge, *ip) : std::nullopt;
   if (!held || held->empty() || *held == holder) {
     if (a.published) unpublish_ports(a.veth);
-    netlink::delete_link(nl, a.veth);
+    undo_veth(nl, a.veth, init_gone);
     if (ip) leases.release(a.bridge, *ip, holder);
   }
   leases.release_ports(a.bridge, holder);
-  if (leases.count(a.bridge)) return;
-  nat::remove_masquerade(a.bridge);
-  if (leases.made_bridge(a.bridge)) netlink::delete_link(nl, a.bridge);
-  leases.forget(a.bridge);
-  if (!leases.any_bridge()) nat::remove_table_if_unused();
+  leases.remove_temporaries(a.bridge);
+  // The bridge, its gateway address, its NAT chain and the table `ip vcrun` stay, as docker
+  // keeps docker0: making and removing them cost a container alone on the bridge 60-70 ms of
+  // its `run --rm`, most of it the bridge's RTM_DELLINK (docs/network.md).
+  // `ip link del` and `nft delete table ip vcrun` remove them; the next container makes
+  // them again.
 }
 
 void detach_all(const std::string& holder) {
@@ -136,7 +173,7 @@ void detach_all(const std::string& holder) {
   }
   for (const auto& [bridge, ip] : held) {
     std::string subnet = Leases(dir).subnet(bridge).value_or("");
-    detach_bridge({dir, bridge, subnet, to_string(ip), veth_name(ip), /*published=*/true}, holder);
+    detach_bridge({dir, bridge, subnet, to_string(ip), veth_name(ip), /*published=*/true}, holder, /*init_gone=*/false);
   }
 }
 

@@ -43,9 +43,12 @@ struct BridgeAttachment {
 BridgeAttachment attach_bridge(const BridgeRequest& req, int netns_fd,
                                const std::function<void(const BridgeAttachment&)>& record);
 
-// Undoes an attachment held by `holder` (what is gone already is skipped); the bridge,
-// its NAT chain and vcrun's nftables table go with the last container using them.
-void detach_bridge(const BridgeAttachment& a, const std::string& holder);
+// Undoes an attachment held by `holder` (what is gone already is skipped): the lease, the
+// published ports, and the host end of the veth: deleted, or with `init_gone` (the
+// container's init has exited: its network namespace is going away) taken down and out of
+// the bridge and left to the kernel's cleanup of that namespace. The bridge, its NAT chain
+// and vcrun's nftables table stay for the next container (docs/network.md).
+void detach_bridge(const BridgeAttachment& a, const std::string& holder, bool init_gone);
 
 // The host end's name of the link leased to `ip`: unique while the lease is (no two
 // bridges share a subnet).

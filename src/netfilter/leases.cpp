@@ -52,9 +52,15 @@ std::optional<std::string> Leases::holder(const std::string& bridge, Ipv4 ip) co
   return read_file_if_exists(path(bridge, to_string(ip)));
 }
 
-Ipv4 Leases::first_free(const std::string& bridge, const Ipv4Net& subnet) const {
-  for (uint32_t a = subnet.gateway().value + 1; a < subnet.broadcast().value; ++a)
-    if (!exists(path(bridge, to_string(Ipv4{a})))) return Ipv4{a};
+Ipv4 Leases::first_free(const std::string& bridge, const Ipv4Net& subnet,
+                        const std::function<bool(Ipv4)>& busy) const {
+  std::optional<Ipv4> fallback;
+  for (uint32_t a = subnet.gateway().value + 1; a < subnet.broadcast().value; ++a) {
+    if (exists(path(bridge, to_string(Ipv4{a})))) continue;
+    if (!busy || !busy(Ipv4{a})) return Ipv4{a};
+    if (!fallback) fallback = Ipv4{a};
+  }
+  if (fallback) return *fallback;
   throw Error("bridge " + bridge + ": every address of " + to_string(subnet) + " is leased", EADDRNOTAVAIL);
 }
 
@@ -82,6 +88,13 @@ void Leases::release_ports(const std::string& bridge, const std::string& id) {
     std::string name = e.path().filename().string();
     if (name.starts_with("port-") && read_file_if_exists(e.path().string()) == id) ::unlink(e.path().c_str());
   }
+}
+
+void Leases::remove_temporaries(const std::string& bridge) {
+  // Every writer holds the lock, as the caller does: a temporary file seen now is a dead one.
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(path(bridge), ec))
+    if (e.path().filename().string().find(".tmp.") != std::string::npos) ::unlink(e.path().c_str());
 }
 
 void Leases::take(const std::string& bridge, Ipv4 ip, const std::string& id) { take_file(bridge, to_string(ip), id); }

@@ -6,6 +6,7 @@
 // created the bridge. All under one lock, <parent of the directory>/.lock.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -41,8 +42,10 @@ class Leases {
 
   // The container holding `ip` on `bridge`; nullopt when free.
   std::optional<std::string> holder(const std::string& bridge, Ipv4 ip) const;
-  // The lowest assignable address of `subnet` no container holds; Error when all are.
-  Ipv4 first_free(const std::string& bridge, const Ipv4Net& subnet) const;
+  // The lowest assignable address of `subnet` no container holds, preferring one for which
+  // `busy` is false (a previous holder's link not gone yet); Error when all are held.
+  Ipv4 first_free(const std::string& bridge, const Ipv4Net& subnet,
+                  const std::function<bool(Ipv4)>& busy = {}) const;
   // Records `ip` as `id`'s (the file is created exclusively).
   void take(const std::string& bridge, Ipv4 ip, const std::string& id);
   // Frees `ip` if `id` holds it (or its file is empty: `id`'s take was killed mid-write).
@@ -53,6 +56,9 @@ class Leases {
   void take_port(const std::string& bridge, const std::string& port, const std::string& id);
   // Frees every port of `bridge` that `id` holds.
   void release_ports(const std::string& bridge, const std::string& id);
+  // Removes what a writer killed between its temporary file and the rename left in the
+  // directory of `bridge` (the subnet, the mark): kept with the bridge, it would stay.
+  void remove_temporaries(const std::string& bridge);
   // How many addresses of `bridge` are leased.
   size_t count(const std::string& bridge) const;
 
@@ -62,7 +68,8 @@ class Leases {
   // Whether vcrun created the bridge (marked before creating it).
   bool made_bridge(const std::string& bridge) const;
   void mark_made_bridge(const std::string& bridge);
-  // Forgets the bridge (its subnet and mark); call with no leases left.
+  // Forgets the bridge (its subnet and mark); call with no leases left. (Bridge mode keeps
+  // a bridge, and so its directory, after its last lease: docs/network.md.)
   void forget(const std::string& bridge);
   // Whether any bridge has a directory left.
   bool any_bridge() const;

@@ -111,6 +111,21 @@ void create_veth(Socket& nl, const std::string& name, unsigned master, const std
   nl.request(u, "attach veth " + name + " to its bridge");
 }
 
+bool disconnect_link(Socket& nl, unsigned ifindex) {
+  Message m;
+  nlmsghdr* h = m.header(RTM_NEWLINK, 0);
+  ifinfomsg* ifi = put_ifinfo(h, ifindex, 0);
+  ifi->ifi_change = IFF_UP;  // down
+  mnl_attr_put_u32(h, IFLA_MASTER, 0);
+  try {
+    nl.request(h, "disconnect link " + std::to_string(ifindex));
+  } catch (const Error& e) {
+    if (e.code() == ENODEV) return false;
+    throw;
+  }
+  return true;
+}
+
 bool delete_link(Socket& nl, const std::string& name) {
   Message m;
   nlmsghdr* h = m.header(RTM_DELLINK, 0);

@@ -30,6 +30,11 @@ void create_bridge(Socket& nl, const std::string& name);
 void create_veth(Socket& nl, const std::string& name, unsigned master, const std::string& peer_name,
                  int peer_netns_fd);
 
+// Takes the link with index `ifindex` down and out of its bridge (IFLA_MASTER 0): no
+// frame passes it any more, at a fraction of a delete's cost (no rcu_barrier). False when
+// the link is gone (its namespace's cleanup may take it at any time).
+bool disconnect_link(Socket& nl, unsigned ifindex);
+
 // Deletes the link `name`; false when there was none.
 bool delete_link(Socket& nl, const std::string& name);
 

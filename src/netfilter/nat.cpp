@@ -104,17 +104,6 @@ void ensure_masquerade(const std::string& bridge, const net::Ipv4Net& subnet) {
   b.commit("nftables: masquerade " + net::to_string(subnet) + " in table ip " + kTable);
 }
 
-void remove_masquerade(const std::string& bridge) {
-  Chain chain = make_chain(bridge);
-  Rule all(checked(nftnl_rule_alloc()));
-  nftnl_rule_set_str(all.get(), NFTNL_RULE_TABLE, kTable);
-  nftnl_rule_set_str(all.get(), NFTNL_RULE_CHAIN, chain_name(bridge).c_str());
-  Batch b(NFPROTO_IPV4);
-  b.add(NFT_MSG_DELRULE, 0, [&](nlmsghdr* h) { nftnl_rule_nlmsg_build_payload(h, all.get()); });
-  b.add(NFT_MSG_DELCHAIN, 0, [&](nlmsghdr* h) { nftnl_chain_nlmsg_build_payload(h, chain.get()); });
-  b.commit_ignoring_absent("nftables: remove chain " + chain_name(bridge));
-}
-
 bool masquerade_present(const std::string& bridge) {
   Rule query(checked(nftnl_rule_alloc()));
   nftnl_rule_set_str(query.get(), NFTNL_RULE_TABLE, kTable);

@@ -20,11 +20,8 @@ void ensure_masquerade(const std::string& bridge, const net::Ipv4Net& subnet);
 // transaction (which replaces the rule) costs ~17 ms of the kernel's commit.
 bool masquerade_present(const std::string& bridge);
 
-// Removes the chain of `bridge` (and its rule); nothing there is not an error.
-void remove_masquerade(const std::string& bridge);
-
-// Removes the table `ip vcrun` when no chain is left in it (the last bridge's NAT chain and
-// the last shaped container's classify chains went); nothing there is not an error. Call it
+// Removes the table `ip vcrun` when no chain is left in it (no bridge's NAT chain, which
+// stays with its bridge, and the last shaped container's classify chains went); nothing there is not an error. Call it
 // under the lease lock, which every user of the table holds while it adds or removes chains.
 void remove_table_if_unused();
 // Whether the table `ip vcrun` holds any chain.

@@ -29,9 +29,10 @@ struct MadeHooksCgroup {
   std::string path;
 };
 
-// Bridge mode (netfilter/bridge.hpp): the host end of the veth pair, the address lease in
-// `leases`, and with the last container of the bridge, the bridge (if vcrun made it), its
-// NAT chain and vcrun's nftables table. `published`: it has port-forwarding chains.
+// Bridge mode (netfilter/bridge.hpp): the host end of the veth pair (deleted, or once the
+// init has exited left down and out of the bridge to its namespace's cleanup), the address
+// lease in `leases` and the published ports; the bridge and its NAT chain stay for the next
+// container. `published`: it has port-forwarding chains.
 struct MadeBridgeLink {
   std::string leases, bridge, subnet, ip, veth;
   bool published = false;
