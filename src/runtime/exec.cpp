@@ -133,7 +133,7 @@ int Runtime::exec(const std::string& id, const ExecOptions& opts) {
   if (!sub_cgroup.empty()) cgroup = open_exec_cgroup(st.cgroup_path, sub_cgroup);
   security::warn_unapplied_labels(process);
   const bool tty = process.terminal;
-  auto seccomp = security::compile_for(spec, root_);
+  auto seccomp = security::compile_for(spec);
 
   int join_flags = 0;
   for (const auto& ns : spec.linux.namespaces)

@@ -189,7 +189,7 @@ class Launch {
     write_file_atomic(dir_ + "/config.json", config_json, 0600);
     security::check_capabilities(spec_.process);
     security::warn_unapplied_labels(spec_.process, spec_.linux.mount_label);
-    seccomp_ = security::compile_for(spec_, store_.root());
+    seccomp_ = security::compile_for(spec_);
   }
 
   // The container's cgroup (and a linux.cgroupsPath's missing parents), and the cgroup its

@@ -35,8 +35,8 @@ class SeccompProgram {
   // SECCOMP_FILTER_FLAG_* passed to seccomp(2).
   unsigned flags() const;
 
-  // The compiled form, as the cache keeps it (seccomp_cache.hpp): the instructions, the
-  // flags of linux.seccomp.flags, and whether it notifies.
+  // The compiled form, as the build embeds the built-in profile's (seccomp_builtin.hpp):
+  // the instructions, the flags of linux.seccomp.flags, and whether it notifies.
   const std::vector<sock_filter>& code() const { return code_; }
   unsigned requested_flags() const { return flags_; }
   static SeccompProgram from_compiled(std::vector<sock_filter> code, unsigned flags, bool listener);
@@ -51,8 +51,14 @@ class SeccompProgram {
 };
 
 // The built-in profile of quick mode and `vcrun spec`: default allow plus a deny list of
-// kernel surface a container never needs (see seccomp_profile.cpp for each decision).
+// kernel surface a container never needs (see seccomp_profile.cpp for each decision), for
+// the running kernel.
 Seccomp default_profile();
+// The same for a kernel that does or does not (before Linux 4.8) re-run the filter after
+// a ptrace tracer changed the syscall: without that recheck ptrace is denied too. The
+// build compiles default_profile(true) once (seccomp_builtin.hpp).
+Seccomp default_profile(bool rechecks_after_ptrace);
+bool kernel_rechecks_seccomp_after_ptrace();
 
 // Names of SCMP_ACT_* actions for messages ("SCMP_ACT_ERRNO").
 const char* action_name(SeccompAction a);

@@ -42,6 +42,8 @@ void deny_flag_bits(Seccomp& p, const std::string& name, std::initializer_list<u
   }
 }
 
+}  // namespace
+
 // ptrace can rewrite a tracee's syscall after seccomp checked it; since Linux 4.8 the
 // kernel re-runs the filter after the tracer returns, so ptrace no longer bypasses it.
 bool kernel_rechecks_seccomp_after_ptrace() {
@@ -52,9 +54,9 @@ bool kernel_rechecks_seccomp_after_ptrace() {
   return major > 4 || (major == 4 && minor >= 8);
 }
 
-}  // namespace
+Seccomp default_profile() { return default_profile(kernel_rechecks_seccomp_after_ptrace()); }
 
-Seccomp default_profile() {
+Seccomp default_profile(bool rechecks_after_ptrace) {
   Seccomp p;
   p.default_action = SeccompAction::allow;
   // The compat ABIs are filtered too: without them a 32-bit syscall (int 0x80) would hit
@@ -124,7 +126,7 @@ Seccomp default_profile() {
   // Obsolete interfaces with no legitimate use and a history of bugs.
   s.push_back(deny({"uselib", "nfsservctl", "_sysctl"}));
 
-  if (!kernel_rechecks_seccomp_after_ptrace()) s.push_back(deny({"ptrace"}));
+  if (!rechecks_after_ptrace) s.push_back(deny({"ptrace"}));
 
   // Deliberately allowed (decisions, not omissions):
   //  - ptrace, process_vm_readv/writev, kcmp, pidfd_getfd on >= 4.8: debuggers and strace

@@ -2,16 +2,21 @@
 // when the "vcrun" extension asks for it (quick mode), or none.
 #include "runtime/security/seccomp_select.hpp"
 
-#include "runtime/security/seccomp_cache.hpp"
+#include <vector>
+
+#include "runtime/security/seccomp_builtin.hpp"
 
 namespace vcrun::security {
 
-std::optional<SeccompProgram> compile_for(const ContainerSpec& spec, const std::string& cache_dir) {
+std::optional<SeccompProgram> compile_for(const ContainerSpec& spec) {
   if (spec.linux.seccomp) return SeccompProgram::compile(*spec.linux.seccomp);
   if (!spec.vcrun.default_seccomp) return std::nullopt;
-  // The built-in profile is the same for every quick container of this binary and kernel.
-  if (!cache_dir.empty()) return compile_cached(default_profile(), cache_dir);
-  return SeccompProgram::compile(default_profile());
+  // The build compiled the profile of kernels >= 4.8 (seccomp_builtin.hpp); an older
+  // kernel's adds a ptrace rule and is compiled here.
+  if (!kernel_rechecks_seccomp_after_ptrace()) return SeccompProgram::compile(default_profile(false));
+  const BuiltinSeccomp& b = kBuiltinSeccomp;
+  return SeccompProgram::from_compiled(std::vector<sock_filter>(b.code, b.code + b.size),
+                                       b.requested_flags, b.notifies);
 }
 
 }  // namespace vcrun::security

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <optional>
-#include <string>
 
 #include "runtime/security/seccomp.hpp"
 #include "vcrun/spec.hpp"
@@ -10,8 +9,7 @@
 namespace vcrun::security {
 
 // Compiled in the parent, before anything is created, so profile errors change nothing.
-// With `cache_dir` (the state root), the built-in profile's program is kept there
-// (seccomp_cache.hpp) and read back by the next start instead of compiled again.
-std::optional<SeccompProgram> compile_for(const ContainerSpec& spec, const std::string& cache_dir = {});
+// The built-in profile's program was compiled by the build (seccomp_builtin.hpp).
+std::optional<SeccompProgram> compile_for(const ContainerSpec& spec);
 
 }  // namespace vcrun::security
