@@ -11,7 +11,7 @@ namespace vcrun::security {
 
 // What SeccompProgram::compile(default_profile(true)) returns, as plain data: defined in
 // the build directory's generated seccomp_builtin_program.cpp, written by the build-time
-// tool vcrun-seccomp-gen (tools/seccomp_gen.cpp) with the libseccomp vcrun links, for the
+// tool vcrun-seccomp-gen (src/runtime/security/seccomp_gen_main.cpp) with the libseccomp vcrun links, for the
 // architecture vcrun is built for. The unit test "seccomp: the embedded built-in program
 // is what libseccomp compiles" fails when it is stale.
 struct BuiltinSeccomp {
