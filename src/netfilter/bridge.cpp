@@ -73,8 +73,11 @@ BridgeAttachment attach_bridge(const BridgeRequest& req, int netns_fd,
   if (link && link->kind != "bridge")
     throw SpecError(req.bridge_field, quoted(req.bridge) + " is taken by a link that is not a bridge" +
                                           (link->kind.empty() ? "" : " (" + link->kind + ")"));
-  if (auto s = leases.subnet(req.bridge); s && *s != req.subnet && leases.count(req.bridge))
-    throw SpecError(req.subnet_field, "bridge " + req.bridge + " has the subnet " + *s + ", not " + req.subnet);
+  // The subnet the bridge was last given; a kept bridge with no lease left may change it.
+  const std::optional<std::string> old_subnet = leases.subnet(req.bridge);
+  const bool renumbered = old_subnet != req.subnet;
+  if (old_subnet && renumbered && leases.count(req.bridge))
+    throw SpecError(req.subnet_field, "bridge " + req.bridge + " has the subnet " + *old_subnet + ", not " + req.subnet);
   check_routes(nl, subnet, link ? link->index : 0, req.subnet_field);
   Ipv4 ip;
   if (!req.ip.empty()) {
@@ -101,8 +104,6 @@ BridgeAttachment attach_bridge(const BridgeRequest& req, int netns_fd,
   // bridge-wide setup below is mostly already there: the NAT transaction is redone only when
   // the bridge is new, its subnet changed (possible with no lease left) or its rule is gone
   // (a host firewall reload flushed it).
-  std::optional<std::string> old_subnet = leases.subnet(req.bridge);
-  bool renumbered = old_subnet != req.subnet;
   leases.take(req.bridge, ip, req.holder);
   if (renumbered) leases.set_subnet(req.bridge, req.subnet);
   bool made = !link;

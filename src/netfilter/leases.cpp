@@ -132,8 +132,6 @@ void Leases::set_subnet(const std::string& bridge, const std::string& subnet) {
   write_file_atomic(path(bridge, "subnet"), subnet, 0600);
 }
 
-bool Leases::made_bridge(const std::string& bridge) const { return exists(path(bridge, "made-bridge")); }
-
 void Leases::mark_made_bridge(const std::string& bridge) {
   make_dirs(path(bridge), 0700);
   write_file_atomic(path(bridge, "made-bridge"), "", 0600);

@@ -65,8 +65,8 @@ class Leases {
   // The subnet the bridge's leases are from; nullopt before the first.
   std::optional<std::string> subnet(const std::string& bridge) const;
   void set_subnet(const std::string& bridge, const std::string& subnet);
-  // Whether vcrun created the bridge (marked before creating it).
-  bool made_bridge(const std::string& bridge) const;
+  // Marks that vcrun created the bridge (before creating it): the kept bridge is vcrun's
+  // to remove by hand (docs/network.md).
   void mark_made_bridge(const std::string& bridge);
   // Forgets the bridge (its subnet and mark); call with no leases left. (Bridge mode keeps
   // a bridge, and so its directory, after its last lease: docs/network.md.)
