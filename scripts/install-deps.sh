@@ -5,7 +5,7 @@
 set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config
   libseccomp-dev libcap-ng-dev nlohmann-json3-dev libspdlog-dev libcli11-dev
-  libmnl-dev libnftnl-dev  # src/netfilter: rtnetlink (libmnl) and the NAT's nftables messages
+  libmnl-dev libnftnl-dev  # src/net: rtnetlink (libmnl) and the NAT's nftables messages
   libxxhash-dev  # vcrun unify: XXH3, the content hash that nominates files to compare
   catch2 help2man)  # cmake's configure looks for both (tests, man pages), even for vcrun alone
 if [ "${1:-}" != build ]; then

@@ -89,7 +89,7 @@ struct OwnProgram {
 inline constexpr OwnProgram kDeviceProgram{BPF_CGROUP_DEVICE, "vcrun_dev"};
 inline constexpr OwnProgram kBind4Program{BPF_CGROUP_INET4_BIND, "vcrun_bind4"};
 inline constexpr OwnProgram kBind6Program{BPF_CGROUP_INET6_BIND, "vcrun_bind6"};
-// The rest of the bind allowlist (netfilter/bind_allow.hpp): the address a bind ended with,
+// The rest of the bind allowlist (cgroup/bind_allow.hpp): the address a bind ended with,
 // a UDP datagram's chosen source, and the socket types whose bind and send no hook sees.
 // Every name starts with "vcrun_bind" (at most 15 characters: BPF_OBJ_NAME_LEN).
 inline constexpr OwnProgram kPostBind4Program{BPF_CGROUP_INET4_POST_BIND, "vcrun_bind_pb4"};

@@ -20,10 +20,10 @@
 #include "cgroup/cpu_monitor.hpp"
 #include "cgroup/hierarchy.hpp"
 #include "cgroup/hooks_cgroup.hpp"
-#include "netfilter/bind_allow.hpp"
-#include "netfilter/bridge.hpp"
-#include "netfilter/ipv4.hpp"
-#include "netfilter/shaping.hpp"
+#include "cgroup/bind_allow.hpp"
+#include "net/policy/bridge.hpp"
+#include "net/values/ipv4.hpp"
+#include "net/policy/shaping.hpp"
 #include "runtime/process/clone.hpp"
 #include "runtime/process/console.hpp"
 #include "runtime/process/container_init.hpp"
@@ -230,9 +230,9 @@ class Launch {
   // cgroup vcrun removes, and cgroup::destroy detaches them from one it keeps.
   void allow_binds() {
     if (!spec_.vcrun.bind_allow) return;
-    auto list = netfilter::parse_bind_allow(*spec_.vcrun.bind_allow, "vcrun.network.bindAllow");
-    auto programs = netfilter::load_bind_allow(list, cgroup_->path());
-    netfilter::attach_bind_allow(cgroup_->dir_fd(), programs, cgroup_->path());
+    auto list = cgroup::parse_bind_allow(*spec_.vcrun.bind_allow, "vcrun.network.bindAllow");
+    auto programs = cgroup::load_bind_allow(list, cgroup_->path());
+    cgroup::attach_bind_allow(cgroup_->dir_fd(), programs, cgroup_->path());
   }
 
   // The init, cloned into its namespaces and cgroup; it builds the root and waits for "go".
@@ -299,7 +299,7 @@ class Launch {
   }
 
   // Bridge mode: a veth pair from the host bridge into the init's network namespace, an
-  // address, a default route and outbound NAT (netfilter/bridge.hpp), recorded first.
+  // address, a default route and outbound NAT (net/policy/bridge.hpp), recorded first.
   void connect_network() {
     const NetworkSpec& n = spec_.vcrun.network;
     if (n.mode != NetworkMode::bridge) return;

@@ -1,6 +1,6 @@
 // The verbs of vcrun::Runtime that act on a running container's cgroup: update (limits and
 // the bind allowlist), pause, resume, stats, events. Each resolves the id through the
-// state store, then hands the cgroup path to the cgroup (or netfilter) module.
+// state store, then hands the cgroup path to the cgroup (or net) module.
 #include <fcntl.h>
 
 #include <algorithm>
@@ -15,8 +15,8 @@
 #include "cgroup/freezer.hpp"
 #include "cgroup/stats.hpp"
 #include "cgroup/update.hpp"
-#include "netfilter/bind_allow.hpp"
-#include "netfilter/shaping.hpp"
+#include "cgroup/bind_allow.hpp"
+#include "net/policy/shaping.hpp"
 #include "runtime/state/state.hpp"
 #include "vcrun/error.hpp"
 #include "vcrun/runtime.hpp"
@@ -45,9 +45,9 @@ void Runtime::update(const std::string& id, const ContainerSpec& changes) {
   auto st = live(store, id, "update");
   // A new bind allowlist is verified before any limit changes, attached after: a refused
   // update changes nothing.
-  std::optional<netfilter::BindPrograms> binds;
+  std::optional<cgroup::BindPrograms> binds;
   if (changes.vcrun.bind_allow)
-    binds = netfilter::load_bind_allow(netfilter::parse_bind_allow(*changes.vcrun.bind_allow, "vcrun.network.bindAllow"),
+    binds = cgroup::load_bind_allow(cgroup::parse_bind_allow(*changes.vcrun.bind_allow, "vcrun.network.bindAllow"),
                                        st.cgroup_path);
   ContainerSpec limits = changes;
   limits.vcrun.bind_allow.reset();
@@ -66,7 +66,7 @@ void Runtime::update(const std::string& id, const ContainerSpec& changes) {
   if (binds) {
     UniqueFd cg(::open(st.cgroup_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!cg) throw_errno("open cgroup " + st.cgroup_path);
-    netfilter::attach_bind_allow(cg.get(), *binds, st.cgroup_path);
+    cgroup::attach_bind_allow(cg.get(), *binds, st.cgroup_path);
   }
 }
 

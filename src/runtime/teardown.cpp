@@ -11,8 +11,8 @@
 #include <spdlog/spdlog.h>
 
 #include "cgroup/container_cgroup.hpp"
-#include "netfilter/bridge.hpp"
-#include "netfilter/shaping.hpp"
+#include "net/policy/bridge.hpp"
+#include "net/policy/shaping.hpp"
 #include "runtime/state/record_check.hpp"
 
 namespace vcrun {

@@ -22,7 +22,7 @@
 
 #include "base/bpf.hpp"
 #include "cgroup/hierarchy.hpp"
-#include "netfilter/bind_allow.hpp"
+#include "cgroup/bind_allow.hpp"
 #include "support/harness.hpp"
 #include "support/netns.hpp"
 
@@ -359,7 +359,7 @@ TEST_CASE("the kernel verifier accepts the bind programs of every list shape", "
       {}, {"10.0.0.1"}, {"fd00::1"}, {"::ffff:10.0.0.1"}, {"127.0.0.200", "fd00::1", "10.1.2.3"}, many};
   for (const auto& addresses : lists) {
     INFO(addresses.size() << " addresses");
-    auto list = vcrun::netfilter::parse_bind_allow(addresses, "test");
-    CHECK_NOTHROW(vcrun::netfilter::load_bind_allow(list, "(test)"));
+    auto list = vcrun::cgroup::parse_bind_allow(addresses, "test");
+    CHECK_NOTHROW(vcrun::cgroup::load_bind_allow(list, "(test)"));
   }
 }

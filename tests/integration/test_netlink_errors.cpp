@@ -1,4 +1,4 @@
-// Integration: rtnetlink errors carry the kernel's extended-ack text (netfilter/netlink),
+// Integration: rtnetlink errors carry the kernel's extended-ack text (net/transport/netlink),
 // asked in a network namespace of the test's own.
 #include <catch2/catch.hpp>
 
@@ -7,9 +7,9 @@
 #include <sched.h>
 #include <unistd.h>
 
-#include "netfilter/addresses.hpp"
-#include "netfilter/links.hpp"
-#include "netfilter/netlink.hpp"
+#include "net/objects/addresses.hpp"
+#include "net/objects/links.hpp"
+#include "net/transport/netlink.hpp"
 #include "support/harness.hpp"
 #include "vcrun/error.hpp"
 
@@ -22,14 +22,14 @@ TEST_CASE("rtnetlink errors name the request and carry the kernel's extack text"
   int fd = ::open(("/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
   REQUIRE(fd >= 0);
   {
-    auto nl = netlink::Socket::in_netns(NETLINK_ROUTE, fd);
-    CHECK_FALSE(netlink::find_link(nl, "vcrun-none"));
-    auto lo = netlink::find_link(nl, "lo");
+    auto nl = net::Socket::in_netns(NETLINK_ROUTE, fd);
+    CHECK_FALSE(net::find_link(nl, "vcrun-none"));
+    auto lo = net::find_link(nl, "lo");
     REQUIRE(lo);
     CHECK(lo->index == 1);
     CHECK(lo->kind == "");
     try {
-      netlink::add_address(nl, 9999, net::Ipv4{0x0a000001}, 8);
+      net::add_address(nl, 9999, net::Ipv4{0x0a000001}, 8);
       FAIL("an address on a link that does not exist was accepted");
     } catch (const Error& e) {
       INFO(e.what());
@@ -38,19 +38,19 @@ TEST_CASE("rtnetlink errors name the request and carry the kernel's extack text"
       CHECK(std::string(e.what()).starts_with("add address 10.0.0.1/8: No such device ("));
       CHECK(std::string(e.what()).size() > std::string("add address 10.0.0.1/8: No such device ()").size());
     }
-    netlink::create_bridge(nl, "br-t");
+    net::create_bridge(nl, "br-t");
     try {
-      netlink::create_bridge(nl, "br-t");
+      net::create_bridge(nl, "br-t");
       FAIL("a second bridge of the same name was created");
     } catch (const Error& e) {
       CHECK(e.code() == EEXIST);
       CHECK(std::string(e.what()).starts_with("create bridge br-t: File exists"));
     }
-    auto br = netlink::find_link(nl, "br-t");
+    auto br = net::find_link(nl, "br-t");
     REQUIRE(br);
     CHECK(br->kind == "bridge");
-    CHECK(netlink::delete_link(nl, "br-t"));
-    CHECK_FALSE(netlink::delete_link(nl, "br-t"));
+    CHECK(net::delete_link(nl, "br-t"));
+    CHECK_FALSE(net::delete_link(nl, "br-t"));
   }
   ::close(fd);
   test::run({"/usr/sbin/ip", "netns", "del", ns});

@@ -21,7 +21,7 @@
 #include <random>
 #include <thread>
 
-#include "netfilter/leases.hpp"
+#include "net/state/leases.hpp"
 #include "support/harness.hpp"
 #include "support/netns.hpp"
 

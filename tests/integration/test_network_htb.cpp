@@ -17,7 +17,7 @@
 #include <fstream>
 #include <thread>
 
-#include "netfilter/leases.hpp"
+#include "net/state/leases.hpp"
 #include "support/harness.hpp"
 #include "support/netns.hpp"
 

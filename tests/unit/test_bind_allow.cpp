@@ -1,4 +1,4 @@
-// Unit tests: the bind allowlist (netfilter/bind_allow): parsing, and the generated programs
+// Unit tests: the bind allowlist (cgroup/bind_allow): parsing, and the generated programs
 // run on a small interpreter of the instructions they use.
 #include <arpa/inet.h>
 #include <sys/socket.h>
@@ -12,12 +12,12 @@
 
 #include "../support/bpf_cfg.hpp"
 #include "base/bpf.hpp"
-#include "netfilter/bind_allow.hpp"
+#include "cgroup/bind_allow.hpp"
 #include "vcrun/error.hpp"
 
 using namespace vcrun;
 using vcrun::test::cfg_problem;
-using netfilter::BindAllowList;
+using cgroup::BindAllowList;
 
 namespace {
 
@@ -89,7 +89,7 @@ int run(const std::vector<bpf_insn>& prog, bpf_sock& ctx) {
 constexpr uint16_t kPort = 8080;
 
 Outcome bind4(const BindAllowList& list, const std::string& addr) {
-  auto prog = netfilter::generate_bind4_program(list);
+  auto prog = cgroup::generate_bind4_program(list);
   REQUIRE(cfg_problem(prog) == "");
   bpf_sock_addr ctx{};
   ctx.user_family = AF_INET;
@@ -105,7 +105,7 @@ Outcome bind4(const BindAllowList& list, const std::string& addr) {
 }
 
 Outcome bind6(const BindAllowList& list, const std::string& addr) {
-  auto prog = netfilter::generate_bind6_program(list);
+  auto prog = cgroup::generate_bind6_program(list);
   REQUIRE(cfg_problem(prog) == "");
   bpf_sock_addr ctx{};
   ctx.user_family = AF_INET6;
@@ -121,12 +121,12 @@ Outcome bind6(const BindAllowList& list, const std::string& addr) {
 }
 
 BindAllowList list_of(const std::vector<std::string>& addresses) {
-  return netfilter::parse_bind_allow(addresses, "vcrun.network.bindAllow");
+  return cgroup::parse_bind_allow(addresses, "vcrun.network.bindAllow");
 }
 
 std::string spec_error(const std::vector<std::string>& addresses, bool indexed = true) {
   try {
-    netfilter::parse_bind_allow(addresses, indexed ? "vcrun.network.bindAllow" : "--bind-allow", indexed);
+    cgroup::parse_bind_allow(addresses, indexed ? "vcrun.network.bindAllow" : "--bind-allow", indexed);
   } catch (const SpecError& e) {
     return e.what();
   }
@@ -152,9 +152,9 @@ TEST_CASE("bind allowlist entries are IPv4 or IPv6 literals, never a wildcard", 
   CHECK(spec_error({"::"}).rfind("vcrun.network.bindAllow[0]: the wildcard address ::", 0) == 0);
   CHECK(spec_error({"::ffff:0.0.0.0"}).rfind("vcrun.network.bindAllow[0]: the wildcard address", 0) == 0);
   CHECK(spec_error({"1.2.3.4", "x"}, false) == "--bind-allow: expected an IPv4 or IPv6 address, got \"x\"");
-  CHECK(spec_error(std::vector<std::string>(netfilter::kMaxBindAllow + 1, "10.0.0.1")) ==
+  CHECK(spec_error(std::vector<std::string>(cgroup::kMaxBindAllow + 1, "10.0.0.1")) ==
         "vcrun.network.bindAllow: at most 256 addresses, got 257");
-  CHECK(spec_error(std::vector<std::string>(netfilter::kMaxBindAllow, "10.0.0.1")) == "");
+  CHECK(spec_error(std::vector<std::string>(cgroup::kMaxBindAllow, "10.0.0.1")) == "");
   CHECK(spec_error({}) == "");
 }
 
@@ -226,7 +226,7 @@ TEST_CASE("bind programs for lists holding one family only, and for an empty lis
 }
 
 TEST_CASE("the bind4 program of one address, instruction by instruction", "[unit]") {
-  auto prog = netfilter::generate_bind4_program(list_of({"10.0.0.1"}));
+  auto prog = cgroup::generate_bind4_program(list_of({"10.0.0.1"}));
   int32_t a;  // 10.0.0.1 as the 4-byte load of user_ip4 reads it
   in_addr addr{};
   ::inet_pton(AF_INET, "10.0.0.1", &addr);
@@ -253,7 +253,7 @@ namespace {
 bool post_bind(const BindAllowList& list, const std::string& addr) {
   bpf_sock sk{};
   bool v6 = addr.find(':') != std::string::npos;
-  auto prog = v6 ? netfilter::generate_post_bind6_program(list) : netfilter::generate_post_bind4_program(list);
+  auto prog = v6 ? cgroup::generate_post_bind6_program(list) : cgroup::generate_post_bind4_program(list);
   REQUIRE(cfg_problem(prog) == "");
   if (v6) REQUIRE(::inet_pton(AF_INET6, addr.c_str(), sk.src_ip6) == 1);
   else REQUIRE(::inet_pton(AF_INET, addr.c_str(), &sk.src_ip4) == 1);
@@ -268,7 +268,7 @@ bool post_bind(const BindAllowList& list, const std::string& addr) {
 bool send_source(const BindAllowList& list, const std::string& src) {
   bpf_sock_addr ctx{};
   bool v6 = src.find(':') != std::string::npos;
-  auto prog = v6 ? netfilter::generate_sendmsg6_program(list) : netfilter::generate_sendmsg4_program(list);
+  auto prog = v6 ? cgroup::generate_sendmsg6_program(list) : cgroup::generate_sendmsg4_program(list);
   REQUIRE(cfg_problem(prog) == "");
   if (v6) REQUIRE(::inet_pton(AF_INET6, src.c_str(), ctx.msg_src_ip6) == 1);
   else REQUIRE(::inet_pton(AF_INET, src.c_str(), &ctx.msg_src_ip4) == 1);
@@ -284,7 +284,7 @@ bool sock_create(uint32_t family, uint32_t type, uint32_t protocol) {
   sk.family = family;
   sk.type = type;
   sk.protocol = protocol;
-  auto prog = netfilter::generate_sock_create_program();
+  auto prog = cgroup::generate_sock_create_program();
   REQUIRE(cfg_problem(prog) == "");
   int ret = run(prog, sk);
   REQUIRE((ret == 0 || ret == 1));

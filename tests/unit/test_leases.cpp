@@ -1,4 +1,4 @@
-// Address leases (netfilter/leases): allocation order, holders, and a torn take.
+// Address leases (net/state/leases): allocation order, holders, and a torn take.
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "netfilter/leases.hpp"
+#include "net/state/leases.hpp"
 
 using namespace vcrun::net;
 namespace fs = std::filesystem;

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "netfilter/rate.hpp"
+#include "net/values/rate.hpp"
 #include "spec_error_of.hpp"
 #include "vcrun/error.hpp"
 #include "vcrun/quick.hpp"

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "netfilter/ipv4.hpp"
+#include "net/values/ipv4.hpp"
 #include "runtime/spec/network.hpp"
 #include "runtime/spec/resolv_conf.hpp"
 #include "spec_error_of.hpp"

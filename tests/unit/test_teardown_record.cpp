@@ -10,7 +10,7 @@
 
 #include "cgroup/hierarchy.hpp"
 #include "cgroup/hooks_cgroup.hpp"
-#include "netfilter/leases.hpp"
+#include "net/state/leases.hpp"
 #include "runtime/state/record_check.hpp"
 #include "vcrun/error.hpp"
 

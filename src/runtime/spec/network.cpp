@@ -2,8 +2,8 @@
 #include "runtime/spec/network.hpp"
 
 #include "base/text.hpp"
-#include "netfilter/ipv4.hpp"
-#include "netfilter/rate.hpp"
+#include "net/values/ipv4.hpp"
+#include "net/values/rate.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::spec_detail {

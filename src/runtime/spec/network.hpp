@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "netfilter/publish.hpp"
+#include "net/objects/publish.hpp"
 #include "vcrun/spec.hpp"
 
 namespace vcrun::spec_detail {

@@ -11,7 +11,7 @@
 
 #include "base/fd.hpp"
 #include "base/fs_util.hpp"
-#include "netfilter/rate.hpp"
+#include "net/values/rate.hpp"
 #include "runtime/spec/json.hpp"
 #include "runtime/spec/json_overflow.hpp"
 #include "runtime/spec/validate.hpp"

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "base/cpu_list.hpp"
-#include "netfilter/bind_allow.hpp"
-#include "netfilter/rate.hpp"
+#include "cgroup/bind_allow.hpp"
+#include "net/values/rate.hpp"
 #include "runtime/spec/validate.hpp"
 #include "vcrun/error.hpp"
 
@@ -128,7 +128,7 @@ std::vector<std::string> parse_bind_allow_flag(const std::string& text) {
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
-  netfilter::parse_bind_allow(addresses, "--bind-allow", false);
+  cgroup::parse_bind_allow(addresses, "--bind-allow", false);
   return addresses;
 }
 

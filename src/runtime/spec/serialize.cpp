@@ -2,7 +2,7 @@
 // (parse.cpp, parse_linux.cpp, parse_resources.cpp), with the same key names.
 #include "runtime/spec/serialize.hpp"
 
-#include "netfilter/rate.hpp"
+#include "net/values/rate.hpp"
 #include "runtime/spec/json.hpp"
 
 namespace vcrun {

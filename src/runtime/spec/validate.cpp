@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "base/text.hpp"
-#include "netfilter/bind_allow.hpp"
+#include "cgroup/bind_allow.hpp"
 #include "runtime/spec/network.hpp"
 #include "runtime/spec/validate.hpp"
 #include "vcrun/error.hpp"
@@ -251,7 +251,7 @@ void validate_spec(const ContainerSpec& spec) {
     throw SpecError("vcrun.memory.min", "must be a number of bytes >= 0");
   if (x.memory_min && x.memory_high && *x.memory_high >= 0 && *x.memory_min > *x.memory_high)
     throw SpecError("vcrun.memory.min", "must not exceed vcrun.memory.high");
-  if (x.bind_allow) netfilter::parse_bind_allow(*x.bind_allow, "vcrun.network.bindAllow");
+  if (x.bind_allow) cgroup::parse_bind_allow(*x.bind_allow, "vcrun.network.bindAllow");
   spec_detail::validate_network(x.network, l);
 }
 

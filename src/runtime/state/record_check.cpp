@@ -10,9 +10,9 @@
 #include "base/fs_util.hpp"
 #include "cgroup/hierarchy.hpp"
 #include "cgroup/hooks_cgroup.hpp"
-#include "netfilter/bridge.hpp"
-#include "netfilter/ipv4.hpp"
-#include "netfilter/leases.hpp"
+#include "net/policy/bridge.hpp"
+#include "net/values/ipv4.hpp"
+#include "net/state/leases.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::state {
@@ -150,7 +150,7 @@ Teardown checked_teardown(const Store& store, const ContainerState& st) {
       else
         out.made.push_back(m);
     } else if (const auto* n = std::get_if<MadeNetClass>(&m)) {
-      // The class ledger lives beside the leases (netfilter/shaping.cpp).
+      // The class ledger lives beside the leases (net/policy/shaping.cpp).
       if (n->root != leases() || !plain_ifname(n->device))
         skip("net class on " + n->device, "its ledger " + n->root + " is not this network namespace's");
       else

@@ -29,7 +29,7 @@ struct MadeHooksCgroup {
   std::string path;
 };
 
-// Bridge mode (netfilter/bridge.hpp): the host end of the veth pair (deleted, or once the
+// Bridge mode (net/policy/bridge.hpp): the host end of the veth pair (deleted, or once the
 // init has exited left down and out of the bridge to its namespace's cleanup), the address
 // lease in `leases` and the published ports; the bridge and its NAT chain stay for the next
 // container. `published`: it has port-forwarding chains.
@@ -38,7 +38,7 @@ struct MadeBridgeLink {
   bool published = false;
 };
 
-// Egress shaping (netfilter/shaping.hpp): the container's HTB class `minor` on `device`,
+// Egress shaping (net/policy/shaping.hpp): the container's HTB class `minor` on `device`,
 // its ledger file under <root>/.shaping and its tagging rules; with the device's last
 // class the HTB root (if vcrun made it), with the last class anywhere the tagging chains.
 struct MadeNetClass {

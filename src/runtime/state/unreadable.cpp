@@ -7,8 +7,8 @@
 #include "cgroup/container_cgroup.hpp"
 #include "cgroup/hierarchy.hpp"
 #include "cgroup/hooks_cgroup.hpp"
-#include "netfilter/bridge.hpp"
-#include "netfilter/shaping.hpp"
+#include "net/policy/bridge.hpp"
+#include "net/policy/shaping.hpp"
 #include "runtime/state/record_check.hpp"
 #include "vcrun/error.hpp"
 

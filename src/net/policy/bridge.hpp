@@ -1,0 +1,61 @@
+// Bridge mode: a container's veth pair to a host bridge, its address lease, default route
+// and the bridge's outbound NAT; and undoing them.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "net/objects/publish.hpp"
+
+namespace vcrun::net {
+
+struct BridgeRequest {
+  std::string holder;  // who holds the lease: the container's cgroup name (unique across roots)
+  std::string bridge;  // the host bridge, created on first use
+  std::string subnet;  // its IPv4 subnet (CIDR, validated)
+  std::string ip;      // the container's address; "": the first free one
+  std::vector<Published> publish;  // host ports forwarded to it (validated)
+  // How errors name the inputs (the config.json field or the flag that set it).
+  std::string ip_field = "vcrun.network.ip";
+  std::string subnet_field = "vcrun.network.subnet";
+  std::string bridge_field = "vcrun.network.bridge";
+  std::string publish_field = "vcrun.network.publish";  // its entries: field[i]; a flag's: field
+};
+
+// What a container holds on the bridge (its teardown record).
+struct BridgeAttachment {
+  std::string leases, bridge, subnet, ip;
+  std::string veth;  // the host end of the pair
+  // Whether it has port-forwarding chains (publish.hpp): a delete of chains that are not
+  // there is an aborted nf_tables transaction, which costs ~20 ms.
+  bool published = false;
+};
+
+// Connects the network namespace `netns_fd` to the bridge: checks the bridge name and the
+// subnet against the links and routes of the caller's network namespace (SpecError naming
+// the field), leases an address, calls `record` with what it is about to make, then makes
+// it: the lease, the bridge (with the gateway address, the first of the subnet), IPv4
+// forwarding, the NAT chain, the veth pair ("eth0" in the container), the container's
+// address and default route, and the published ports (publish.hpp), which no other
+// container of the bridge may hold. The leases are those of the caller's network namespace
+// (leases.hpp), all under their lock, so concurrent creates serialise whatever their root.
+BridgeAttachment attach_bridge(const BridgeRequest& req, int netns_fd,
+                               const std::function<void(const BridgeAttachment&)>& record);
+
+// Undoes an attachment held by `holder` (what is gone already is skipped): the lease, the
+// published ports, and the host end of the veth: deleted, or with `init_gone` (the
+// container's init has exited: its network namespace is going away) taken down and out of
+// the bridge and left to the kernel's cleanup of that namespace. The bridge, its NAT chain
+// and vcrun's nftables table stay for the next container (docs/network.md).
+void detach_bridge(const BridgeAttachment& a, const std::string& holder, bool init_gone);
+
+// The host end's name of the link leased to `ip`: unique while the lease is (no two
+// bridges share a subnet).
+std::string veth_name(Ipv4 ip);
+
+// Detaches every lease `holder` has in the caller's network namespace (for a container
+// whose teardown record is unreadable: the leases name their holder).
+void detach_all(const std::string& holder);
+
+}  // namespace vcrun::net

@@ -1,0 +1,322 @@
+// A container's HTB class: ledger, admission, tree and tags (shaping.hpp).
+#include "net/policy/shaping.hpp"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/netlink.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <vector>
+
+#include "base/fs_util.hpp"
+#include "base/text.hpp"
+#include "net/objects/classify.hpp"
+#include "net/objects/egress.hpp"
+#include "net/objects/htb.hpp"
+#include "net/state/leases.hpp"
+#include "net/objects/nat.hpp"
+#include "net/values/rate.hpp"
+#include "vcrun/error.hpp"
+
+namespace vcrun::net {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr double kQuantumPerShare = 12000;  // bytes a share-1 class sends per DRR round
+
+std::string hex(uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%x", v);
+  return buf;
+}
+
+// One class of the ledger: its holder and what it asked for (bits/s; 0: not given).
+struct Entry {
+  std::string id;
+  uint64_t rate = 0, ceil = 0;
+  double share = 1;
+};
+
+std::string entry_text(const ShapeRequest& req) {
+  char share[32];
+  std::snprintf(share, sizeof share, "%.17g", req.share);
+  return req.id + " " + std::to_string(req.rate.value_or(0)) + " " + share + " " + std::to_string(req.ceil.value_or(0));
+}
+
+// Where the ledgers of the namespace whose lease directory is `root` live.
+std::string shaping_dir(const std::string& root) { return root + ".shaping"; }
+
+// The class ledger of one device, read while the lease lock is held.
+struct Ledger {
+  std::string dir;
+  explicit Ledger(const std::string& root, const std::string& device) : dir(shaping_dir(root) + "/" + device) {}
+
+  std::string file(uint32_t minor) const { return dir + "/" + hex(minor); }
+
+  std::map<uint32_t, Entry> classes() const {
+    std::map<uint32_t, Entry> out;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+      std::string name = e.path().filename().string();
+      char* end = nullptr;
+      unsigned long minor = std::strtoul(name.c_str(), &end, 16);
+      if (name.empty() || *end || minor < net::kHtbFirstLeafMinor || minor > 0xffff) continue;
+      std::string text = read_file_if_exists(e.path().string()).value_or("");
+      Entry entry;
+      size_t space = text.find(' ');
+      entry.id = text.substr(0, space);
+      if (space != std::string::npos) {
+        const char* p = text.c_str() + space;
+        char* end = nullptr;
+        entry.rate = std::strtoull(p, &end, 10);
+        entry.share = std::strtod(end, &end);
+        entry.ceil = std::strtoull(end, &end, 10);
+      }
+      out[static_cast<uint32_t>(minor)] = entry;
+    }
+    return out;
+  }
+
+  std::optional<uint64_t> link_rate() const {
+    auto text = read_file_if_exists(dir + "/link-rate");
+    if (!text || text->empty()) return std::nullopt;
+    return std::strtoull(text->c_str(), nullptr, 10);
+  }
+  bool made_qdisc() const { return exists(dir + "/made-qdisc"); }
+};
+
+uint32_t quantum(double share) {
+  if (share <= 0) return 1500;
+  return static_cast<uint32_t>(std::clamp(std::round(share * kQuantumPerShare), 1.0, 1e9));
+}
+
+// What the default class (unclassified traffic) is guaranteed: 1 % of the link.
+uint64_t default_rate(uint64_t link) { return std::max<uint64_t>(link / 100, 8000); }
+
+// Every class of the device, as HTB parameters: rate = the reservation plus the class's
+// share of what the reservations and the default class leave (as cpu.weight is computed),
+// so that under contention each gets r + (L - R) * s / S by HTB's guarantee; ceil = the
+// link (or the given ceil; a capped class, share 0: its reservation); quantum ∝ share for
+// the borrowing of what idle classes leave. (Measured: with rate = the reservation alone
+// and shares only in the quanta, two TCP senders at shares 2:1 got 1.0:1 to 1.6:1, since
+// TCP small queues keep a flow's backlog at a few packets and DRR rarely sees both busy.)
+std::vector<net::HtbClass> plan(const std::map<uint32_t, Entry>& classes, uint64_t link) {
+  uint64_t reserved = 0;
+  double shares = 0;
+  for (const auto& [minor, e] : classes) {
+    reserved += e.rate;
+    if (e.share > 0) shares += e.share;
+  }
+  uint64_t fixed = reserved + default_rate(link);
+  double excess = fixed < link ? static_cast<double>(link - fixed) : 0;
+  std::vector<net::HtbClass> out;
+  for (const auto& [minor, e] : classes) {
+    uint64_t ceil = e.ceil ? e.ceil : (e.share > 0 || !e.rate ? link : e.rate);
+    uint64_t rate = e.rate + (e.share > 0 && shares > 0 ? static_cast<uint64_t>(excess * e.share / shares) : 0);
+    rate = std::clamp<uint64_t>(rate, 1000, ceil);
+    out.push_back({minor, std::max<uint64_t>(rate / 8, 1), std::max<uint64_t>(ceil / 8, 1), quantum(e.share)});
+  }
+  return out;
+}
+
+// Sets every class of the ledger to its planned parameters (`created`: that one is new).
+void rebalance(net::Socket& nl, unsigned ifindex, const Ledger& ledger, uint64_t link, uint32_t created = 0) {
+  for (const auto& c : plan(ledger.classes(), link)) {
+    try {
+      net::set_htb_class(nl, ifindex, c, c.minor == created);
+    } catch (const Error& e) {
+      if (c.minor == created && e.code() == EEXIST) {
+        net::set_htb_class(nl, ifindex, c, false);  // left by a create killed before its record
+      } else if (e.code() != ENOENT) {
+        throw;  // ENOENT: a ledger file whose create was killed before its class
+      }
+    }
+  }
+}
+
+std::string bits(uint64_t b) { return rate_text(b); }
+
+// Refuses a reservation the link cannot hold beside the others' (all but `except`).
+void admit(const Ledger& ledger, const ShapeRequest& req, const std::string& device, uint64_t link,
+           uint32_t except) {
+  if (req.ceil && *req.ceil > link)
+    throw SpecError(req.ceil_field, bits(*req.ceil) + " is above the link rate of " + device + " (" + bits(link) + ")");
+  if (!req.rate) return;
+  uint64_t reserved = 0;
+  size_t holders = 0;
+  for (const auto& [minor, c] : ledger.classes()) {
+    if (minor == except) continue;
+    reserved += c.rate;
+    if (c.rate) ++holders;
+  }
+  if (reserved + *req.rate > link)
+    throw SpecError(req.rate_field, bits(*req.rate) + " does not fit on " + device + ": " + bits(reserved) +
+                                        " of its " + bits(link) + " are reserved by " + std::to_string(holders) +
+                                        " container(s)");
+}
+
+uint64_t resolve_link_rate(const Ledger& ledger, const ShapeRequest& req, const std::string& device,
+                           bool tree_exists) {
+  auto existing = tree_exists ? ledger.link_rate() : std::nullopt;
+  if (existing) {
+    if (req.link_rate && *req.link_rate != *existing)
+      throw SpecError(req.link_rate_field, bits(*req.link_rate) + " differs from the " + bits(*existing) +
+                                               " that " + device + " is shaped at");
+    return *existing;
+  }
+  if (req.link_rate) return *req.link_rate;
+  if (auto speed = link_speed(device)) return *speed;
+  throw SpecError(req.link_rate_field, "the link speed of " + device + " is unknown: give the link rate to shape at");
+}
+
+void remove_if_held(const std::string& path, const std::string& id) {
+  auto text = read_file_if_exists(path);
+  if (!text) return;
+  std::string holder = text->substr(0, text->find(' '));
+  if (holder == id || holder.empty()) ::unlink(path.c_str());
+}
+
+}  // namespace
+
+ShapeAttachment attach_shaping(const ShapeRequest& req, const std::function<void(const ShapeAttachment&)>& record) {
+  const std::string leases = netns_lease_dir();
+  Leases lock(leases);
+  net::Socket nl(NETLINK_ROUTE);
+  std::optional<Egress> dev;
+  if (req.egress.empty()) {
+    dev = default_route_device(nl);
+    if (!dev) throw SpecError(req.egress_field, "there is no default route: name the device to shape");
+  } else {
+    dev = egress_device(nl, req.egress);
+    if (!dev) throw SpecError(req.egress_field, "no link named " + vcrun::quoted(req.egress));
+  }
+  Ledger ledger(leases, dev->name);
+  auto root = net::root_qdisc(nl, dev->index);
+  bool ours = root && root->handle == net::kHtbMajor << 16 && root->kind == "htb";
+  if (root && root->handle != 0 && !ours) {
+    char handle[16];
+    std::snprintf(handle, sizeof handle, "%x:", root->handle >> 16);
+    throw SpecError(req.egress_field, dev->name + " has a root qdisc vcrun did not make (" + root->kind + " " +
+                                          handle + ")");
+  }
+  uint64_t link = resolve_link_rate(ledger, req, dev->name, ours);
+  admit(ledger, req, dev->name, link, 0);
+  auto held = ledger.classes();
+  uint32_t minor = net::kHtbFirstLeafMinor;
+  while (held.count(minor)) ++minor;
+  if (minor > 0xffff) throw Error(dev->name + ": every HTB class id is in use", ENOSPC);
+
+  ShapeAttachment a{leases, dev->name, minor};
+  record(a);
+
+  make_dirs(ledger.dir, 0700);
+  {
+    std::string p = ledger.file(minor);
+    UniqueFd fd(::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (!fd) throw_errno("ledger " + p);
+    std::string text = entry_text(req);
+    if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) throw_errno("write " + p);
+  }
+  if (!ours) {
+    write_file_atomic(ledger.dir + "/made-qdisc", "", 0600);
+    write_file_atomic(ledger.dir + "/link-rate", std::to_string(link), 0600);
+    net::create_htb_root(nl, dev->index, link / 8, default_rate(link) / 8);
+  }
+  rebalance(nl, dev->index, ledger, link, minor);
+  uint32_t classid = net::htb_handle(minor);
+  if (!req.veth.empty()) net::tag_veth(req.id, req.veth, classid);
+  else net::tag_cgroup(req.id, req.cgroup_level, req.cgroup_id, classid);
+  return a;
+}
+
+void detach_shaping(const ShapeAttachment& a, const std::string& id) {
+  Leases lock(a.root);
+  net::untag(id);
+  net::Socket nl(NETLINK_ROUTE);
+  Ledger ledger(a.root, a.device);
+  auto dev = egress_device(nl, a.device);
+  auto held = ledger.classes();
+  auto mine = held.find(a.minor);
+  // Saved before the ledger file was made: killed in between, another container may hold
+  // the class by now.
+  if (mine == held.end() || mine->second.id == id || mine->second.id.empty()) {
+    if (dev) net::delete_htb_class(nl, dev->index, a.minor);
+    remove_if_held(ledger.file(a.minor), id);
+  }
+  if (!ledger.classes().empty()) {
+    if (auto link = ledger.link_rate(); dev && link) rebalance(nl, dev->index, ledger, *link);
+  } else {
+    if (dev && ledger.made_qdisc()) net::delete_htb_root(nl, dev->index);
+    std::error_code ec;
+    fs::remove_all(ledger.dir, ec);
+  }
+  std::error_code ec;
+  bool any = false;
+  for (const auto& e : fs::directory_iterator(shaping_dir(a.root), ec))
+    if (e.is_directory()) any = true;
+  if (!any) {
+    net::remove_chains();
+    net::remove_table_if_unused();
+    fs::remove(shaping_dir(a.root), ec);
+  }
+}
+
+void detach_all_shaping(const std::string& id) {
+  const std::string leases = netns_lease_dir();
+  std::vector<ShapeAttachment> held;
+  {
+    Leases lock(leases);
+    std::error_code ec;
+    for (const auto& d : fs::directory_iterator(shaping_dir(leases), ec))
+      for (const auto& [minor, e] : Ledger(leases, d.path().filename().string()).classes())
+        if (e.id == id) held.push_back({leases, d.path().filename().string(), minor});
+  }
+  for (const auto& a : held) detach_shaping(a, id);
+}
+
+void update_shaping(const ShapeAttachment& a, const std::string& id, const ShapeChange& change) {
+  Leases lock(a.root);
+  net::Socket nl(NETLINK_ROUTE);
+  Ledger ledger(a.root, a.device);
+  auto dev = egress_device(nl, a.device);
+  auto link = ledger.link_rate();
+  auto classes = ledger.classes();
+  auto mine = classes.find(a.minor);
+  if (!dev || !link || mine == classes.end() || mine->second.id != id)
+    throw Error("the HTB class of " + id + " on " + a.device + " is gone", ENOENT);
+  ShapeRequest req;
+  req.id = id;
+  req.rate_field = change.rate_field;
+  req.ceil_field = change.ceil_field;
+  const Entry& e = mine->second;
+  if (e.rate) req.rate = e.rate;
+  if (e.ceil) req.ceil = e.ceil;
+  req.share = e.share;
+  if (change.rate) req.rate = change.rate;
+  if (change.ceil) req.ceil = change.ceil;
+  if (change.share) req.share = *change.share;
+  if (req.share == 0 && !req.rate) throw SpecError(change.share_field, "0 (capped) needs a rate (" + change.rate_field + ")");
+  if (req.rate && req.ceil && *req.ceil < *req.rate)
+    throw SpecError(change.ceil_field, bits(*req.ceil) + " is below the rate " + bits(*req.rate));
+  admit(ledger, req, a.device, *link, a.minor);
+  write_file_atomic(ledger.file(a.minor), entry_text(req), 0600);
+  rebalance(nl, dev->index, ledger, *link);
+}
+
+std::optional<ShapeCounters> shaping_counters(const ShapeAttachment& a) {
+  net::Socket nl(NETLINK_ROUTE);
+  auto dev = egress_device(nl, a.device);
+  if (!dev) return std::nullopt;
+  auto c = net::htb_class_counters(nl, dev->index, a.minor);
+  if (!c) return std::nullopt;
+  return ShapeCounters{a.device, net::htb_handle(a.minor), c->bytes, c->packets, c->drops, c->overlimits};
+}
+
+}  // namespace vcrun::net
