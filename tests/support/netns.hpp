@@ -13,6 +13,9 @@
 #include <string>
 #include <vector>
 
+#include <filesystem>
+
+#include "net/state/leases.hpp"
 #include "support/harness.hpp"
 
 namespace vcrun::test {
@@ -26,14 +29,33 @@ inline std::string must(const Result& r, const std::string& what) {
 
 inline Result sh(const std::string& cmd) { return run({"/bin/sh", "-c", cmd}); }
 
-// A network namespace made with `ip netns add` (loopback up), deleted at scope exit.
+// The lease directory vcrun keeps for the network namespace this thread is in (a kept
+// bridge's leases outlive their users, as the bridge does): removed by the tests that made
+// the namespace, which the kernel removes with the bridge in it.
+inline void remove_lease_dir_here() {
+  std::error_code ec;
+  std::filesystem::remove_all(vcrun::net::netns_lease_dir(), ec);
+}
+
+// A network namespace made with `ip netns add` (loopback up), deleted at scope exit with
+// vcrun's lease directory for it.
 struct Netns {
   std::string name;
   explicit Netns(const std::string& tag) : name("vcrun-test-" + std::to_string(::getpid()) + "-" + tag) {
     must(run({"/usr/sbin/ip", "netns", "add", name}), "ip netns add");
     must(run({"/usr/sbin/ip", "-n", name, "link", "set", "lo", "up"}), "lo up");
   }
-  ~Netns() { run({"/usr/sbin/ip", "netns", "del", name}); }
+  ~Netns() {
+    int home = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    int fd = ::open(path().c_str(), O_RDONLY | O_CLOEXEC);
+    if (home >= 0 && fd >= 0 && ::setns(fd, CLONE_NEWNET) == 0) {
+      remove_lease_dir_here();
+      if (::setns(home, CLONE_NEWNET) != 0) std::abort();  // later tests must not run in there
+    }
+    if (fd >= 0) ::close(fd);
+    if (home >= 0) ::close(home);
+    run({"/usr/sbin/ip", "netns", "del", name});
+  }
   Netns(const Netns&) = delete;
   Netns& operator=(const Netns&) = delete;
   std::string path() const { return "/run/netns/" + name; }
@@ -62,10 +84,11 @@ struct Inside {
 // it; back in the original one at scope exit. `ok`: all of that worked.
 struct PrivateNetns {
   int original = -1;
-  bool ok = false;
+  bool ok = false, entered = false;
   explicit PrivateNetns(const std::vector<std::string>& addresses) {
     original = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
     if (original < 0 || ::unshare(CLONE_NEWNET) != 0) return;
+    entered = true;
     ok = run({"/usr/sbin/ip", "link", "set", "lo", "up"}).status == 0;
     for (const auto& a : addresses) {
       std::vector<std::string> cmd = {"/usr/sbin/ip", "addr", "add", a, "dev", "lo"};
@@ -75,6 +98,7 @@ struct PrivateNetns {
   }
   ~PrivateNetns() {
     if (original >= 0) {
+      if (entered) remove_lease_dir_here();
       ::setns(original, CLONE_NEWNET);
       ::close(original);
     }
