@@ -198,7 +198,10 @@ TEST_CASE("createContainer hooks run before pivot_root, startContainer hooks aft
         {"args", {"busybox", "sh", "-c",
                   "echo " + name + " $(hostname) $(cat | tr -d '\\n ') >> " + log}}};
   };
-  config["hooks"] = {{"createContainer", {hook("create", bundle + "/rootfs/hooks.log")}},
+  // As runc, a createContainer hook starts in the container's root: a relative path is there.
+  nlohmann::json relative = {{"path", "/bin/busybox"},
+                             {"args", {"busybox", "sh", "-c", "echo relative-path-hook >> ./hooks.log"}}};
+  config["hooks"] = {{"createContainer", {hook("create", bundle + "/rootfs/hooks.log"), relative}},
                      {"startContainer", {hook("start", "/hooks.log")}}};
   std::ofstream(bundle + "/config.json") << config.dump(2);
   auto r = run_vcrun({"run", "--rm", id, "--bundle", bundle});
@@ -209,6 +212,7 @@ TEST_CASE("createContainer hooks run before pivot_root, startContainer hooks aft
   REQUIRE(create != std::string::npos);
   REQUIRE(start != std::string::npos);
   CHECK(create < start);
+  CHECK(r.out.find("relative-path-hook") != std::string::npos);
   CHECK(r.out.find("\"id\":\"" + id + "\"") != std::string::npos);
   // The state names the init by its host pid (known to the parent only after clone).
   std::smatch pid;

@@ -269,7 +269,12 @@ void setup(const ContainerSpec& spec, const Plan& plan,
   mount_spec_mounts(spec, root.get(), plan.bind_trees);
   populate_dev(spec, root.get());
   make_dev_readonly_if_asked(spec, root.get());
-  if (before_pivot) before_pivot();
+  if (before_pivot) {
+    // As runc: the createContainer hooks start in the new root (a hook that writes
+    // ./lib/x.so is writing into the container), still named by the runtime's paths.
+    if (::fchdir(root.get()) != 0) throw_errno("chdir into the new root");
+    before_pivot();
+  }
 
   if (plan.no_pivot)
     enter_root_without_pivot(root.get());
