@@ -2,10 +2,13 @@
 // delete --force, run's auto-delete, spec, list/state fields, ps, version, logging).
 #include <catch2/catch.hpp>
 
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <algorithm>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -135,11 +138,29 @@ TEST_CASE("spec writes runc's starter spec, --secure vcrun's, and both run", "[i
       masked.erase(std::remove(masked.begin(), masked.end(), "/sys/devices/virtual/powercap"),
                    masked.end());
       std::sort(masked.begin(), masked.end());
-      // runc 1.1 has no cgroup namespace in its template; later versions do.
-      auto& ns = (*s)["linux"]["namespaces"];
-      ns.erase(std::remove(ns.begin(), ns.end(), json{{"type", "cgroup"}}), ns.end());
     }
     CHECK(spec.dump(1) == runc.dump(1));
+  }
+
+  // On a pure cgroup v2 host (here: cgroup2 over /sys/fs/cgroup in a private mount
+  // namespace) both add a cgroup namespace; on a hybrid one, neither.
+  auto namespaces_under_cgroup2 = [](const std::string& cmd) {
+    auto r = run({"/usr/bin/unshare", "-m", "/bin/sh", "-c",
+                  "mount --make-rprivate / && mount -t cgroup2 none /sys/fs/cgroup && " + cmd});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    return json::parse(r.out)["linux"]["namespaces"];
+  };
+  struct statfs fs {};
+  bool host_is_cgroup2 = ::statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
+  auto v2 = namespaces_under_cgroup2("\"" + vcrun_binary() + "\" spec --stdout");
+  CHECK(std::count(v2.begin(), v2.end(), json{{"type", "cgroup"}}) == 1);
+  CHECK(std::count(spec["linux"]["namespaces"].begin(), spec["linux"]["namespaces"].end(),
+                   json{{"type", "cgroup"}}) == (host_is_cgroup2 ? 1 : 0));
+  if (access("/usr/sbin/runc", X_OK) == 0) {
+    auto dir = work_dir() + "/" + unique_id("runcspec2");
+    std::filesystem::create_directories(dir);
+    CHECK(v2 == namespaces_under_cgroup2("/usr/sbin/runc spec --bundle " + dir + " && cat " + dir + "/config.json"));
   }
 
   auto secure = json::parse(run_vcrun({"spec", "--secure", "--stdout"}).out);

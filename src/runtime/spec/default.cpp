@@ -1,5 +1,7 @@
 // The config.json templates `vcrun spec` prints: runc's starter spec (also rootless) and
 // vcrun's stricter one (`--secure`, and the base of quick mode).
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -119,9 +121,15 @@ std::string runc_spec_json(bool rootless) {
   }
   l["namespaces"] = ojson::array();
   // Rootless: a user namespace, and no network namespace (nothing could configure it).
-  for (const char* ns : {"pid", "network", "ipc", "uts", "mount", "user"})
-    if (std::string_view(ns) != (rootless ? "network" : "user"))
-      l["namespaces"].push_back({{"type", ns}});
+  // On a pure cgroup v2 host a cgroup namespace too, as runc adds (its IsCgroup2UnifiedMode:
+  // /sys/fs/cgroup is cgroup2), so the container does not see the other tenants' cgroups.
+  struct statfs fs {};
+  bool unified = ::statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
+  for (const char* ns : {"pid", "network", "ipc", "uts", "mount", "cgroup", "user"}) {
+    std::string_view n(ns);
+    if (n == (rootless ? "network" : "user") || (n == "cgroup" && !unified)) continue;
+    l["namespaces"].push_back({{"type", ns}});
+  }
   l["maskedPaths"] = kMaskedPaths;
   l["readonlyPaths"] = kReadonlyPaths;
   return spec.dump(2) + "\n";
