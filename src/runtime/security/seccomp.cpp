@@ -22,6 +22,7 @@
 #include <unordered_set>
 
 #include "base/fd.hpp"
+#include "runtime/security/seccomp_enosys.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::security {
@@ -163,6 +164,25 @@ std::vector<sock_filter> export_bpf(scmp_filter_ctx ctx) {
   return code;
 }
 
+// runc's rule for its ENOSYS stub: only a filter that refuses what it does not name, and
+// whose refusal is not ENOSYS already, gets one; the last number is taken over every name
+// the profile gives, whatever its rule's action, on each architecture of the filter.
+std::vector<LastSyscall> last_syscalls(const Seccomp& profile, const std::vector<uint32_t>& arches) {
+  if (profile.default_action == SeccompAction::allow || profile.default_action == SeccompAction::log)
+    return {};
+  if (profile.default_action == SeccompAction::errno_ret && profile.default_errno_ret == ENOSYS) return {};
+  std::vector<LastSyscall> out;
+  for (uint32_t arch : arches) {
+    if (std::any_of(out.begin(), out.end(), [&](const LastSyscall& l) { return l.audit_arch == arch; })) continue;
+    int last = -1;
+    for (const auto& rule : profile.syscalls)
+      for (const auto& name : rule.names)
+        if (well_formed(name)) last = std::max(last, seccomp_syscall_resolve_name_arch(arch, name.c_str()));
+    if (last >= 0) out.push_back({arch, static_cast<uint32_t>(last)});
+  }
+  return out;
+}
+
 }  // namespace
 
 const char* action_name(SeccompAction a) {
@@ -194,9 +214,11 @@ SeccompProgram SeccompProgram::compile(const Seccomp& profile) {
   for (size_t i = 0; i < profile.flags.size(); ++i)
     program.flags_ |= resolve_flag(profile.flags[i], indexed("linux.seccomp.flags", i));
 
+  std::vector<uint32_t> arches = {seccomp_arch_native()};
   for (size_t i = 0; i < profile.architectures.size(); ++i) {
     std::string field = indexed("linux.seccomp.architectures", i);
-    int rc = seccomp_arch_add(ctx, resolve_arch(profile.architectures[i], field));
+    arches.push_back(resolve_arch(profile.architectures[i], field));
+    int rc = seccomp_arch_add(ctx, arches.back());
     if (rc < 0 && rc != -EEXIST)  // the native arch is always present
       throw Error(field + ": " + std::strerror(-rc), -rc);
   }
@@ -236,7 +258,12 @@ SeccompProgram SeccompProgram::compile(const Seccomp& profile) {
   program.skipped_ = unknown;
   if (unknown > kUnknownWarnings)
     spdlog::warn("linux.seccomp.syscalls: {} more unknown syscalls skipped", unknown - kUnknownWarnings);
-  program.code_ = export_bpf(ctx);
+  program.code_ = enosys_prologue(last_syscalls(profile, arches));
+  std::vector<sock_filter> filter_code = export_bpf(ctx);
+  program.code_.insert(program.code_.end(), filter_code.begin(), filter_code.end());
+  if (program.code_.size() > BPF_MAXINSNS)
+    throw Error("linux.seccomp: the filter has " + std::to_string(program.code_.size()) +
+                " instructions, more than the kernel's limit of " + std::to_string(BPF_MAXINSNS));
   spdlog::debug("seccomp: compiled {} BPF instructions, flags {:#x}", program.code_.size(),
                 program.flags());
   return program;
