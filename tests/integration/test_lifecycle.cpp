@@ -180,6 +180,18 @@ TEST_CASE("a failing hook fails create and leaves nothing", "[integration]") {
   CHECK(r.status != 0);
   CHECK(r.err.find("hooks.prestart[0]") != std::string::npos);
   CHECK(!std::filesystem::exists(runtime_root() + "/" + id));
+
+  // A hook that does not exist is named as such (runc: the file does not exist), not as
+  // a hook that ran and exited 127.
+  auto id2 = unique_id("nohook");
+  auto config2 = default_config({"true"});
+  config2["hooks"] = {{"createRuntime", {{{"path", "/no-such-hook-" + id2}}}}};
+  auto r2 = run_vcrun_detached({"create", id2, "--bundle", make_bundle(id2, config2)});
+  CHECK(r2.status != 0);
+  CHECK(r2.err.find("hooks.createRuntime[0]: exec /no-such-hook-" + id2 + ": No such file or directory") !=
+        std::string::npos);
+  CHECK(r2.err.find("status 127") == std::string::npos);
+  CHECK(!std::filesystem::exists(runtime_root() + "/" + id2));
 }
 
 TEST_CASE("createContainer hooks run before pivot_root, startContainer hooks after",

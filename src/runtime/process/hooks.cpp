@@ -100,8 +100,9 @@ void run_hook(const Hook& hook, const std::string& what, const std::string& stat
     } else {
       ::execve(hook.path.c_str(), argv.data(), envp.data());
     }
-    if (how.become) child_failed(err_wr.get(), "exec " + hook.path + ": " + std::strerror(errno));
-    ::_exit(127);
+    // "exec PATH: No such file or directory", as runc names a hook it cannot run, rather
+    // than a status 127 that could as well be the hook's own.
+    child_failed(err_wr.get(), "exec " + hook.path + ": " + std::strerror(errno));
   }
   rd.reset();
   err_wr.reset();
