@@ -116,15 +116,19 @@ void check_capabilities(const Process& process) {
   if (uint64_t bad = s.inheritable & ~s.bounding)
     throw SpecError("process.capabilities.inheritable",
                     first_name(bad) + " is not in the bounding set");
-  // `runc spec` and `crun spec` write ambient capabilities that are not inheritable;
-  // runc and crun run such specs, so vcrun warns instead of refusing.
+  // `runc spec` and `crun spec` write ambient capabilities that are not inheritable, and
+  // buildah writes eleven on every step; runc and crun run such specs silently. vcrun too,
+  // with one line under --debug.
   uint64_t asked = process.capabilities ? capability_mask(process.capabilities->ambient,
                                                           "process.capabilities.ambient")
                                          : 0;
-  for (unsigned cap = 0; cap < 64; ++cap)
-    if (asked & ~s.ambient & (1ULL << cap))
-      spdlog::warn("process.capabilities.ambient: {} is not in both the permitted and "
-                   "inheritable sets: not raised", cap_name(cap));
+  if (uint64_t skipped = asked & ~s.ambient; skipped && spdlog::should_log(spdlog::level::debug)) {
+    std::string names;
+    for (unsigned cap = 0; cap < 64; ++cap)
+      if (skipped & (1ULL << cap)) names += (names.empty() ? "" : ", ") + cap_name(cap);
+    spdlog::debug("process.capabilities.ambient: not in both the permitted and inheritable sets, "
+                  "not raised: {}", names);
+  }
 }
 
 uint64_t current_permitted() {
