@@ -17,12 +17,12 @@
 #include <cstring>
 
 #include "base/fd.hpp"
+#include "base/fd_passing.hpp"
 #include "base/fs_util.hpp"
 #include "base/text.hpp"
 #include "runtime/process/builtin_init.hpp"
 #include "runtime/process/clone.hpp"
 #include "runtime/process/console.hpp"
-#include "runtime/process/fd_passing.hpp"
 #include "runtime/process/loopback.hpp"
 #include "runtime/process/hooks.hpp"
 #include "runtime/process/preserved_fds.hpp"
