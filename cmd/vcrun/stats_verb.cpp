@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "command.hpp"
+#include "stats_format.hpp"
 #include "vcrun/runtime.hpp"
 
 namespace vcrun::cli {

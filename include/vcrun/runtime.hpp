@@ -72,7 +72,8 @@ struct ContainerInfo {
 std::string features_json();
 
 // The state root when none is given (`--root`). Containers of this root keep the cgroup
-// name `vcrun/<id>`; those of any other root get `vcrun/<id>@<root tag>` (see state.hpp).
+// name `vcrun/<id>`; those of any other root get `vcrun/<id>@<root tag>` (see state.hpp,
+// whose state::kDefaultRoot runtime.cpp checks equal to this at compile time).
 inline constexpr const char* kDefaultRoot = "/run/vcrun";
 
 class Runtime {

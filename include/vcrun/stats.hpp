@@ -1,4 +1,5 @@
-// Resource usage of containers: what `vcrun stats` shows, read from their cgroups.
+// Resource usage of containers as typed figures, read from their cgroups (`vcrun stats`
+// formats them in cmd/).
 #pragma once
 
 #include <cstdint>
@@ -38,8 +39,5 @@ struct ContainerStats {
   std::vector<DeviceIo> io_devices;
   std::optional<NetClassStats> network;  // nullopt: no HTB class
 };
-
-// `vcrun stats --format table|json`: a table for people, or a JSON array.
-std::string format_stats(const std::vector<ContainerStats>& stats, const std::string& format);
 
 }  // namespace vcrun

@@ -1,4 +1,4 @@
-// Reading cgroup statistics files and presenting them (table / JSON).
+// Reading cgroup statistics files into typed figures.
 #include "cgroup/stats.hpp"
 
 #include <cstdio>
@@ -121,76 +121,6 @@ std::vector<Stats> sample_stats(const std::vector<std::pair<std::string, std::st
     out.push_back(s);
   }
   return out;
-}
-
-std::string human_bytes(uint64_t b) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(b);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f%s" : "%.1f%s", v, units[u]);
-  return buf;
-}
-
-std::string format_stats_table(const std::vector<Stats>& stats) {
-  std::ostringstream o;
-  char line[512];
-  std::snprintf(line, sizeof line, "%-24s %7s %21s %11s %19s %10s\n", "ID", "CPU %", "MEM USAGE / LIMIT",
-                "PIDS", "IO READ / WRITE", "THROTTLED");
-  o << line;
-  for (const auto& s : stats) {
-    if (!s.present) {
-      std::snprintf(line, sizeof line, "%-24s %7s %21s %11s %19s %10s\n", s.id.c_str(), "-", "-", "-", "-", "-");
-      o << line;
-      continue;
-    }
-    std::string mem = s.memory_current ? human_bytes(*s.memory_current) : "-";
-    // Appended piecewise: `"/" + std::string&&` trips GCC 12's false -Wrestrict at -O3
-    // (GCC bug 105329).
-    mem += " / ";
-    mem += s.memory_max ? human_bytes(*s.memory_max) : std::string("max");
-    std::string pids = s.pids_current ? std::to_string(*s.pids_current) : "-";
-    if (s.pids_max) {
-      pids += '/';
-      pids += std::to_string(*s.pids_max);
-    }
-    std::string io = human_bytes(s.io_read_bytes) + " / " + human_bytes(s.io_write_bytes);
-    char thr[32];
-    std::snprintf(thr, sizeof thr, "%.2fs", static_cast<double>(s.throttled_usec) / 1e6);
-    std::snprintf(line, sizeof line, "%-24s %6.2f%% %21s %11s %19s %10s\n", s.id.c_str(), s.cpu_percent,
-                  mem.c_str(), pids.c_str(), io.c_str(), thr);
-    o << line;
-  }
-  return o.str();
-}
-
-nlohmann::json stats_json(const std::vector<Stats>& stats) {
-  nlohmann::json arr = nlohmann::json::array();
-  for (const auto& s : stats) {
-    nlohmann::json j;
-    j["id"] = s.id;
-    j["cgroup"] = s.path;
-    j["present"] = s.present;
-    j["cpu"] = {{"percent", s.cpu_percent},
-                {"usage_usec", s.cpu_usage_usec},
-                {"nr_throttled", s.nr_throttled},
-                {"throttled_usec", s.throttled_usec}};
-    auto opt = [](const std::optional<uint64_t>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
-    j["memory"] = {{"current", opt(s.memory_current)}, {"max", opt(s.memory_max)}};
-    j["pids"] = {{"current", opt(s.pids_current)}, {"max", opt(s.pids_max)}};
-    nlohmann::json devices = nlohmann::json::array();
-    for (const auto& d : s.io_devices)
-      devices.push_back({{"major", d.major}, {"minor", d.minor}, {"read_bytes", d.read_bytes},
-                         {"write_bytes", d.write_bytes}, {"read_ios", d.read_ios},
-                         {"write_ios", d.write_ios}});
-    j["io"] = {{"read_bytes", s.io_read_bytes}, {"write_bytes", s.io_write_bytes}, {"devices", devices}};
-    arr.push_back(j);
-  }
-  return arr;
 }
 
 }  // namespace vcrun::cgroup

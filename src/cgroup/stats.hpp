@@ -41,9 +41,4 @@ std::optional<uint64_t> oom_kill_count(const std::string& path);
 // items (cpu_list::parse_lenient) and ids above 65535 are skipped.
 std::vector<uint16_t> parse_cpu_list(const std::string& text);
 
-std::string format_stats_table(const std::vector<Stats>& stats);
-nlohmann::json stats_json(const std::vector<Stats>& stats);
-// "12.3MiB"
-std::string human_bytes(uint64_t b);
-
 }  // namespace vcrun::cgroup

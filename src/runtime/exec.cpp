@@ -11,12 +11,12 @@
 #include <algorithm>
 #include <optional>
 
+#include "base/fd_passing.hpp"
 #include "base/fs_util.hpp"
 #include "cgroup/exec_cgroup.hpp"
 #include "runtime/process/clone.hpp"
 #include "runtime/process/console.hpp"
 #include "runtime/process/container_init.hpp"
-#include "runtime/process/fd_passing.hpp"
 #include "runtime/process/forward.hpp"
 #include "runtime/process/preserved_fds.hpp"
 #include "runtime/process/sync.hpp"
@@ -171,10 +171,11 @@ int Runtime::exec(const std::string& id, const ExecOptions& opts) {
   UniqueFd master;
   const bool notify = seccomp && seccomp->notifies() && spec.linux.seccomp;
   try {
-    if (tty) master = fdpass::receive_fd(parent_end.get(), "terminal");
+    if (tty) master = fdpass::receive_fd(parent_end.get(), "terminal", sync::throw_if_error);
     if (notify) {
       // As runc: the process's own pid, the container's state (its init's pid).
-      UniqueFd listener = fdpass::receive_fd(parent_end.get(), "seccomp listener fd");
+      UniqueFd listener = fdpass::receive_fd(parent_end.get(), "seccomp listener fd",
+                                                  sync::throw_if_error);
       security::send_to_seccomp_agent(*spec.linux.seccomp, listener.get(), child,
                                       state::oci_state_json(st, state::current_status(st)));
     }

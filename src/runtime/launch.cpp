@@ -15,6 +15,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/fd_passing.hpp"
 #include "base/fs_util.hpp"
 #include "cgroup/container_cgroup.hpp"
 #include "cgroup/cpu_monitor.hpp"
@@ -27,7 +28,6 @@
 #include "runtime/process/clone.hpp"
 #include "runtime/process/console.hpp"
 #include "runtime/process/container_init.hpp"
-#include "runtime/process/fd_passing.hpp"
 #include "runtime/process/hooks.hpp"
 #include "runtime/process/namespace_path.hpp"
 #include "runtime/process/preserved_fds.hpp"
@@ -348,7 +348,7 @@ class Launch {
     if (!sync::send(parent_end_.get(), std::string(sync::kGo) + " " + std::to_string(child_)))
       throw Error("container init died");
     if (spec_.process.terminal) {
-      out_.console = fdpass::receive_fd(parent_end_.get(), "terminal");
+      out_.console = fdpass::receive_fd(parent_end_.get(), "terminal", sync::throw_if_error);
       if (!opts_.console_socket.empty()) {
         console::send_to_console_socket(opts_.console_socket, out_.console.get());
         out_.console.reset();
@@ -359,7 +359,8 @@ class Launch {
     if (seccomp_ && seccomp_->notifies() && spec_.linux.seccomp) {
       // The init loaded its notify filter before ready: the agent gets the listener now,
       // with the state of a container still being created (runc's order).
-      UniqueFd listener = fdpass::receive_fd(parent_end_.get(), "seccomp listener fd");
+      UniqueFd listener = fdpass::receive_fd(parent_end_.get(), "seccomp listener fd",
+                                                  sync::throw_if_error);
       security::send_to_seccomp_agent(*spec_.linux.seccomp, listener.get(), child_,
                                       state::oci_state_json(st(), state::Status::creating));
       spdlog::debug("{}: seccomp listener handed to {}", st().id, spec_.linux.seccomp->listener_path);

@@ -150,47 +150,4 @@ void Runtime::events(const std::string& id, std::chrono::milliseconds interval, 
   }
 }
 
-namespace {
-
-// "7663:10", as tc writes a class id.
-std::string class_text(uint32_t classid) {
-  char text[16];
-  std::snprintf(text, sizeof text, "%x:%x", classid >> 16, classid & 0xffff);
-  return text;
-}
-
-}  // namespace
-
-std::string format_stats(const std::vector<ContainerStats>& stats, const std::string& format) {
-  if (format == "json") {
-    nlohmann::json j = cgroup::stats_json(stats);
-    for (size_t i = 0; i < stats.size() && i < j.size(); ++i) {
-      if (!stats[i].network) continue;
-      const auto& n = *stats[i].network;
-      j[i]["network"] = {{"device", n.device}, {"class", class_text(n.classid)},     {"bytes", n.bytes},
-                         {"packets", n.packets}, {"drops", n.drops}, {"overlimits", n.overlimits}};
-    }
-    return j.dump(2) + "\n";
-  }
-  if (format == "table") {
-    std::string out = cgroup::format_stats_table(stats);
-    bool any = std::any_of(stats.begin(), stats.end(), [](const ContainerStats& s) { return s.network.has_value(); });
-    if (!any) return out;
-    char line[256];
-    std::snprintf(line, sizeof line, "\n%-20s %-10s %-10s %14s %12s %10s\n", "ID", "EGRESS", "CLASS", "NET BYTES",
-                  "NET PACKETS", "NET DROPS");
-    out += line;
-    for (const auto& s : stats) {
-      if (!s.network) continue;
-      const auto& n = *s.network;
-      std::snprintf(line, sizeof line, "%-20s %-10s %-10s %14llu %12llu %10llu\n", s.id.c_str(), n.device.c_str(),
-                    class_text(n.classid).c_str(), static_cast<unsigned long long>(n.bytes), static_cast<unsigned long long>(n.packets),
-                    static_cast<unsigned long long>(n.drops));
-      out += line;
-    }
-    return out;
-  }
-  throw SpecError("--format", "expected table or json, got \"" + format + "\"");
-}
-
 }  // namespace vcrun

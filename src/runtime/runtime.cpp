@@ -14,6 +14,7 @@
 
 #include <filesystem>
 #include <sstream>
+#include <string_view>
 
 #include "base/fs_util.hpp"
 #include "runtime/launch.hpp"
@@ -27,6 +28,9 @@
 #include "vcrun/error.hpp"
 
 namespace vcrun {
+
+// The API's default root is the state store's: one text, two names.
+static_assert(std::string_view(kDefaultRoot) == state::kDefaultRoot);
 
 namespace {
 

@@ -134,23 +134,6 @@ TEST_CASE("cgroup stat files parse", "[unit]") {
   CHECK(io[1].read_bytes == 5);
   CHECK(parse_single_value("max\n") == std::nullopt);
   CHECK(parse_single_value("4096\n") == 4096u);
-  CHECK(human_bytes(1536) == "1.5KiB");
-  Stats s;
-  s.id = "c1";
-  s.present = true;
-  s.cpu_percent = 12.5;
-  s.memory_current = 1 << 20;
-  auto table = format_stats_table({s});
-  CHECK(table.find("c1") != std::string::npos);
-  CHECK(table.find("12.50%") != std::string::npos);
-  s.io_devices = io;
-  auto j = stats_json({s});
-  CHECK(j[0]["memory"]["max"].is_null());
-  CHECK(j[0]["memory"]["current"] == 1 << 20);
-  REQUIRE(j[0]["io"]["devices"].size() == 2);
-  CHECK(j[0]["io"]["devices"][1] == nlohmann::json{{"major", 8}, {"minor", 16}, {"read_bytes", 5},
-                                                  {"write_bytes", 1}, {"read_ios", 1},
-                                                  {"write_ios", 1}});
 }
 
 TEST_CASE("the monitor's controller raises a starved weight and winds down", "[unit]") {

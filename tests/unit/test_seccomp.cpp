@@ -19,7 +19,7 @@
 #include <cstring>
 #include <functional>
 
-#include "runtime/process/fd_passing.hpp"
+#include "base/fd_passing.hpp"
 #include "runtime/security/seccomp.hpp"
 #include "vcrun/error.hpp"
 

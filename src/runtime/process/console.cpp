@@ -15,8 +15,8 @@
 
 #include <cstring>
 
+#include "base/fd_passing.hpp"
 #include "base/idle_memory.hpp"
-#include "runtime/process/fd_passing.hpp"
 #include "runtime/process/forward.hpp"
 #include "vcrun/error.hpp"
 

@@ -17,12 +17,12 @@
 #include <cstring>
 
 #include "base/fd.hpp"
+#include "base/fd_passing.hpp"
 #include "base/fs_util.hpp"
 #include "base/text.hpp"
 #include "runtime/process/builtin_init.hpp"
 #include "runtime/process/clone.hpp"
 #include "runtime/process/console.hpp"
-#include "runtime/process/fd_passing.hpp"
 #include "runtime/process/loopback.hpp"
 #include "runtime/process/hooks.hpp"
 #include "runtime/process/preserved_fds.hpp"
@@ -250,87 +250,151 @@ void exec_prepared(const Process& process, const std::string& exe, int error_fd)
                                 err == ENOENT ? 127 : 126));
 }
 
-void container_init(const InitContext& ctx) {
-  const ContainerSpec& spec = *ctx.spec;
-  reset_signal_mask();
-  // Until execve the init is the vcrun binary: see self_protect.hpp.
-  security::protect_self_exe();
-  int error_fd = ctx.sync_fd;
-  // The filter still to load before execve: none once hand_over_listener loaded it.
-  const security::SeccompProgram* seccomp = ctx.seccomp;
-  UniqueFd start_fifo;
-  std::string exe;
-  try {
-    close_inherited_fds(ctx.preserve_fds);
-    state::ContainerState hook_state = *ctx.state;
-    hook_state.pid = expect_go(ctx.sync_fd);
+namespace {
+
+// The init, as the child's step list (launch()'s mirror): container_init() calls the steps
+// top to bottom. A step that fails throws; the error goes to whoever waits on error_fd()
+// (the parent until ready, `start` after) and the init exits.
+class Init {
+ public:
+  explicit Init(const InitContext& ctx)
+      : ctx_(ctx), spec_(*ctx.spec), error_fd_(ctx.sync_fd), seccomp_(ctx.seccomp) {}
+
+  int error_fd() const { return error_fd_; }
+
+  // "go <pid>": the parent wrote the maps and placed the init in its cgroup.
+  void wait_for_go() {
+    close_inherited_fds(ctx_.preserve_fds);
+    hook_state_ = *ctx_.state;
+    hook_state_.pid = expect_go(ctx_.sync_fd);
+  }
+
+  // The namespaces joined by path (after becoming the user namespace's root), and a new
+  // session keyring.
+  void join_namespaces() {
     // In a user namespace (new, or joined before clone) the init still carries the host's
     // (unmapped) ids: become the namespace's root so files it creates get mapped owners.
-    if (spec.has_namespace(NamespaceType::user) &&
+    if (spec_.has_namespace(NamespaceType::user) &&
         (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0))
       throw_errno("linux.uidMappings: become root in the user namespace");
-    for (size_t i = 0; i < ctx.join_fds.size(); ++i)
-      if (::setns(ctx.join_fds[i], ctx.join_types[i]) != 0)
-        throw_errno(joined_field(spec, ctx.join_types[i]) + ": setns");
-    if (ctx.state->new_keyring) join_new_session_keyring();
-    if (spec.has_namespace(NamespaceType::uts)) {
-      if (!spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()))
+    for (size_t i = 0; i < ctx_.join_fds.size(); ++i)
+      if (::setns(ctx_.join_fds[i], ctx_.join_types[i]) != 0)
+        throw_errno(joined_field(spec_, ctx_.join_types[i]) + ": setns");
+    if (ctx_.state->new_keyring) join_new_session_keyring();
+  }
+
+  // Hostname and domain name, loopback up, namespaced sysctls.
+  void configure_namespaces() {
+    if (spec_.has_namespace(NamespaceType::uts)) {
+      if (!spec_.hostname.empty() && ::sethostname(spec_.hostname.data(), spec_.hostname.size()))
         throw_errno("hostname: sethostname");
-      if (!spec.domainname.empty() &&
-          ::setdomainname(spec.domainname.data(), spec.domainname.size()))
+      if (!spec_.domainname.empty() &&
+          ::setdomainname(spec_.domainname.data(), spec_.domainname.size()))
         throw_errno("domainname: setdomainname");
     }
     // Only a network namespace of its own: a joined one is someone else's to configure.
-    if (creates_namespace(spec, NamespaceType::network)) loopback::set_up();
-    apply_sysctls(spec);
-    ContainerHooks create_hooks(spec.hooks.create_container, "hooks.createContainer");
+    if (creates_namespace(spec_, NamespaceType::network)) loopback::set_up();
+    apply_sysctls(spec_);
+  }
+
+  // Mounts, /dev, pivot_root, masked and read-only paths.
+  void build_root() {
+    ContainerHooks create_hooks(spec_.hooks.create_container, "hooks.createContainer");
     // OCI: createContainer hooks run in the container's mount namespace before
     // pivot_root, so their paths are the runtime's.
-    rootfs::setup(spec, ctx.rootfs_plan, [&] {
-      if (!spec.hooks.create_container.empty())
-        create_hooks.run(state::oci_state_json(hook_state, state::Status::creating));
+    rootfs::setup(spec_, ctx_.rootfs_plan, [&] {
+      if (!spec_.hooks.create_container.empty())
+        create_hooks.run(state::oci_state_json(hook_state_, state::Status::creating));
     });
-    // As runc: the cwd and the command are checked before `create` returns, and nothing
-    // after the seccomp filter needs a call the profile did not ask for.
-    enter_cwd(spec.process.cwd);
-    exe = prepare_exec(spec.process, ctx.preserve_fds);
+  }
+
+  // As runc: the cwd and the command are checked before `create` returns, and nothing
+  // after the seccomp filter needs a call the profile did not ask for.
+  void check_process() {
+    enter_cwd(spec_.process.cwd);
+    exe_ = prepare_exec(spec_.process, ctx_.preserve_fds);
     // Before a notify filter is in (it may not allow stat) and before ready.
-    if (ctx.exec_fifo_fd >= 0) check_exec_fifo_reachable(ctx.exec_fifo_fd);
-    if (spec.process.terminal)
-      fdpass::send_fd(ctx.sync_fd, console::open_in_container(spec.process).get(), "terminal fd");
-    if (seccomp && seccomp->notifies()) {
-      hand_over_listener(ctx.sync_fd, *seccomp);
-      seccomp = nullptr;
+    if (ctx_.exec_fifo_fd >= 0) check_exec_fifo_reachable(ctx_.exec_fifo_fd);
+  }
+
+  // The pty's master and a notify filter's listener, to the parent.
+  void hand_over_fds() {
+    if (spec_.process.terminal)
+      fdpass::send_fd(ctx_.sync_fd, console::open_in_container(spec_.process).get(), "terminal fd");
+    if (seccomp_ && seccomp_->notifies()) {
+      hand_over_listener(ctx_.sync_fd, *seccomp_);
+      seccomp_ = nullptr;  // loaded: nothing left to load before execve
     }
-    if (!sync::send(ctx.sync_fd, sync::kReady)) ::_exit(127);
-    if (ctx.exec_fifo_fd >= 0) {
-      start_fifo = wait_for_start(ctx.exec_fifo_fd);
-      ::close(ctx.exec_fifo_fd);
+  }
+
+  // "ready", then the exec fifo (create/start) or "start" (run).
+  void await_start() {
+    if (!sync::send(ctx_.sync_fd, sync::kReady)) ::_exit(127);
+    if (ctx_.exec_fifo_fd >= 0) {
+      start_fifo_ = wait_for_start(ctx_.exec_fifo_fd);
+      ::close(ctx_.exec_fifo_fd);
       // The parent is gone; `start` waits on the fifo for the outcome.
-      error_fd = start_fifo.get();
+      error_fd_ = start_fifo_.get();
     } else {
-      expect(ctx.sync_fd, sync::kStart);
+      expect(ctx_.sync_fd, sync::kStart);
     }
-    // Each hook is the container process but for its command: the caller's fds are the
-    // process's alone, and `seccomp` is what is still to load (a notify filter is in).
-    if (!spec.hooks.start_container.empty())
-      run_start_container_hooks(spec.hooks.start_container, "hooks.startContainer",
-                                state::oci_state_json(hook_state, state::Status::created), [&] {
-                                  close_preserved_fds(ctx.preserve_fds);
-                                  apply_process_security(spec.process, seccomp);
+  }
+
+  // Each hook is the container process but for its command: the caller's fds are the
+  // process's alone, and `seccomp_` is what is still to load (a notify filter is in).
+  void run_start_hooks() {
+    if (!spec_.hooks.start_container.empty())
+      run_start_container_hooks(spec_.hooks.start_container, "hooks.startContainer",
+                                state::oci_state_json(hook_state_, state::Status::created), [&] {
+                                  close_preserved_fds(ctx_.preserve_fds);
+                                  apply_process_security(spec_.process, seccomp_);
                                 });
-  } catch (const ExecError& e) {
-    fail_exec(error_fd, e);
-  } catch (const std::exception& e) {
-    fail(error_fd, e.what());
   }
-  if (spec.vcrun.init) run_builtin_init(spec.process, exe, seccomp, error_fd, ctx.preserve_fds);
+
+  // The built-in PID 1, or rlimits, identity, capabilities, seccomp and execve.
+  [[noreturn]] void exec() {
+    if (spec_.vcrun.init) run_builtin_init(spec_.process, exe_, seccomp_, error_fd_, ctx_.preserve_fds);
+    try {
+      apply_process_security(spec_.process, seccomp_);
+    } catch (const std::exception& e) {
+      fail(error_fd_, e.what());
+    }
+    exec_prepared(spec_.process, exe_, error_fd_);
+  }
+
+ private:
+  const InitContext& ctx_;
+  const ContainerSpec& spec_;
+  int error_fd_;
+  // The filter still to load before execve: none once hand_over_fds loaded it.
+  const security::SeccompProgram* seccomp_;
+  state::ContainerState hook_state_;  // the hooks' state: the container's, with its host pid
+  UniqueFd start_fifo_;
+  std::string exe_;
+};
+
+}  // namespace
+
+void container_init(const InitContext& ctx) {
+  reset_signal_mask();
+  // Until execve the init is the vcrun binary: see self_protect.hpp.
+  security::protect_self_exe();
+  Init init(ctx);
   try {
-    apply_process_security(spec.process, seccomp);
+    init.wait_for_go();
+    init.join_namespaces();
+    init.configure_namespaces();
+    init.build_root();
+    init.check_process();
+    init.hand_over_fds();
+    init.await_start();
+    init.run_start_hooks();
+  } catch (const ExecError& e) {
+    fail_exec(init.error_fd(), e);
   } catch (const std::exception& e) {
-    fail(error_fd, e.what());
+    fail(init.error_fd(), e.what());
   }
-  exec_prepared(spec.process, exe, error_fd);
+  init.exec();
 }
 
 }  // namespace vcrun

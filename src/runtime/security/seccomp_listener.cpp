@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/fd.hpp"
-#include "runtime/process/fd_passing.hpp"
+#include "base/fd_passing.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::security {

@@ -14,6 +14,4 @@ void protect_self_exe() {
   if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) throw_errno("prctl(PR_SET_DUMPABLE, 0)");
 }
 
-bool self_exe_protected() { return ::prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0; }
-
 }  // namespace vcrun::security

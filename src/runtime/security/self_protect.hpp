@@ -9,7 +9,4 @@ namespace vcrun::security {
 // process that enters a container's namespaces. Why that suffices: docs/architecture.md.
 void protect_self_exe();
 
-// True when the calling process is non-dumpable (for tests and a startup self-check).
-bool self_exe_protected();
-
 }  // namespace vcrun::security

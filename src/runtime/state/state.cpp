@@ -17,7 +17,6 @@
 #include "base/fs_util.hpp"
 #include "base/text.hpp"
 #include "vcrun/error.hpp"
-#include "vcrun/runtime.hpp"
 
 namespace vcrun::state {
 

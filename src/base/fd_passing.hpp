@@ -3,6 +3,7 @@
 // or a seccomp agent.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,8 +17,10 @@ namespace vcrun::fdpass {
 void send_fd(int sock, int fd, const std::string& what, std::string_view payload = "c");
 
 // Receives one message and returns the fd it carries (close-on-exec). A message without
-// one is the init's error report (sync::kErrorPrefix...), thrown as such; EOF means the
-// peer died before handing over `what`.
-UniqueFd receive_fd(int sock, const std::string& what);
+// one goes to `on_text` first, which throws the peer's report when it is one (the
+// init's sync::throw_if_error), and is otherwise an error; EOF means the peer died
+// before handing over `what`.
+using TextHandler = void (*)(const std::optional<std::string>&);
+UniqueFd receive_fd(int sock, const std::string& what, TextHandler on_text = nullptr);
 
 }  // namespace vcrun::fdpass

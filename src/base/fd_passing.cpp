@@ -1,12 +1,11 @@
 // SCM_RIGHTS: one fd per message, the message's bytes being the payload.
-#include "runtime/process/fd_passing.hpp"
+#include "base/fd_passing.hpp"
 
 #include <sys/socket.h>
 
 #include <cerrno>
 #include <cstring>
 
-#include "runtime/process/sync.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::fdpass {
@@ -48,7 +47,7 @@ void send_fd(int sock, int fd, const std::string& what, std::string_view payload
   }
 }
 
-UniqueFd receive_fd(int sock, const std::string& what) {
+UniqueFd receive_fd(int sock, const std::string& what, TextHandler on_text) {
   char text[4096];
   iovec iov{text, sizeof text};
   FdMessage m(&iov);
@@ -59,7 +58,7 @@ UniqueFd receive_fd(int sock, const std::string& what) {
   cmsghdr* c = CMSG_FIRSTHDR(&m.msg);
   if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
     // No fd: the peer reported why it could not send one.
-    sync::throw_if_error(std::string(text, static_cast<size_t>(n)));
+    if (on_text) on_text(std::string(text, static_cast<size_t>(n)));
     throw Error("unexpected message instead of the " + what);
   }
   int fd;
