@@ -1,5 +1,6 @@
 // Checking a teardown record against what the container's id and --root give, before
-// delete acts on it: a record is a file on disk, and delete runs as root.
+// delete acts on it (a record is a file on disk, and delete runs as root), and handing
+// delete the container as the store vouches for it (teardown::Subject).
 #pragma once
 
 #include <string>
