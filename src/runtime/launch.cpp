@@ -39,7 +39,8 @@
 #include "runtime/security/seccomp_listener.hpp"
 #include "runtime/security/seccomp_select.hpp"
 #include "runtime/spec/network.hpp"
-#include "runtime/teardown.hpp"
+#include "runtime/state/record_check.hpp"
+#include "runtime/teardown/undo.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun {
@@ -200,18 +201,18 @@ class Launch {
     const bool own_parent = spec_.linux.cgroups_path.empty();
     if (own_parent) {
       st().cgroup_path = cgroup::container_dir("", store_.cgroup_name(st().id));
-      st().teardown.record(state::MadeCgroup{st().cgroup_path, true});
+      st().teardown.record(cgroup::MadeCgroup{st().cgroup_path, true});
     }
     store_.save(st());  // the first save: one atomic write on the start path, as before
     spdlog::debug("{}: state dir written", st().id);
     cgroup_.emplace(cgroup::ContainerCgroup::create(store_.cgroup_name(st().id), spec_,
                                                     [&](const std::vector<std::string>& dirs) {
-                                                      st().teardown.record(state::MadeCgroupDirs{dirs});
+                                                      st().teardown.record(cgroup::MadeCgroupDirs{dirs});
                                                       store_.save(st());
                                                     }));
     if (!own_parent) {
       st().cgroup_path = cgroup_->path();
-      st().teardown.record(state::MadeCgroup{cgroup_->path(), cgroup_->created()});
+      st().teardown.record(cgroup::MadeCgroup{cgroup_->path(), cgroup_->created()});
       store_.save(st());
     }
     spdlog::debug("{}: cgroup {} ready", st().id, cgroup_->path());
@@ -219,7 +220,7 @@ class Launch {
     if (!h.create_runtime.empty() || !h.prestart.empty() || !h.poststart.empty() ||
         !h.poststop.empty()) {
       std::string hooks = cgroup::hooks_dir(store_.cgroup_name(st().id));
-      st().teardown.record(state::MadeHooksCgroup{hooks});
+      st().teardown.record(cgroup::MadeHooksCgroup{hooks});
       store_.save(st());
       cgroup::make_hooks_cgroup(hooks);
     }
@@ -315,7 +316,7 @@ class Launch {
       req.publish_field = "--publish";
     }
     veth_ = net::attach_bridge(req, netns.get(), [&](const net::BridgeAttachment& a) {
-      st().teardown.record(state::MadeBridgeLink{a.leases, a.bridge, a.subnet, a.ip, a.veth, a.published});
+      st().teardown.record(a);
       store_.save(st());
     }).veth;
     spdlog::debug("{}: bridge {} attached", st().id, req.bridge);
@@ -336,7 +337,7 @@ class Launch {
     }
     if (veth_.empty()) std::tie(req.cgroup_level, req.cgroup_id) = cgroup::level_and_id(st().cgroup_path);
     net::attach_shaping(req, [&](const net::ShapeAttachment& a) {
-      st().teardown.record(state::MadeNetClass{a.root, a.device, a.minor});
+      st().teardown.record(a);
       store_.save(st());
     });
     spdlog::debug("{}: egress class ready", st().id);
@@ -398,7 +399,7 @@ class Launch {
     }
     try {
       cgroup_.reset();  // an unreleased cgroup removes itself
-      tear_down(store_, st());
+      teardown::undo(state::delete_subject(store_, st()));
     } catch (const std::exception&) {
       // The original error matters more; `delete --force` can still clean up.
     }

@@ -54,11 +54,11 @@ void Runtime::update(const std::string& id, const ContainerSpec& changes) {
   limits.vcrun.network = NetworkSpec{};
   // Egress shaping first: its admission may refuse, and then nothing has changed.
   if (const NetworkSpec& n = changes.vcrun.network; n.shaped()) {
-    const state::MadeNetClass* c = state::net_class(st.teardown);
+    const net::ShapeAttachment* c = teardown::net_class(st.teardown);
     if (!c)
       throw SpecError(n.rate ? "--net-rate" : n.ceil ? "--net-ceil" : "--net-share",
                       "container " + id + " has no HTB class (give it one when creating it)");
-    net::update_shaping({c->root, c->device, c->minor}, store.cgroup_name(id), {n.rate, n.ceil, n.share});
+    net::update_shaping(*c, store.cgroup_name(id), {n.rate, n.ceil, n.share});
   }
   // The cgroup's files change unless the update was network-only (allowlist, class).
   bool network_only = (binds || changes.vcrun.network.shaped()) && limits == ContainerSpec{};
@@ -98,7 +98,7 @@ std::vector<ContainerStats> Runtime::stats(std::vector<std::string> ids) {
     auto st = store.load(id);
     targets.emplace_back(id, st.cgroup_path);
     classes.emplace_back();
-    if (const auto* c = state::net_class(st.teardown)) classes.back() = net::ShapeAttachment{c->root, c->device, c->minor};
+    if (const auto* c = teardown::net_class(st.teardown)) classes.back() = *c;
   }
   auto stats = cgroup::sample_stats(targets);
   for (size_t i = 0; i < stats.size() && i < classes.size(); ++i) {

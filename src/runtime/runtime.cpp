@@ -22,9 +22,9 @@
 #include "runtime/process/forward.hpp"
 #include "runtime/process/hooks.hpp"
 #include "runtime/process/sync.hpp"
+#include "runtime/state/record_check.hpp"
 #include "runtime/state/state.hpp"
-#include "runtime/state/unreadable.hpp"
-#include "runtime/teardown.hpp"
+#include "runtime/teardown/undo.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun {
@@ -146,13 +146,13 @@ int Runtime::run(const std::string& id, const std::string& config_json,
     status = l.console ? console::proxy_and_wait(st.pid, l.console.get(), set)
                        : wait_forwarding(st.pid, set);
   } catch (...) {
-    tear_down(store, st);
+    teardown::undo(state::delete_subject(store, st));
     throw;
   }
   sigprocmask(SIG_SETMASK, &old, nullptr);
   spdlog::debug("{}: process exited with {}", id, status);
   if (remove) {
-    tear_down(store, st, [&] {
+    teardown::undo(state::delete_subject(store, st), [&] {
       run_hooks_warning(spec.hooks.poststop, "hooks.poststop", st, state::Status::stopped);
     });
     spdlog::debug("{}: removed", id);
@@ -186,7 +186,7 @@ void Runtime::remove(const std::string& id, bool force) {
     // state file damaged by something else: --force still removes the directory, and the
     // processes and cgroup the state would have named.
     if (!force || !store.exists(id)) throw;
-    destroy_unreadable(store, id, e.what());
+    teardown::undo_unreadable(state::unreadable_subject(store, id), e.what());
     return;
   }
   auto status = state::current_status(st);
@@ -199,7 +199,7 @@ void Runtime::remove(const std::string& id, bool force) {
   } catch (const Error&) {
     if (!force) throw;
   }
-  tear_down(store, st, [&] {
+  teardown::undo(state::delete_subject(store, st), [&] {
     if (spec)
       run_hooks_warning(spec->hooks.poststop, "hooks.poststop", st, state::Status::stopped);
   });

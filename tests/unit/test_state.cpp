@@ -13,6 +13,8 @@
 
 using namespace vcrun;
 using namespace vcrun::state;
+using vcrun::cgroup::MadeCgroup;
+using vcrun::cgroup::MadeCgroupDirs;
 
 namespace {
 

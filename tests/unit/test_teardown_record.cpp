@@ -16,6 +16,9 @@
 
 using namespace vcrun;
 using namespace vcrun::state;
+using cgroup::MadeCgroup;
+using cgroup::MadeCgroupDirs;
+using cgroup::MadeHooksCgroup;
 
 namespace {
 
@@ -43,8 +46,8 @@ TEST_CASE("a teardown record's entries outside the container are dropped, its ow
   const std::string sibling = cgroup::container_dir("", store.cgroup_name("b"));
   st.teardown.made = {MadeCgroup{sibling, true}, MadeHooksCgroup{cgroup::hooks_dir(store.cgroup_name("b"))},
                       MadeCgroupDirs{{"/sys/fs/cgroup/system.slice"}},
-                      MadeBridgeLink{"/tmp/elsewhere", "br0", "10.0.0.0/24", "10.0.0.2", "vb0a000002", false},
-                      MadeNetClass{"/etc", "eth0", 5}};
+                      net::BridgeAttachment{"/tmp/elsewhere", "br0", "10.0.0.0/24", "10.0.0.2", "vb0a000002", false},
+                      net::ShapeAttachment{"/etc", "eth0", 5}};
   auto out = checked_teardown(store, st).made;
   // Only what the id and root give: the default cgroup and the hooks cgroup.
   REQUIRE(out.size() == 2);
@@ -57,11 +60,11 @@ TEST_CASE("a teardown record's entries outside the container are dropped, its ow
   // An empty record gets the same, and the container's own entries pass as they are.
   st.teardown.made.clear();
   CHECK(checked_teardown(store, st).made.size() == 2);
-  st.teardown.made = {MadeCgroup{own, true}, MadeNetClass{net::netns_lease_dir(), "eth0", 5}};
+  st.teardown.made = {MadeCgroup{own, true}, net::ShapeAttachment{net::netns_lease_dir(), "eth0", 5}};
   out = checked_teardown(store, st).made;
   REQUIRE(out.size() == 3);
   CHECK(std::get<MadeCgroup>(out[0]).path == own);
-  CHECK(std::get<MadeNetClass>(out[1]).minor == 5);
+  CHECK(std::get<net::ShapeAttachment>(out[1]).minor == 5);
   std::filesystem::remove_all(store.root());
 }
 

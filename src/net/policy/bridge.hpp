@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "net/objects/publish.hpp"
+#include "net/state/records.hpp"  // BridgeAttachment: what a container holds
 
 namespace vcrun::net {
 
@@ -21,15 +22,6 @@ struct BridgeRequest {
   std::string subnet_field = "vcrun.network.subnet";
   std::string bridge_field = "vcrun.network.bridge";
   std::string publish_field = "vcrun.network.publish";  // its entries: field[i]; a flag's: field
-};
-
-// What a container holds on the bridge (its teardown record).
-struct BridgeAttachment {
-  std::string leases, bridge, subnet, ip;
-  std::string veth;  // the host end of the pair
-  // Whether it has port-forwarding chains (publish.hpp): a delete of chains that are not
-  // there is an aborted nf_tables transaction, which costs ~20 ms.
-  bool published = false;
 };
 
 // Connects the network namespace `netns_fd` to the bridge: checks the bridge name and the

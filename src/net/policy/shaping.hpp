@@ -15,6 +15,8 @@
 #include <optional>
 #include <string>
 
+#include "net/state/records.hpp"  // ShapeAttachment: what a container holds
+
 namespace vcrun::net {
 
 struct ShapeRequest {
@@ -32,13 +34,6 @@ struct ShapeRequest {
   std::string ceil_field = "vcrun.network.ceil";
   std::string egress_field = "vcrun.network.egress";
   std::string link_rate_field = "vcrun.network.linkRate";
-};
-
-// What a container holds (its teardown record).
-struct ShapeAttachment {
-  std::string root;  // the lease directory of the network namespace (leases.hpp)
-  std::string device;
-  uint32_t minor = 0;
 };
 
 // Under the lease lock: resolves the device and its link rate, admits the reservation

@@ -124,7 +124,7 @@ void run_hook(const Hook& hook, const std::string& what, const std::string& stat
 
 // The container's hooks cgroup, if it has one (and it is still there).
 UniqueFd open_hooks_cgroup(const state::ContainerState& st) {
-  std::string path = state::hooks_cgroup(st.teardown);
+  std::string path = teardown::hooks_cgroup(st.teardown);
   if (path.empty()) return UniqueFd();
   return UniqueFd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 }

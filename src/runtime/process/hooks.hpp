@@ -12,7 +12,7 @@
 namespace vcrun {
 
 // Runs each hook in order in the runtime's namespaces, and in the container's hooks cgroup
-// (state::MadeHooksCgroup) when it has one; a failing hook (non-zero exit,
+// (cgroup::MadeHooksCgroup) when it has one; a failing hook (non-zero exit,
 // timeout) throws Error naming `field`[i]. Empty list: nothing is forked.
 void run_hooks(const std::vector<Hook>& hooks, const std::string& field,
                const state::ContainerState& st);

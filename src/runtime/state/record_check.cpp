@@ -87,7 +87,7 @@ std::string stored_cgroups_path(const Store& store, const std::string& id) {
   return "";
 }
 
-Teardown checked_teardown(const Store& store, const ContainerState& st) {
+teardown::Record checked_teardown(const Store& store, const ContainerState& st) {
   const std::string& id = st.id;
   const Expected by_default = expected_of(store, id, false);
   std::optional<Expected> configured;  // read only when the record or its absence needs it
@@ -109,10 +109,10 @@ Teardown checked_teardown(const Store& store, const ContainerState& st) {
     }
     return *lease_dir;
   };
-  Teardown out;
+  teardown::Record out;
   bool has_cgroup = false, has_hooks = false;
   for (const auto& m : st.teardown.made) {
-    if (const auto* c = std::get_if<MadeCgroup>(&m)) {
+    if (const auto* c = std::get_if<cgroup::MadeCgroup>(&m)) {
       const Expected& want = !by_default.cgroup.empty() && c->path == by_default.cgroup ? by_default : from_config();
       if (c->path != want.cgroup || want.cgroup.empty()) {
         skip("cgroup " + c->path, "the container's cgroup is " + (want.cgroup.empty() ? "none" : want.cgroup));
@@ -120,11 +120,11 @@ Teardown checked_teardown(const Store& store, const ContainerState& st) {
         skip("cgroup " + c->path, "another container of this root holds it");
       } else {
         // Only vcrun's own parent's cgroup is vcrun's to remove whatever the record says.
-        out.made.push_back(MadeCgroup{c->path, want.own_parent || c->created});
+        out.made.push_back(cgroup::MadeCgroup{c->path, want.own_parent || c->created});
         has_cgroup = true;
       }
-    } else if (const auto* d = std::get_if<MadeCgroupDirs>(&m)) {
-      MadeCgroupDirs kept;
+    } else if (const auto* d = std::get_if<cgroup::MadeCgroupDirs>(&m)) {
+      cgroup::MadeCgroupDirs kept;
       const Expected& want = from_config();
       for (const auto& dir : d->dirs) {
         // A linux.cgroupsPath's made directories: the cgroup itself and its ancestors.
@@ -135,21 +135,21 @@ Teardown checked_teardown(const Store& store, const ContainerState& st) {
           skip("cgroup directory " + dir, "not the container's linux.cgroupsPath or above it");
       }
       if (!kept.dirs.empty()) out.made.emplace_back(std::move(kept));
-    } else if (const auto* h = std::get_if<MadeHooksCgroup>(&m)) {
+    } else if (const auto* h = std::get_if<cgroup::MadeHooksCgroup>(&m)) {
       if (h->path != by_default.hooks || by_default.hooks.empty()) {
         skip("hooks cgroup " + h->path, "the container's is " + (by_default.hooks.empty() ? "none" : by_default.hooks));
       } else {
         out.made.push_back(m);
         has_hooks = true;
       }
-    } else if (const auto* b = std::get_if<MadeBridgeLink>(&m)) {
+    } else if (const auto* b = std::get_if<net::BridgeAttachment>(&m)) {
       if (b->leases != leases())
         skip("bridge link " + b->veth, "its leases " + b->leases + " are not this network namespace's");
       else if (!plain_ifname(b->bridge) || b->veth != veth_of(b->ip))
         skip("bridge link " + b->veth, "bridge " + b->bridge + " / address " + b->ip + " do not name it");
       else
         out.made.push_back(m);
-    } else if (const auto* n = std::get_if<MadeNetClass>(&m)) {
+    } else if (const auto* n = std::get_if<net::ShapeAttachment>(&m)) {
       // The class ledger lives beside the leases (net/policy/shaping.cpp).
       if (n->root != leases() || !plain_ifname(n->device))
         skip("net class on " + n->device, "its ledger " + n->root + " is not this network namespace's");
@@ -159,9 +159,29 @@ Teardown checked_teardown(const Store& store, const ContainerState& st) {
   }
   // What the id and root give, whatever the record says (first: undone last, as launch made them).
   if (!has_cgroup && from_config().own_parent && !by_default.cgroup.empty())
-    out.made.insert(out.made.begin(), MadeCgroup{by_default.cgroup, true});
-  if (!has_hooks && !by_default.hooks.empty()) out.made.push_back(MadeHooksCgroup{by_default.hooks});
+    out.made.insert(out.made.begin(), cgroup::MadeCgroup{by_default.cgroup, true});
+  if (!has_hooks && !by_default.hooks.empty()) out.made.push_back(cgroup::MadeHooksCgroup{by_default.hooks});
   return out;
+}
+
+teardown::Subject delete_subject(const Store& store, const ContainerState& st) {
+  teardown::Subject s;
+  s.id = st.id;
+  s.holder = store.cgroup_name(st.id);
+  s.pid = st.pid;
+  s.made = checked_teardown(store, st);
+  s.init_alive = [&st] { return init_alive(st); };
+  s.remove_state = [&store, &st] { store.remove(st.id); };
+  return s;
+}
+
+teardown::Subject unreadable_subject(const Store& store, const std::string& id) {
+  teardown::Subject s;
+  s.id = id;
+  s.holder = store.cgroup_name(id);
+  s.remove_state = [&store, id] { store.remove(id); };
+  s.cgroups_path = [&store, id] { return stored_cgroups_path(store, id); };
+  return s;
 }
 
 }  // namespace vcrun::state

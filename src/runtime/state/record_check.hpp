@@ -1,10 +1,12 @@
 // Checking a teardown record against what the container's id and --root give, before
-// delete acts on it: a record is a file on disk, and delete runs as root.
+// delete acts on it (a record is a file on disk, and delete runs as root), and handing
+// delete the container as the store vouches for it (teardown::Subject).
 #pragma once
 
 #include <string>
 
 #include "runtime/state/state.hpp"
+#include "runtime/teardown/undo.hpp"
 
 namespace vcrun::state {
 
@@ -21,6 +23,13 @@ std::string stored_cgroups_path(const Store& store, const std::string& id);
 // also holds what the id and root derive: vcrun's default cgroup (when the config has no
 // linux.cgroupsPath) and the hooks cgroup, so an empty or truncated list still leaves
 // nothing behind (undoing what does not exist is a no-op).
-Teardown checked_teardown(const Store& store, const ContainerState& st);
+teardown::Record checked_teardown(const Store& store, const ContainerState& st);
+
+// The container as delete undoes it (teardown::undo): checked_teardown's record and what
+// the id, root and st give. It refers to `store` and `st`, which must outlive it.
+teardown::Subject delete_subject(const Store& store, const ContainerState& st);
+// A container whose state.json cannot be read, for teardown::undo_unreadable: its id and
+// root, and its stored config's linux.cgroupsPath (read when asked). It refers to `store`.
+teardown::Subject unreadable_subject(const Store& store, const std::string& id);
 
 }  // namespace vcrun::state

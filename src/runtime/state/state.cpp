@@ -107,7 +107,7 @@ void Store::save(const ContainerState& st) const {
                       {"created", st.created},
                       {"newKeyring", st.new_keyring},
                       {"annotations", st.annotations},
-                      {"teardown", teardown_json(st.teardown)}};
+                      {"teardown", teardown::record_json(st.teardown)}};
   write_file_atomic(dir(st.id) + "/state.json", j.dump(), 0600);
 }
 
@@ -139,12 +139,12 @@ ContainerState Store::load(const std::string& id) const {
     st.new_keyring = j.value("newKeyring", true);
     st.annotations = j.at("annotations").get<std::map<std::string, std::string>>();
     if (j.contains("teardown")) {
-      st.teardown = teardown_from_json(j.at("teardown"));
+      st.teardown = teardown::record_from_json(j.at("teardown"));
     } else {
       // Written before the teardown record existed: its cgroup fields say the same.
       auto dirs = j.value("cgroupDirsMade", std::vector<std::string>{});
-      if (!dirs.empty()) st.teardown.record(MadeCgroupDirs{dirs});
-      if (!st.cgroup_path.empty()) st.teardown.record(MadeCgroup{st.cgroup_path, j.value("cgroupCreated", true)});
+      if (!dirs.empty()) st.teardown.record(cgroup::MadeCgroupDirs{dirs});
+      if (!st.cgroup_path.empty()) st.teardown.record(cgroup::MadeCgroup{st.cgroup_path, j.value("cgroupCreated", true)});
     }
     return st;
   } catch (const std::exception& e) {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "base/fd.hpp"
-#include "runtime/state/teardown.hpp"
+#include "runtime/teardown/record.hpp"
 
 namespace vcrun::state {
 
@@ -34,7 +34,7 @@ struct ContainerState {
   std::string created;            // RFC 3339
   bool new_keyring = true;        // processes get their own session keyring (exec too)
   std::map<std::string, std::string> annotations;
-  Teardown teardown;              // what delete undoes, beside the init and this directory
+  vcrun::teardown::Record teardown;  // what delete undoes, beside the init and this directory
 };
 
 // An exclusive flock on a file; released on destruction.
