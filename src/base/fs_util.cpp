@@ -52,6 +52,14 @@ std::optional<std::string> read_file_if_exists(const std::string& path) {
   return read_all(fd.get(), path);
 }
 
+std::optional<std::string> try_read_file(const std::string& path) {
+  try {
+    return read_file(path);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
 static void write_all(int fd, const std::string& data, const std::string& path) {
   size_t off = 0;
   while (off < data.size()) {

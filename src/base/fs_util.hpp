@@ -13,6 +13,9 @@ std::string read_file(const std::string& path);
 std::string read_regular_file(const std::string& path);
 // The same, but nullopt when the file does not exist (other errors still throw).
 std::optional<std::string> read_file_if_exists(const std::string& path);
+// The same, but nullopt on any failure: for readers that show what is there (a cgroup
+// file of a controller that is not enabled, or of a cgroup removed meanwhile).
+std::optional<std::string> try_read_file(const std::string& path);
 // Writes `data` to an existing file (cgroup, proc and sysfs knobs): no create, no truncate.
 void write_existing(const std::string& path, const std::string& data);
 // Writes `data` to `path` atomically: temp file in the same directory, then rename, so a

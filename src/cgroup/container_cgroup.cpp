@@ -1,7 +1,6 @@
 // Creating a container's cgroup with its limits, and removing it (kill, wait, rmdir, replan).
 #include "cgroup/container_cgroup.hpp"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -24,6 +23,7 @@
 #include "cgroup/hierarchy.hpp"
 #include "cgroup/io_weight.hpp"
 #include "cgroup/limits.hpp"
+#include "cgroup/procs.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::cgroup {
@@ -44,39 +44,31 @@ bool populated(const std::string& dir) {
   return false;
 }
 
-std::vector<std::string> subdirs(const std::string& dir) {
-  std::vector<std::string> out;
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return out;
-  while (dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n == "." || n == "..") continue;
-    if (e->d_type == DT_DIR) out.push_back(dir + "/" + n);
-  }
-  ::closedir(d);
-  return out;
-}
-
-// Fallback for kernels without cgroup.kill (< 5.14): SIGKILL every pid, depth first.
-// Repeated by the caller until the cgroup is empty, as forks may race with the kill.
+// Fallback for kernels without cgroup.kill (< 5.14): SIGKILL every pid, cgroups below
+// before their parents. Repeated by the caller until the cgroup is empty, as forks may
+// race with the kill.
 void kill_pids(const std::string& dir) {
-  for (const auto& sub : subdirs(dir)) kill_pids(sub);
-  try {
-    std::istringstream in(read_file(dir + "/cgroup.procs"));
-    pid_t pid;
-    while (in >> pid)
-      if (pid > 0) ::kill(pid, SIGKILL);
-  } catch (const Error&) {
+  auto tree = cgroup_tree(dir);
+  for (auto cg = tree.rbegin(); cg != tree.rend(); ++cg) {
+    try {
+      if (auto pids = read_procs(*cg))
+        for (pid_t pid : *pids)
+          if (pid > 0) ::kill(pid, SIGKILL);
+    } catch (const Error&) {
+    }
   }
 }
 
+// Cgroups below before their parents.
 void remove_tree(const std::string& dir) {
-  for (const auto& sub : subdirs(dir)) remove_tree(sub);
-  for (int attempt = 0;; ++attempt) {
-    if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return;
-    // EBUSY right after the last task exited: the kernel drops the css asynchronously.
-    if (errno != EBUSY || attempt >= 200) throw_errno("remove cgroup " + dir);
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto tree = cgroup_tree(dir);
+  for (auto cg = tree.rbegin(); cg != tree.rend(); ++cg) {
+    for (int attempt = 0;; ++attempt) {
+      if (::rmdir(cg->c_str()) == 0 || errno == ENOENT) break;
+      // EBUSY right after the last task exited: the kernel drops the css asynchronously.
+      if (errno != EBUSY || attempt >= 200) throw_errno("remove cgroup " + *cg);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
   }
 }
 
@@ -210,7 +202,7 @@ void remove_made_dirs(const std::vector<std::string>& dirs) {
       if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) break;
       int err = errno;
       // EBUSY without sub-cgroups: the last process below it has just exited.
-      if (err == EBUSY && attempt < 50 && subdirs(dir).empty()) {
+      if (err == EBUSY && attempt < 50 && child_cgroups(dir).empty()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
         continue;
       }

@@ -6,7 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sstream>
+#include <algorithm>
+#include <string_view>
 #include <thread>
 
 #include "base/fd.hpp"
@@ -15,11 +16,15 @@
 
 namespace vcrun::cgroup {
 
+// Without a stream: the state store asks this of every container whose status it reports.
 bool is_frozen(const std::string& path) {
-  std::istringstream in(read_file(path + "/cgroup.events"));
-  std::string k, v;
-  while (in >> k >> v)
-    if (k == "frozen") return v == "1";
+  std::string events = read_file(path + "/cgroup.events");  // "populated 1\nfrozen 0\n"
+  std::string_view rest = events;
+  while (!rest.empty()) {
+    std::string_view line = rest.substr(0, rest.find('\n'));
+    if (line.rfind("frozen ", 0) == 0) return line.substr(7) == "1";
+    rest.remove_prefix(std::min(rest.size(), line.size() + 1));
+  }
   return false;
 }
 

@@ -11,7 +11,7 @@ namespace vcrun::cgroup {
 // reached within `timeout`.
 void set_frozen(const std::string& path, bool frozen,
                 std::chrono::milliseconds timeout = std::chrono::seconds(10));
-// "frozen 1" in cgroup.events.
+// "frozen 1" in cgroup.events. Throws Error when the file cannot be read (no cgroup).
 bool is_frozen(const std::string& path);
 
 }  // namespace vcrun::cgroup

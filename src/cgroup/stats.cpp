@@ -11,18 +11,6 @@
 
 namespace vcrun::cgroup {
 
-namespace {
-
-std::optional<std::string> try_read(const std::string& path) {
-  try {
-    return read_file(path);
-  } catch (const Error&) {
-    return std::nullopt;
-  }
-}
-
-}  // namespace
-
 std::map<std::string, uint64_t> parse_flat_keyed(const std::string& text) {
   std::map<std::string, uint64_t> out;
   std::istringstream in(text);
@@ -76,20 +64,20 @@ Stats read_stats(const std::string& id, const std::string& path) {
   Stats s;
   s.id = id;
   s.path = path;
-  auto cpu = try_read(path + "/cpu.stat");
+  auto cpu = try_read_file(path + "/cpu.stat");
   if (!cpu) return s;
   s.present = true;
   auto c = parse_flat_keyed(*cpu);
   s.cpu_usage_usec = c["usage_usec"];
   s.nr_throttled = c["nr_throttled"];
   s.throttled_usec = c["throttled_usec"];
-  if (auto m = try_read(path + "/memory.current")) s.memory_current = parse_single_value(*m);
-  if (auto m = try_read(path + "/memory.max")) s.memory_max = parse_single_value(*m);
-  if (auto p = try_read(path + "/pids.current")) s.pids_current = parse_single_value(*p);
-  if (auto p = try_read(path + "/pids.max")) s.pids_max = parse_single_value(*p);
+  if (auto m = try_read_file(path + "/memory.current")) s.memory_current = parse_single_value(*m);
+  if (auto m = try_read_file(path + "/memory.max")) s.memory_max = parse_single_value(*m);
+  if (auto p = try_read_file(path + "/pids.current")) s.pids_current = parse_single_value(*p);
+  if (auto p = try_read_file(path + "/pids.max")) s.pids_max = parse_single_value(*p);
   if (!s.pids_current) {
     // No pids controller: count the processes instead.
-    if (auto procs = try_read(path + "/cgroup.procs")) {
+    if (auto procs = try_read_file(path + "/cgroup.procs")) {
       uint64_t n = 0;
       std::istringstream in(*procs);
       std::string l;
@@ -98,7 +86,7 @@ Stats read_stats(const std::string& id, const std::string& path) {
       s.pids_current = n;
     }
   }
-  if (auto io = try_read(path + "/io.stat")) s.io_devices = parse_io_stat(*io);
+  if (auto io = try_read_file(path + "/io.stat")) s.io_devices = parse_io_stat(*io);
   for (const auto& d : s.io_devices) {
     s.io_read_bytes += d.read_bytes;
     s.io_write_bytes += d.write_bytes;

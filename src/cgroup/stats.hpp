@@ -32,7 +32,10 @@ std::vector<Stats> sample_stats(const std::vector<std::pair<std::string, std::st
 
 // `vcrun events`: runc's stats object (types.Stats in runc's events JSON) read from the
 // cgroup v2 files at `path`, with runc's field names and units (CPU times in ns; a limit
-// of "max" is 2^64-1). What cgroup v2 has no file for is absent or zero.
+// of "max" is 2^64-1). What cgroup v2 has no file for is absent or zero. JSON here, not a
+// typed struct formatted in cmd/ as `stats` is: it is runc's wire format, not a view,
+// and it carries memory.stat and memory.events whole; a typed mirror of runc's Stats
+// would declare the counters of ContainerStats a second time for this one consumer.
 nlohmann::json runc_stats(const std::string& path);
 // memory.events "oom_kill": processes the OOM killer killed in the cgroup; nullopt when
 // the file is gone (no memory controller, or the cgroup was removed).

@@ -16,22 +16,14 @@ namespace {
 using json = nlohmann::json;
 constexpr uint64_t kUnlimited = std::numeric_limits<uint64_t>::max();
 
-std::optional<std::string> try_read(const std::string& file) {
-  try {
-    return read_file(file);
-  } catch (const Error&) {
-    return std::nullopt;
-  }
-}
-
 std::map<std::string, uint64_t> keyed(const std::string& file) {
-  auto text = try_read(file);
+  auto text = try_read_file(file);
   return text ? parse_flat_keyed(*text) : std::map<std::string, uint64_t>{};
 }
 
 // A single-value file: its number, kUnlimited for "max", nullopt when absent.
 std::optional<uint64_t> value(const std::string& file) {
-  auto text = try_read(file);
+  auto text = try_read_file(file);
   if (!text) return std::nullopt;
   auto v = parse_single_value(*text);
   return v ? *v : kUnlimited;
@@ -83,7 +75,7 @@ json pids(const std::string& path) {
 // io.stat "MAJ:MIN rbytes=.. wbytes=.. rios=.. wios=.." -> runc's blkio entry lists.
 json blkio(const std::string& path) {
   json bytes = json::array(), ios = json::array();
-  for (const auto& d : parse_io_stat(try_read(path + "/io.stat").value_or(""))) {
+  for (const auto& d : parse_io_stat(try_read_file(path + "/io.stat").value_or(""))) {
     auto entry = [&](const char* op, uint64_t v) {
       return json{{"major", d.major}, {"minor", d.minor}, {"op", op}, {"value", v}};
     };
@@ -109,8 +101,8 @@ std::vector<uint16_t> parse_cpu_list(const std::string& text) {
 json runc_stats(const std::string& path) {
   json s;
   s["cpu"] = cpu(path);
-  s["cpuset"] = {{"cpus", parse_cpu_list(try_read(path + "/cpuset.cpus.effective").value_or(""))},
-                 {"mems", parse_cpu_list(try_read(path + "/cpuset.mems.effective").value_or(""))}};
+  s["cpuset"] = {{"cpus", parse_cpu_list(try_read_file(path + "/cpuset.cpus.effective").value_or(""))},
+                 {"mems", parse_cpu_list(try_read_file(path + "/cpuset.mems.effective").value_or(""))}};
   s["memory"] = memory(path);
   s["pids"] = pids(path);
   s["blkio"] = blkio(path);
@@ -121,7 +113,7 @@ json runc_stats(const std::string& path) {
 }
 
 std::optional<uint64_t> oom_kill_count(const std::string& path) {
-  auto text = try_read(path + "/memory.events");
+  auto text = try_read_file(path + "/memory.events");
   if (!text) return std::nullopt;
   return parse_flat_keyed(*text)["oom_kill"];
 }

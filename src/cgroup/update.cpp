@@ -22,14 +22,6 @@ namespace vcrun::cgroup {
 
 namespace {
 
-std::optional<std::string> read_current(const std::string& file) {
-  try {
-    return read_file(file);
-  } catch (const Error&) {
-    return std::nullopt;
-  }
-}
-
 // As runc does, a lone quota or period keeps the other half of cpu.max, and a swap limit
 // without a memory limit counts against the current memory.max (OCI swap is memory plus
 // swap). Fields the caller set win.
@@ -37,7 +29,7 @@ void merge_current(const std::string& path, ContainerSpec& changes) {
   if (!changes.linux.resources) return;
   auto& r = *changes.linux.resources;
   if (r.cpu && (r.cpu->quota.has_value() != r.cpu->period.has_value())) {
-    if (auto text = read_current(path + "/cpu.max")) {
+    if (auto text = try_read_file(path + "/cpu.max")) {
       std::istringstream in(*text);
       std::string quota;
       uint64_t period = 0;
@@ -48,7 +40,7 @@ void merge_current(const std::string& path, ContainerSpec& changes) {
     }
   }
   if (r.memory && r.memory->swap && *r.memory->swap > 0 && !r.memory->limit) {
-    if (auto text = read_current(path + "/memory.max"); text && text->rfind("max", 0) != 0)
+    if (auto text = try_read_file(path + "/memory.max"); text && text->rfind("max", 0) != 0)
       r.memory->limit = std::strtoll(text->c_str(), nullptr, 10);
   }
 }

@@ -12,11 +12,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include <filesystem>
-#include <sstream>
 #include <string_view>
 
 #include "base/fs_util.hpp"
+#include "cgroup/procs.hpp"
 #include "runtime/launch.hpp"
 #include "runtime/process/console.hpp"
 #include "runtime/process/forward.hpp"
@@ -47,26 +46,9 @@ void signal_init(const state::ContainerState& st, int sig) {
     throw_errno("kill container " + st.id);
 }
 
-// Every process of the cgroup and of the cgroups below it (exec --cgroup puts some there).
-void cgroup_pids(const std::string& cgroup_path, std::vector<pid_t>& pids) {
-  std::string procs;
-  try {
-    procs = read_file(cgroup_path + "/cgroup.procs");
-  } catch (const Error& e) {
-    if (e.code() == ENOENT) return;  // removed while we looked
-    throw;
-  }
-  std::istringstream in(procs);
-  for (pid_t p; in >> p;) pids.push_back(p);
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(cgroup_path, ec))
-    if (entry.is_directory(ec) && !entry.is_symlink(ec)) cgroup_pids(entry.path().string(), pids);
-}
-
 std::vector<pid_t> cgroup_pids(const std::string& cgroup_path) {
-  std::vector<pid_t> pids;
-  if (!cgroup_path.empty()) cgroup_pids(cgroup_path, pids);
-  return pids;
+  if (cgroup_path.empty()) return {};
+  return cgroup::tree_pids(cgroup_path);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "base/dir_fd.hpp"
 #include "base/fs_util.hpp"
 #include "base/text.hpp"
+#include "cgroup/freezer.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::state {
@@ -247,8 +248,7 @@ std::string oci_state_json(const ContainerState& st, Status status,
 static bool cgroup_frozen(const std::string& cgroup_path) {
   if (cgroup_path.empty()) return false;
   try {
-    auto events = read_file(cgroup_path + "/cgroup.events");
-    return events.find("frozen 1") != std::string::npos;
+    return cgroup::is_frozen(cgroup_path);
   } catch (const Error&) {
     return false;
   }
