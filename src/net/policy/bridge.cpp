@@ -71,27 +71,25 @@ BridgeAttachment attach_bridge(const BridgeRequest& req, int netns_fd,
   net::Socket nl(NETLINK_ROUTE);
   auto link = net::find_link(nl, req.bridge);
   if (link && link->kind != "bridge")
-    throw SpecError(req.bridge_field, quoted(req.bridge) + " is taken by a link that is not a bridge" +
+    throw SpecError("vcrun.network.bridge", quoted(req.bridge) + " is taken by a link that is not a bridge" +
                                           (link->kind.empty() ? "" : " (" + link->kind + ")"));
   // The subnet the bridge was last given; a kept bridge with no lease left may change it.
   const std::optional<std::string> old_subnet = leases.subnet(req.bridge);
   const bool renumbered = old_subnet != req.subnet;
   if (old_subnet && renumbered && leases.count(req.bridge))
-    throw SpecError(req.subnet_field, "bridge " + req.bridge + " has the subnet " + *old_subnet + ", not " + req.subnet);
-  check_routes(nl, subnet, link ? link->index : 0, req.subnet_field);
+    throw SpecError("vcrun.network.subnet", "bridge " + req.bridge + " has the subnet " + *old_subnet + ", not " + req.subnet);
+  check_routes(nl, subnet, link ? link->index : 0, "vcrun.network.subnet");
   Ipv4 ip;
   if (!req.ip.empty()) {
     ip = *parse_ipv4(req.ip);
     if (auto who = leases.holder(req.bridge, ip))
-      throw SpecError(req.ip_field, req.ip + " is in use by container " + quoted(holder_id(*who)));
+      throw SpecError("vcrun.network.ip", req.ip + " is in use by container " + quoted(holder_id(*who)));
   } else {
     // Past an address whose host end a previous holder left to its namespace's cleanup
     // (detach_bridge), which may not have run yet: reusing it would first delete that link.
     ip = leases.first_free(req.bridge, subnet, [&](Ipv4 a) { return net::find_link(nl, veth_name(a)).has_value(); });
   }
-  auto publish_field = [&](size_t i) {
-    return req.publish_field.starts_with("--") ? req.publish_field : indexed(req.publish_field, i);
-  };
+  auto publish_field = [](size_t i) { return indexed("vcrun.network.publish", i); };
   for (size_t i = 0; i < req.publish.size(); ++i)
     if (auto who = leases.port_holder(req.bridge, host_port_name(req.publish[i])))
       throw SpecError(publish_field(i),

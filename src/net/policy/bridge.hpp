@@ -16,11 +16,6 @@ struct BridgeRequest {
   std::string subnet;  // its IPv4 subnet (CIDR, validated)
   std::string ip;      // the container's address; "": the first free one
   std::vector<Published> publish;  // host ports forwarded to it (validated)
-  // How errors name the inputs (the config.json field or the flag that set it).
-  std::string ip_field = "vcrun.network.ip";
-  std::string subnet_field = "vcrun.network.subnet";
-  std::string bridge_field = "vcrun.network.bridge";
-  std::string publish_field = "vcrun.network.publish";  // its entries: field[i]; a flag's: field
 };
 
 // What a container holds on the bridge (its teardown record).
@@ -34,7 +29,7 @@ struct BridgeAttachment {
 
 // Connects the network namespace `netns_fd` to the bridge: checks the bridge name and the
 // subnet against the links and routes of the caller's network namespace (SpecError naming
-// the field), leases an address, calls `record` with what it is about to make, then makes
+// the spec path, vcrun.network.*), leases an address, calls `record` with what it is about to make, then makes
 // it: the lease, the bridge (with the gateway address, the first of the subnet), IPv4
 // forwarding, the NAT chain, the veth pair ("eth0" in the container), the container's
 // address and default route, and the published ports (publish.hpp), which no other

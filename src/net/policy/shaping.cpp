@@ -29,6 +29,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Errors name the spec's path; the command line maps it to its flag.
+constexpr char kRateField[] = "vcrun.network.rate";
+constexpr char kCeilField[] = "vcrun.network.ceil";
+constexpr char kShareField[] = "vcrun.network.share";
+constexpr char kEgressField[] = "vcrun.network.egress";
+constexpr char kLinkRateField[] = "vcrun.network.linkRate";
+
 constexpr double kQuantumPerShare = 12000;  // bytes a share-1 class sends per DRR round
 
 std::string hex(uint32_t v) {
@@ -147,7 +154,7 @@ std::string bits(uint64_t b) { return rate_text(b); }
 void admit(const Ledger& ledger, const ShapeRequest& req, const std::string& device, uint64_t link,
            uint32_t except) {
   if (req.ceil && *req.ceil > link)
-    throw SpecError(req.ceil_field, bits(*req.ceil) + " is above the link rate of " + device + " (" + bits(link) + ")");
+    throw SpecError(kCeilField, bits(*req.ceil) + " is above the link rate of " + device + " (" + bits(link) + ")");
   if (!req.rate) return;
   uint64_t reserved = 0;
   size_t holders = 0;
@@ -157,7 +164,7 @@ void admit(const Ledger& ledger, const ShapeRequest& req, const std::string& dev
     if (c.rate) ++holders;
   }
   if (reserved + *req.rate > link)
-    throw SpecError(req.rate_field, bits(*req.rate) + " does not fit on " + device + ": " + bits(reserved) +
+    throw SpecError(kRateField, bits(*req.rate) + " does not fit on " + device + ": " + bits(reserved) +
                                         " of its " + bits(link) + " are reserved by " + std::to_string(holders) +
                                         " container(s)");
 }
@@ -167,13 +174,13 @@ uint64_t resolve_link_rate(const Ledger& ledger, const ShapeRequest& req, const 
   auto existing = tree_exists ? ledger.link_rate() : std::nullopt;
   if (existing) {
     if (req.link_rate && *req.link_rate != *existing)
-      throw SpecError(req.link_rate_field, bits(*req.link_rate) + " differs from the " + bits(*existing) +
+      throw SpecError(kLinkRateField, bits(*req.link_rate) + " differs from the " + bits(*existing) +
                                                " that " + device + " is shaped at");
     return *existing;
   }
   if (req.link_rate) return *req.link_rate;
   if (auto speed = link_speed(device)) return *speed;
-  throw SpecError(req.link_rate_field, "the link speed of " + device + " is unknown: give the link rate to shape at");
+  throw SpecError(kLinkRateField, "the link speed of " + device + " is unknown: give the link rate to shape at");
 }
 
 void remove_if_held(const std::string& path, const std::string& id) {
@@ -192,10 +199,10 @@ ShapeAttachment attach_shaping(const ShapeRequest& req, const std::function<void
   std::optional<Egress> dev;
   if (req.egress.empty()) {
     dev = default_route_device(nl);
-    if (!dev) throw SpecError(req.egress_field, "there is no default route: name the device to shape");
+    if (!dev) throw SpecError(kEgressField, "there is no default route: name the device to shape");
   } else {
     dev = egress_device(nl, req.egress);
-    if (!dev) throw SpecError(req.egress_field, "no link named " + vcrun::quoted(req.egress));
+    if (!dev) throw SpecError(kEgressField, "no link named " + vcrun::quoted(req.egress));
   }
   Ledger ledger(leases, dev->name);
   auto root = net::root_qdisc(nl, dev->index);
@@ -203,7 +210,7 @@ ShapeAttachment attach_shaping(const ShapeRequest& req, const std::function<void
   if (root && root->handle != 0 && !ours) {
     char handle[16];
     std::snprintf(handle, sizeof handle, "%x:", root->handle >> 16);
-    throw SpecError(req.egress_field, dev->name + " has a root qdisc vcrun did not make (" + root->kind + " " +
+    throw SpecError(kEgressField, dev->name + " has a root qdisc vcrun did not make (" + root->kind + " " +
                                           handle + ")");
   }
   uint64_t link = resolve_link_rate(ledger, req, dev->name, ours);
@@ -293,8 +300,6 @@ void update_shaping(const ShapeAttachment& a, const std::string& id, const Shape
     throw Error("the HTB class of " + id + " on " + a.device + " is gone", ENOENT);
   ShapeRequest req;
   req.id = id;
-  req.rate_field = change.rate_field;
-  req.ceil_field = change.ceil_field;
   const Entry& e = mine->second;
   if (e.rate) req.rate = e.rate;
   if (e.ceil) req.ceil = e.ceil;
@@ -302,9 +307,9 @@ void update_shaping(const ShapeAttachment& a, const std::string& id, const Shape
   if (change.rate) req.rate = change.rate;
   if (change.ceil) req.ceil = change.ceil;
   if (change.share) req.share = *change.share;
-  if (req.share == 0 && !req.rate) throw SpecError(change.share_field, "0 (capped) needs a rate (" + change.rate_field + ")");
+  if (req.share == 0 && !req.rate) throw SpecError(kShareField, "0 (capped) needs a rate (" + std::string(kRateField) + ")");
   if (req.rate && req.ceil && *req.ceil < *req.rate)
-    throw SpecError(change.ceil_field, bits(*req.ceil) + " is below the rate " + bits(*req.rate));
+    throw SpecError(kCeilField, bits(*req.ceil) + " is below the rate " + bits(*req.rate));
   admit(ledger, req, a.device, *link, a.minor);
   write_file_atomic(ledger.file(a.minor), entry_text(req), 0600);
   rebalance(nl, dev->index, ledger, *link);

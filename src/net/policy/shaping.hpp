@@ -27,11 +27,6 @@ struct ShapeRequest {
   std::string veth;
   unsigned cgroup_level = 0;
   uint64_t cgroup_id = 0;
-  // How errors name the inputs.
-  std::string rate_field = "vcrun.network.rate";
-  std::string ceil_field = "vcrun.network.ceil";
-  std::string egress_field = "vcrun.network.egress";
-  std::string link_rate_field = "vcrun.network.linkRate";
 };
 
 // What a container holds (its teardown record).
@@ -60,7 +55,6 @@ void detach_all_shaping(const std::string& id);
 struct ShapeChange {
   std::optional<uint64_t> rate, ceil;  // bits/s
   std::optional<double> share;
-  std::string rate_field = "--net-rate", ceil_field = "--net-ceil", share_field = "--net-share";
 };
 
 // Changes the class of a running container in place (its device and link rate stay), admitted
