@@ -6,8 +6,6 @@
 #include <linux/netlink.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -20,6 +18,7 @@
 #include "net/objects/htb.hpp"
 #include "net/state/leases.hpp"
 #include "net/objects/nat.hpp"
+#include "net/policy/htb_planner.hpp"
 #include "net/values/rate.hpp"
 #include "vcrun/error.hpp"
 
@@ -30,13 +29,8 @@ namespace {
 namespace fs = std::filesystem;
 
 // Errors name the spec's path; the command line maps it to its flag.
-constexpr char kRateField[] = "vcrun.network.rate";
-constexpr char kCeilField[] = "vcrun.network.ceil";
-constexpr char kShareField[] = "vcrun.network.share";
 constexpr char kEgressField[] = "vcrun.network.egress";
 constexpr char kLinkRateField[] = "vcrun.network.linkRate";
-
-constexpr double kQuantumPerShare = 12000;  // bytes a share-1 class sends per DRR round
 
 std::string hex(uint32_t v) {
   char buf[16];
@@ -44,17 +38,16 @@ std::string hex(uint32_t v) {
   return buf;
 }
 
-// One class of the ledger: its holder and what it asked for (bits/s; 0: not given).
+// One class of the ledger: its holder and what it asked for.
 struct Entry {
   std::string id;
-  uint64_t rate = 0, ceil = 0;
-  double share = 1;
+  HtbDemand demand;
 };
 
-std::string entry_text(const ShapeRequest& req) {
+std::string entry_text(const std::string& id, const HtbDemand& d) {
   char share[32];
-  std::snprintf(share, sizeof share, "%.17g", req.share);
-  return req.id + " " + std::to_string(req.rate.value_or(0)) + " " + share + " " + std::to_string(req.ceil.value_or(0));
+  std::snprintf(share, sizeof share, "%.17g", d.share);
+  return id + " " + std::to_string(d.rate) + " " + share + " " + std::to_string(d.ceil);
 }
 
 // Where the ledgers of the namespace whose lease directory is `root` live.
@@ -82,10 +75,11 @@ struct Ledger {
       if (space != std::string::npos) {
         const char* p = text.c_str() + space;
         char* end = nullptr;
-        entry.rate = std::strtoull(p, &end, 10);
-        entry.share = std::strtod(end, &end);
-        entry.ceil = std::strtoull(end, &end, 10);
+        entry.demand.rate = std::strtoull(p, &end, 10);
+        entry.demand.share = std::strtod(end, &end);
+        entry.demand.ceil = std::strtoull(end, &end, 10);
       }
+      entry.demand.minor = static_cast<uint32_t>(minor);
       out[static_cast<uint32_t>(minor)] = entry;
     }
     return out;
@@ -99,43 +93,17 @@ struct Ledger {
   bool made_qdisc() const { return exists(dir + "/made-qdisc"); }
 };
 
-uint32_t quantum(double share) {
-  if (share <= 0) return 1500;
-  return static_cast<uint32_t>(std::clamp(std::round(share * kQuantumPerShare), 1.0, 1e9));
-}
-
-// What the default class (unclassified traffic) is guaranteed: 1 % of the link.
-uint64_t default_rate(uint64_t link) { return std::max<uint64_t>(link / 100, 8000); }
-
-// Every class of the device, as HTB parameters: rate = the reservation plus the class's
-// share of what the reservations and the default class leave (as cpu.weight is computed),
-// so that under contention each gets r + (L - R) * s / S by HTB's guarantee; ceil = the
-// link (or the given ceil; a capped class, share 0: its reservation); quantum ∝ share for
-// the borrowing of what idle classes leave. (Measured: with rate = the reservation alone
-// and shares only in the quanta, two TCP senders at shares 2:1 got 1.0:1 to 1.6:1, since
-// TCP small queues keep a flow's backlog at a few packets and DRR rarely sees both busy.)
-std::vector<net::HtbClass> plan(const std::map<uint32_t, Entry>& classes, uint64_t link) {
-  uint64_t reserved = 0;
-  double shares = 0;
-  for (const auto& [minor, e] : classes) {
-    reserved += e.rate;
-    if (e.share > 0) shares += e.share;
-  }
-  uint64_t fixed = reserved + default_rate(link);
-  double excess = fixed < link ? static_cast<double>(link - fixed) : 0;
-  std::vector<net::HtbClass> out;
-  for (const auto& [minor, e] : classes) {
-    uint64_t ceil = e.ceil ? e.ceil : (e.share > 0 || !e.rate ? link : e.rate);
-    uint64_t rate = e.rate + (e.share > 0 && shares > 0 ? static_cast<uint64_t>(excess * e.share / shares) : 0);
-    rate = std::clamp<uint64_t>(rate, 1000, ceil);
-    out.push_back({minor, std::max<uint64_t>(rate / 8, 1), std::max<uint64_t>(ceil / 8, 1), quantum(e.share)});
-  }
+// The ledger's demands in minor order, as the planner takes them.
+std::vector<HtbDemand> demands(const std::map<uint32_t, Entry>& classes) {
+  std::vector<HtbDemand> out;
+  out.reserve(classes.size());
+  for (const auto& [minor, e] : classes) out.push_back(e.demand);
   return out;
 }
 
 // Sets every class of the ledger to its planned parameters (`created`: that one is new).
 void rebalance(net::Socket& nl, unsigned ifindex, const Ledger& ledger, uint64_t link, uint32_t created = 0) {
-  for (const auto& c : plan(ledger.classes(), link)) {
+  for (const auto& c : plan_htb(demands(ledger.classes()), link)) {
     try {
       net::set_htb_class(nl, ifindex, c, c.minor == created);
     } catch (const Error& e) {
@@ -149,25 +117,6 @@ void rebalance(net::Socket& nl, unsigned ifindex, const Ledger& ledger, uint64_t
 }
 
 std::string bits(uint64_t b) { return rate_text(b); }
-
-// Refuses a reservation the link cannot hold beside the others' (all but `except`).
-void admit(const Ledger& ledger, const ShapeRequest& req, const std::string& device, uint64_t link,
-           uint32_t except) {
-  if (req.ceil && *req.ceil > link)
-    throw SpecError(kCeilField, bits(*req.ceil) + " is above the link rate of " + device + " (" + bits(link) + ")");
-  if (!req.rate) return;
-  uint64_t reserved = 0;
-  size_t holders = 0;
-  for (const auto& [minor, c] : ledger.classes()) {
-    if (minor == except) continue;
-    reserved += c.rate;
-    if (c.rate) ++holders;
-  }
-  if (reserved + *req.rate > link)
-    throw SpecError(kRateField, bits(*req.rate) + " does not fit on " + device + ": " + bits(reserved) +
-                                        " of its " + bits(link) + " are reserved by " + std::to_string(holders) +
-                                        " container(s)");
-}
 
 uint64_t resolve_link_rate(const Ledger& ledger, const ShapeRequest& req, const std::string& device,
                            bool tree_exists) {
@@ -214,7 +163,7 @@ ShapeAttachment attach_shaping(const ShapeRequest& req, const std::function<void
                                           handle + ")");
   }
   uint64_t link = resolve_link_rate(ledger, req, dev->name, ours);
-  admit(ledger, req, dev->name, link, 0);
+  admit_htb(demands(ledger.classes()), req.rate, req.ceil, dev->name, link, 0);
   auto held = ledger.classes();
   uint32_t minor = net::kHtbFirstLeafMinor;
   while (held.count(minor)) ++minor;
@@ -228,13 +177,13 @@ ShapeAttachment attach_shaping(const ShapeRequest& req, const std::function<void
     std::string p = ledger.file(minor);
     UniqueFd fd(::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
     if (!fd) throw_errno("ledger " + p);
-    std::string text = entry_text(req);
+    std::string text = entry_text(req.id, {minor, req.rate.value_or(0), req.ceil.value_or(0), req.share});
     if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) throw_errno("write " + p);
   }
   if (!ours) {
     write_file_atomic(ledger.dir + "/made-qdisc", "", 0600);
     write_file_atomic(ledger.dir + "/link-rate", std::to_string(link), 0600);
-    net::create_htb_root(nl, dev->index, link / 8, default_rate(link) / 8);
+    net::create_htb_root(nl, dev->index, link / 8, htb_default_rate(link) / 8);
   }
   rebalance(nl, dev->index, ledger, link, minor);
   uint32_t classid = net::htb_handle(minor);
@@ -298,20 +247,10 @@ void update_shaping(const ShapeAttachment& a, const std::string& id, const Shape
   auto mine = classes.find(a.minor);
   if (!dev || !link || mine == classes.end() || mine->second.id != id)
     throw Error("the HTB class of " + id + " on " + a.device + " is gone", ENOENT);
-  ShapeRequest req;
-  req.id = id;
-  const Entry& e = mine->second;
-  if (e.rate) req.rate = e.rate;
-  if (e.ceil) req.ceil = e.ceil;
-  req.share = e.share;
-  if (change.rate) req.rate = change.rate;
-  if (change.ceil) req.ceil = change.ceil;
-  if (change.share) req.share = *change.share;
-  if (req.share == 0 && !req.rate) throw SpecError(kShareField, "0 (capped) needs a rate (" + std::string(kRateField) + ")");
-  if (req.rate && req.ceil && *req.ceil < *req.rate)
-    throw SpecError(kCeilField, bits(*req.ceil) + " is below the rate " + bits(*req.rate));
-  admit(ledger, req, a.device, *link, a.minor);
-  write_file_atomic(ledger.file(a.minor), entry_text(req), 0600);
+  HtbDemand d = updated_demand(mine->second.demand, change.rate, change.ceil, change.share);
+  admit_htb(demands(classes), d.rate ? std::optional(d.rate) : std::nullopt,
+            d.ceil ? std::optional(d.ceil) : std::nullopt, a.device, *link, a.minor);
+  write_file_atomic(ledger.file(a.minor), entry_text(id, d), 0600);
   rebalance(nl, dev->index, ledger, *link);
 }
 
