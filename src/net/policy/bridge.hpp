@@ -10,6 +10,8 @@
 
 namespace vcrun::net {
 
+class Kernel;
+
 struct BridgeRequest {
   std::string holder;  // who holds the lease: the container's cgroup name (unique across roots)
   std::string bridge;  // the host bridge, created on first use
@@ -37,6 +39,9 @@ struct BridgeAttachment {
 // (leases.hpp), all under their lock, so concurrent creates serialise whatever their root.
 BridgeAttachment attach_bridge(const BridgeRequest& req, int netns_fd,
                                const std::function<void(const BridgeAttachment&)>& record);
+// The same over `kernel` (kernel.hpp), with the leases in `lease_dir`.
+BridgeAttachment attach_bridge(Kernel& kernel, const std::string& lease_dir, const BridgeRequest& req, int netns_fd,
+                               const std::function<void(const BridgeAttachment&)>& record);
 
 // Undoes an attachment held by `holder` (what is gone already is skipped): the lease, the
 // published ports, and the host end of the veth: deleted, or with `init_gone` (the
@@ -44,6 +49,7 @@ BridgeAttachment attach_bridge(const BridgeRequest& req, int netns_fd,
 // the bridge and left to the kernel's cleanup of that namespace. The bridge, its NAT chain
 // and vcrun's nftables table stay for the next container (docs/network.md).
 void detach_bridge(const BridgeAttachment& a, const std::string& holder, bool init_gone);
+void detach_bridge(Kernel& kernel, const BridgeAttachment& a, const std::string& holder, bool init_gone);
 
 // The host end's name of the link leased to `ip`: unique while the lease is (no two
 // bridges share a subnet).

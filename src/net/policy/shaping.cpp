@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/netlink.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -13,12 +12,10 @@
 
 #include "base/fs_util.hpp"
 #include "base/text.hpp"
-#include "net/objects/classify.hpp"
-#include "net/objects/egress.hpp"
-#include "net/objects/htb.hpp"
-#include "net/state/leases.hpp"
-#include "net/objects/nat.hpp"
+#include "net/kernel.hpp"
 #include "net/policy/htb_planner.hpp"
+#include "net/state/leases.hpp"
+#include "net/system_kernel.hpp"
 #include "net/values/rate.hpp"
 #include "vcrun/error.hpp"
 
@@ -102,13 +99,13 @@ std::vector<HtbDemand> demands(const std::map<uint32_t, Entry>& classes) {
 }
 
 // Sets every class of the ledger to its planned parameters (`created`: that one is new).
-void rebalance(net::Socket& nl, unsigned ifindex, const Ledger& ledger, uint64_t link, uint32_t created = 0) {
+void rebalance(Kernel& k, unsigned ifindex, const Ledger& ledger, uint64_t link, uint32_t created = 0) {
   for (const auto& c : plan_htb(demands(ledger.classes()), link)) {
     try {
-      net::set_htb_class(nl, ifindex, c, c.minor == created);
+      k.set_htb_class(ifindex, c, c.minor == created);
     } catch (const Error& e) {
       if (c.minor == created && e.code() == EEXIST) {
-        net::set_htb_class(nl, ifindex, c, false);  // left by a create killed before its record
+        k.set_htb_class(ifindex, c, false);  // left by a create killed before its record
       } else if (e.code() != ENOENT) {
         throw;  // ENOENT: a ledger file whose create was killed before its class
       }
@@ -118,7 +115,7 @@ void rebalance(net::Socket& nl, unsigned ifindex, const Ledger& ledger, uint64_t
 
 std::string bits(uint64_t b) { return rate_text(b); }
 
-uint64_t resolve_link_rate(const Ledger& ledger, const ShapeRequest& req, const std::string& device,
+uint64_t resolve_link_rate(Kernel& k, const Ledger& ledger, const ShapeRequest& req, const std::string& device,
                            bool tree_exists) {
   auto existing = tree_exists ? ledger.link_rate() : std::nullopt;
   if (existing) {
@@ -128,7 +125,7 @@ uint64_t resolve_link_rate(const Ledger& ledger, const ShapeRequest& req, const 
     return *existing;
   }
   if (req.link_rate) return *req.link_rate;
-  if (auto speed = link_speed(device)) return *speed;
+  if (auto speed = k.link_speed(device)) return *speed;
   throw SpecError(kLinkRateField, "the link speed of " + device + " is unknown: give the link rate to shape at");
 }
 
@@ -142,19 +139,23 @@ void remove_if_held(const std::string& path, const std::string& id) {
 }  // namespace
 
 ShapeAttachment attach_shaping(const ShapeRequest& req, const std::function<void(const ShapeAttachment&)>& record) {
-  const std::string leases = netns_lease_dir();
+  SystemKernel kernel;
+  return attach_shaping(kernel, netns_lease_dir(), req, record);
+}
+
+ShapeAttachment attach_shaping(Kernel& k, const std::string& leases, const ShapeRequest& req,
+                               const std::function<void(const ShapeAttachment&)>& record) {
   Leases lock(leases);
-  net::Socket nl(NETLINK_ROUTE);
   std::optional<Egress> dev;
   if (req.egress.empty()) {
-    dev = default_route_device(nl);
+    dev = k.default_route_device();
     if (!dev) throw SpecError(kEgressField, "there is no default route: name the device to shape");
   } else {
-    dev = egress_device(nl, req.egress);
+    dev = k.egress_device(req.egress);
     if (!dev) throw SpecError(kEgressField, "no link named " + vcrun::quoted(req.egress));
   }
   Ledger ledger(leases, dev->name);
-  auto root = net::root_qdisc(nl, dev->index);
+  auto root = k.root_qdisc(dev->index);
   bool ours = root && root->handle == net::kHtbMajor << 16 && root->kind == "htb";
   if (root && root->handle != 0 && !ours) {
     char handle[16];
@@ -162,7 +163,7 @@ ShapeAttachment attach_shaping(const ShapeRequest& req, const std::function<void
     throw SpecError(kEgressField, dev->name + " has a root qdisc vcrun did not make (" + root->kind + " " +
                                           handle + ")");
   }
-  uint64_t link = resolve_link_rate(ledger, req, dev->name, ours);
+  uint64_t link = resolve_link_rate(k, ledger, req, dev->name, ours);
   admit_htb(demands(ledger.classes()), req.rate, req.ceil, dev->name, link, 0);
   auto held = ledger.classes();
   uint32_t minor = net::kHtbFirstLeafMinor;
@@ -183,33 +184,37 @@ ShapeAttachment attach_shaping(const ShapeRequest& req, const std::function<void
   if (!ours) {
     write_file_atomic(ledger.dir + "/made-qdisc", "", 0600);
     write_file_atomic(ledger.dir + "/link-rate", std::to_string(link), 0600);
-    net::create_htb_root(nl, dev->index, link / 8, htb_default_rate(link) / 8);
+    k.create_htb_root(dev->index, link / 8, htb_default_rate(link) / 8);
   }
-  rebalance(nl, dev->index, ledger, link, minor);
+  rebalance(k, dev->index, ledger, link, minor);
   uint32_t classid = net::htb_handle(minor);
-  if (!req.veth.empty()) net::tag_veth(req.id, req.veth, classid);
-  else net::tag_cgroup(req.id, req.cgroup_level, req.cgroup_id, classid);
+  if (!req.veth.empty()) k.tag_veth(req.id, req.veth, classid);
+  else k.tag_cgroup(req.id, req.cgroup_level, req.cgroup_id, classid);
   return a;
 }
 
 void detach_shaping(const ShapeAttachment& a, const std::string& id) {
+  SystemKernel kernel;
+  detach_shaping(kernel, a, id);
+}
+
+void detach_shaping(Kernel& k, const ShapeAttachment& a, const std::string& id) {
   Leases lock(a.root);
-  net::untag(id);
-  net::Socket nl(NETLINK_ROUTE);
+  k.untag(id);
   Ledger ledger(a.root, a.device);
-  auto dev = egress_device(nl, a.device);
+  auto dev = k.egress_device(a.device);
   auto held = ledger.classes();
   auto mine = held.find(a.minor);
   // Saved before the ledger file was made: killed in between, another container may hold
   // the class by now.
   if (mine == held.end() || mine->second.id == id || mine->second.id.empty()) {
-    if (dev) net::delete_htb_class(nl, dev->index, a.minor);
+    if (dev) k.delete_htb_class(dev->index, a.minor);
     remove_if_held(ledger.file(a.minor), id);
   }
   if (!ledger.classes().empty()) {
-    if (auto link = ledger.link_rate(); dev && link) rebalance(nl, dev->index, ledger, *link);
+    if (auto link = ledger.link_rate(); dev && link) rebalance(k, dev->index, ledger, *link);
   } else {
-    if (dev && ledger.made_qdisc()) net::delete_htb_root(nl, dev->index);
+    if (dev && ledger.made_qdisc()) k.delete_htb_root(dev->index);
     std::error_code ec;
     fs::remove_all(ledger.dir, ec);
   }
@@ -218,13 +223,14 @@ void detach_shaping(const ShapeAttachment& a, const std::string& id) {
   for (const auto& e : fs::directory_iterator(shaping_dir(a.root), ec))
     if (e.is_directory()) any = true;
   if (!any) {
-    net::remove_chains();
-    net::remove_table_if_unused();
+    k.remove_chains();
+    k.remove_table_if_unused();
     fs::remove(shaping_dir(a.root), ec);
   }
 }
 
 void detach_all_shaping(const std::string& id) {
+  SystemKernel kernel;
   const std::string leases = netns_lease_dir();
   std::vector<ShapeAttachment> held;
   {
@@ -234,14 +240,18 @@ void detach_all_shaping(const std::string& id) {
       for (const auto& [minor, e] : Ledger(leases, d.path().filename().string()).classes())
         if (e.id == id) held.push_back({leases, d.path().filename().string(), minor});
   }
-  for (const auto& a : held) detach_shaping(a, id);
+  for (const auto& a : held) detach_shaping(kernel, a, id);
 }
 
 void update_shaping(const ShapeAttachment& a, const std::string& id, const ShapeChange& change) {
+  SystemKernel kernel;
+  update_shaping(kernel, a, id, change);
+}
+
+void update_shaping(Kernel& k, const ShapeAttachment& a, const std::string& id, const ShapeChange& change) {
   Leases lock(a.root);
-  net::Socket nl(NETLINK_ROUTE);
   Ledger ledger(a.root, a.device);
-  auto dev = egress_device(nl, a.device);
+  auto dev = k.egress_device(a.device);
   auto link = ledger.link_rate();
   auto classes = ledger.classes();
   auto mine = classes.find(a.minor);
@@ -251,14 +261,14 @@ void update_shaping(const ShapeAttachment& a, const std::string& id, const Shape
   admit_htb(demands(classes), d.rate ? std::optional(d.rate) : std::nullopt,
             d.ceil ? std::optional(d.ceil) : std::nullopt, a.device, *link, a.minor);
   write_file_atomic(ledger.file(a.minor), entry_text(id, d), 0600);
-  rebalance(nl, dev->index, ledger, *link);
+  rebalance(k, dev->index, ledger, *link);
 }
 
 std::optional<ShapeCounters> shaping_counters(const ShapeAttachment& a) {
-  net::Socket nl(NETLINK_ROUTE);
-  auto dev = egress_device(nl, a.device);
+  SystemKernel k;
+  auto dev = k.egress_device(a.device);
   if (!dev) return std::nullopt;
-  auto c = net::htb_class_counters(nl, dev->index, a.minor);
+  auto c = k.htb_class_counters(dev->index, a.minor);
   if (!c) return std::nullopt;
   return ShapeCounters{a.device, net::htb_handle(a.minor), c->bytes, c->packets, c->drops, c->overlimits};
 }
