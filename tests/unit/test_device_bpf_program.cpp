@@ -4,8 +4,10 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <stdexcept>
 #include <string>
 
+#include "base/bpf.hpp"
 #include "cgroup/device_bpf.hpp"
 
 using namespace vcrun;
@@ -57,4 +59,30 @@ TEST_CASE("device program: instructions as captured before the assembler", "[uni
         "95 0 0 0 0;61 2 1 0 0;57 2 0 0 65535;55 2 0 6 1;61 3 1 0 0;77 3 0 0 16;57 3 0 0 6;"
         "55 3 0 2 0;b7 0 0 0 1;95 0 0 0 0;61 2 1 0 0;57 2 0 0 65535;55 2 0 6 2;61 3 1 0 0;"
         "77 3 0 0 16;57 3 0 0 6;55 3 0 2 0;b7 0 0 0 1;95 0 0 0 0;b7 0 0 0 0;95 0 0 0 0;");
+}
+
+TEST_CASE("bpf::Assembler: jumps reach their labels; a label not after its jump is refused", "[unit]") {
+  bpf::Assembler a;
+  auto end = a.label(), mid = a.label();
+  a.jump(bpf::jmp_imm(BPF_JEQ, bpf::R2, 7, 0), end);  // 0: to 6
+  a.jump(bpf::ja(0), mid);                             // 1: to 4
+  a.ret(1);                                            // 2, 3
+  a.bind(mid);
+  a.ret(2);  // 4, 5
+  a.bind(end);
+  a.ret(0);  // 6, 7
+  auto prog = a.finish();
+  REQUIRE(prog.size() == 8);
+  CHECK(prog[0].off == 5);
+  CHECK(prog[1].off == 2);
+  CHECK(prog[6].imm == 0);
+
+  bpf::Assembler back;
+  auto top = back.label();
+  back.bind(top);
+  back.jump(bpf::ja(0), top);
+  CHECK_THROWS_AS(back.finish(), std::logic_error);
+  bpf::Assembler unbound;
+  unbound.jump(bpf::ja(0), unbound.label());
+  CHECK_THROWS_AS(unbound.finish(), std::logic_error);
 }
