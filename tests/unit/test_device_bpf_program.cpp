@@ -61,7 +61,7 @@ TEST_CASE("device program: instructions as captured before the assembler", "[uni
         "77 3 0 0 16;57 3 0 0 6;55 3 0 2 0;b7 0 0 0 1;95 0 0 0 0;b7 0 0 0 0;95 0 0 0 0;");
 }
 
-TEST_CASE("bpf::Assembler: jumps reach their labels; a label not after its jump is refused", "[unit]") {
+TEST_CASE("bpf::Assembler: jumps reach their labels, a label not after its jump is refused", "[unit]") {
   bpf::Assembler a;
   auto end = a.label(), mid = a.label();
   a.jump(bpf::jmp_imm(BPF_JEQ, bpf::R2, 7, 0), end);  // 0: to 6

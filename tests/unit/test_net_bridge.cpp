@@ -97,7 +97,7 @@ TEST_CASE("net bridge: a taken address and a link that is not a bridge are refus
   CHECK(g.k.count("create_veth") == 0);
 }
 
-TEST_CASE("net bridge: detach deletes the veth and frees the lease; the bridge stays", "[unit]") {
+TEST_CASE("net bridge: detach deletes the veth and frees the lease, the bridge stays", "[unit]") {
   Fixture f;
   auto a = f.attach("one");
   detach_bridge(f.k, a, "one", /*init_gone=*/false);
