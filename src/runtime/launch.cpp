@@ -311,10 +311,6 @@ class Launch {
                            n.bridge.empty() ? net::kDefaultBridge : n.bridge,
                            n.subnet.empty() ? net::kDefaultSubnet : n.subnet, n.ip,
                            spec_detail::parse_publish(n.publish)};  // validated at parse time
-    if (opts_.quick) {
-      req.ip_field = "--ip";
-      req.publish_field = "--publish";
-    }
     veth_ = net::attach_bridge(req, netns.get(), [&](const net::BridgeAttachment& a) {
       st().teardown.record(a);
       store_.save(st());
@@ -329,12 +325,6 @@ class Launch {
     if (!n.shaped()) return;
     net::ShapeRequest req{store_.cgroup_name(st().id), n.egress, n.link_rate, n.rate, n.ceil, n.share.value_or(1),
                           veth_, 0, 0};
-    if (opts_.quick) {
-      req.rate_field = "--net-rate";
-      req.ceil_field = "--net-ceil";
-      req.egress_field = "--net-egress";
-      req.link_rate_field = "--net-link-rate";
-    }
     if (veth_.empty()) std::tie(req.cgroup_level, req.cgroup_id) = cgroup::level_and_id(st().cgroup_path);
     net::attach_shaping(req, [&](const net::ShapeAttachment& a) {
       st().teardown.record(a);
