@@ -121,8 +121,8 @@ class Exec {
   Exec(const std::string& root, const std::string& id, const ExecOptions& opts)
       : root_(root), id_(id), opts_(opts) {}
 
-  // The running (or, with ignore_paused, paused) container and a pidfd of its init;
-  // nothing is made before every option is checked.
+  // The running (or, with ignore_paused, paused) container, a pidfd of its init and its
+  // config. Nothing is made before prepare() has checked every option.
   void find_container() {
     check_preserved_fds(opts_.preserve_fds);
     state::Store store(root_);
