@@ -135,7 +135,7 @@ TEST_CASE("options that are no spec field are always the flag's", "[unit]") {
   CHECK(shown(SpecError("process.cwd", "must be an absolute path"), {"--cwd"}) == "process.cwd: must be an absolute path");
 }
 
-TEST_CASE("exec's option errors name the option; the CLI shows the flag", "[unit]") {
+TEST_CASE("exec's option errors name the option, the CLI shows the flag", "[unit]") {
   try {
     exec_cgroup_path({"a", "b"});
     FAIL("accepted");
