@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.hpp"
+#include "flag_fields.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::cli {
@@ -164,6 +165,20 @@ void setup_logging(const GlobalOptions& g) {
   g_log_ready = true;
 }
 
+// Whether `name` is an option the command line gave, to the verb or before it (--root).
+FlagGiven given_in(const CLI::App& app) {
+  return [&app](std::string_view name) {
+    auto given = [&](const CLI::App& a) {
+      const CLI::Option* o = a.get_option_no_throw(std::string(name));
+      return o != nullptr && o->count() > 0;
+    };
+    if (given(app)) return true;
+    for (const CLI::App* sub : app.get_subcommands())
+      if (given(*sub)) return true;
+    return false;
+  };
+}
+
 }  // namespace
 
 Registrar::Registrar(int order, std::string verb, Setup setup) {
@@ -211,11 +226,14 @@ int main(int argc, char** argv) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     std::cerr << "vcrun: " << vcrun::message_line(e.what()) << " (see --help)\n";
     return e.get_exit_code();
-  } catch (const vcrun::Error& e) {
+  } catch (const vcrun::Error& caught) {
+    // The library names fields; the user typed flags.
+    auto spec_error = dynamic_cast<const vcrun::SpecError*>(&caught);
+    const vcrun::Error& e = spec_error ? vcrun::Error(with_flag_names(*spec_error, given_in(app))) : caught;
     // A client that gave --log (conmon, containerd's shim) reads the error from there.
     if (!global.log.empty() && g_log_ready) spdlog::error("{}", e.what());
     std::cerr << "vcrun: " << vcrun::message_line(e.what()) << "\n";
-    auto exec_error = dynamic_cast<const vcrun::ExecError*>(&e);
+    auto exec_error = dynamic_cast<const vcrun::ExecError*>(&caught);
     return exec_error ? exec_error->exit_status() : 1;
   } catch (const std::exception& e) {
     std::cerr << "vcrun: " << vcrun::message_line(e.what()) << "\n";

@@ -9,8 +9,8 @@
 
 namespace vcrun {
 
-// Raw flag text as the user typed it; empty = not given. Parsed by apply_resource_flags so
-// that every error names the flag.
+// Raw flag text as the user typed it; empty = not given. Parsed by apply_resource_flags,
+// whose errors name the spec field each one sets (a CLI names its flag: cmd/vcrun's table).
 struct ResourceFlags {
   std::string cpu_reserve;     // --cpu-reserve 0.25   -> vcrun.cpu.reservation
   std::string cpu_fair_share;  // --cpu-fair-share 2   -> vcrun.cpu.share
@@ -40,8 +40,8 @@ struct ResourceFlags {
 };
 
 // Sets the spec fields for every given flag, then runs create's resource validation
-// (validate_resources) over the result. Throws SpecError("--memory", "...") and the like:
-// malformed values and out-of-range ones name the flag that set the field.
+// (validate_resources) over the result. Throws SpecError("linux.resources.memory.limit",
+// "...") and the like: malformed values and out-of-range ones name the field the flag sets.
 void apply_resource_flags(ContainerSpec& spec, const ResourceFlags& flags);
 
 struct QuickOptions {
@@ -65,7 +65,7 @@ struct QuickOptions {
 
 // The config.json of a quick-mode container: the default spec (`vcrun spec`) with the
 // flags applied. `root_path` is where the root is mounted when rootfs is empty.
-// Flag errors are SpecErrors naming the flag (`-v`, `-e`, ...).
+// Errors are SpecErrors naming the field or the option ("QuickOptions.volumes", ...).
 std::string quick_config(const std::string& id, const QuickOptions& q,
                          const std::string& root_path);
 

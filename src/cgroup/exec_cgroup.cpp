@@ -19,26 +19,26 @@ std::string exec_cgroup_path(const std::vector<std::string>& args) {
     auto colon = arg.find(':');
     std::string sub = colon == std::string::npos ? arg : arg.substr(colon + 1);
     if (sub.find(':') != std::string::npos)
-      throw SpecError("--cgroup", "\"" + arg + "\" is not [CONTROLLER:]PATH");
+      throw SpecError("ExecOptions.cgroup", "\"" + arg + "\" is not [CONTROLLER:]PATH");
     if (colon == std::string::npos) {
       if (args.size() != 1)
-        throw SpecError("--cgroup", "\"" + arg + "\" needs a CONTROLLER: prefix when --cgroup is repeated");
+        throw SpecError("ExecOptions.cgroup", "\"" + arg + "\" needs a CONTROLLER: prefix when --cgroup is repeated");
     } else {
       std::string list = arg.substr(0, colon);
       for (size_t start = 0;;) {
         auto comma = list.find(',', start);
         std::string c = list.substr(start, comma - start);
-        if (c.empty()) throw SpecError("--cgroup", "\"" + arg + "\" has an empty controller name");
+        if (c.empty()) throw SpecError("ExecOptions.cgroup", "\"" + arg + "\" has an empty controller name");
         if (!controllers.insert(c).second)
-          throw SpecError("--cgroup", "controller \"" + c + "\" is given twice");
+          throw SpecError("ExecOptions.cgroup", "controller \"" + c + "\" is given twice");
         if (comma == std::string::npos) break;
         start = comma + 1;
       }
     }
-    if (sub.empty()) throw SpecError("--cgroup", "\"" + arg + "\" names no path");
+    if (sub.empty()) throw SpecError("ExecOptions.cgroup", "\"" + arg + "\" names no path");
     // cgroup v2 has one hierarchy: a process cannot be in two cgroups.
     if (!path.empty() && sub != path)
-      throw SpecError("--cgroup", "\"" + sub + "\" and \"" + path +
+      throw SpecError("ExecOptions.cgroup", "\"" + sub + "\" and \"" + path +
                                       "\": cgroup v2 runs a process in one cgroup only");
     path = sub;
   }
@@ -47,7 +47,7 @@ std::string exec_cgroup_path(const std::vector<std::string>& args) {
 
 UniqueFd open_exec_cgroup(const std::string& container_cgroup, const std::string& sub) {
   if (container_cgroup.empty())
-    throw SpecError("--cgroup", "the container has no cgroup of its own");
+    throw SpecError("ExecOptions.cgroup", "the container has no cgroup of its own");
   UniqueFd base(::open(container_cgroup.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!base) throw_errno("open " + container_cgroup);
   auto first = sub.find_first_not_of('/');
@@ -59,7 +59,7 @@ UniqueFd open_exec_cgroup(const std::string& container_cgroup, const std::string
     std::string why = err == EXDEV || err == ELOOP ? "leaves the container's cgroup"
                       : err == ENOENT          ? "no such cgroup below the container's"
                                                : std::strerror(err);
-    throw Error("--cgroup: \"" + sub + "\": " + why, err);
+    throw SpecError("ExecOptions.cgroup", "\"" + sub + "\": " + why, err);
   }
   return fd;
 }

@@ -10,7 +10,7 @@ namespace vcrun {
 
 // The path runc's `--cgroup [CONTROLLER[,CONTROLLER]:]PATH` arguments name ("" for none),
 // validated as runc does; on cgroup v2 every argument must name the same path.
-// Throws SpecError("--cgroup", ...).
+// Throws SpecError("ExecOptions.cgroup", ...).
 std::string exec_cgroup_path(const std::vector<std::string>& args);
 
 // Opens `sub` (relative to the container's cgroup directory `container_cgroup`; a leading

@@ -69,7 +69,7 @@ void update_container(const std::string& id, const std::string& path, const Cont
                                             "which the planner does not override");
   bool capped = next.share <= 0 && next.reservation > 0;
   if (capped && wanted.own_cpu_max)
-    throw SpecError("--cpus", "container " + id + " has a capped reservation, which sets cpu.max itself");
+    throw SpecError("linux.resources.cpu.quota", "container " + id + " has a capped reservation, which sets cpu.max itself");
 
   prepare_path(path, needs_of(writes, planner, planner_field(changes)), {});
   // Admission first: a refused reservation must leave every limit as it was.

@@ -22,20 +22,21 @@ namespace vcrun {
 
 namespace {
 
-Mount volume_mount(const std::string& flag) {
-  auto first = flag.find(':');
+Mount volume_mount(const std::string& volume) {
+  auto refuse = [&](const char* reason) { return SpecError("QuickOptions.volumes", volume, reason, EINVAL); };
+  auto first = volume.find(':');
   if (first == std::string::npos || first == 0)
-    throw SpecError("-v " + flag, "must be SRC:DST[:ro|rw]");
-  auto second = flag.find(':', first + 1);
-  std::string src = flag.substr(0, first);
-  std::string dst = flag.substr(first + 1, second == std::string::npos ? second
+    throw refuse("must be SRC:DST[:ro|rw]");
+  auto second = volume.find(':', first + 1);
+  std::string src = volume.substr(0, first);
+  std::string dst = volume.substr(first + 1, second == std::string::npos ? second
                                                                        : second - first - 1);
-  std::string mode = second == std::string::npos ? "rw" : flag.substr(second + 1);
-  if (src[0] != '/') throw SpecError("-v " + flag, "source must be an absolute path");
-  if (dst.empty() || dst[0] != '/') throw SpecError("-v " + flag, "destination must be absolute");
-  if (mode != "ro" && mode != "rw") throw SpecError("-v " + flag, "mode must be ro or rw");
+  std::string mode = second == std::string::npos ? "rw" : volume.substr(second + 1);
+  if (src[0] != '/') throw refuse("source must be an absolute path");
+  if (dst.empty() || dst[0] != '/') throw refuse("destination must be absolute");
+  if (mode != "ro" && mode != "rw") throw refuse("mode must be ro or rw");
   struct stat st;
-  if (::stat(src.c_str(), &st) != 0) throw SpecError("-v " + flag, "source does not exist");
+  if (::stat(src.c_str(), &st) != 0) throw refuse("source does not exist");
   return Mount{dst, "bind", src, {"rbind", mode, "nosuid", "nodev"}};
 }
 
@@ -128,7 +129,7 @@ std::string quick_config(const std::string& id, const QuickOptions& q,
   process.args = q.args;
   for (const auto& kv : q.env) {
     if (kv.find('=') == std::string::npos || kv[0] == '=')
-      throw SpecError("-e " + kv, "must be KEY=VALUE");
+      throw SpecError("QuickOptions.env", kv, "must be KEY=VALUE", EINVAL);
     process.env.push_back(kv);
   }
   if (!q.cwd.empty()) process.cwd = q.cwd;

@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <optional>
 
 #include "vcrun/error.hpp"
 #include "vcrun/unify.hpp"
@@ -56,6 +58,18 @@ void replace_at(int dir_fd, const std::string& name, const std::string& data, co
   if (::renameat(dir_fd, tmp.c_str(), dir_fd, name.c_str()) != 0) throw_errno("rename " + what + ".tmp to " + what);
 }
 
+namespace {
+
+// The option that names the index (a CLI names its flag).
+constexpr const char* kField = "UnifyOptions.index_path";
+
+[[noreturn]] void throw_field_errno(const std::string& path, const std::string& what) {
+  int err = errno;
+  throw SpecError(kField, path, what + ": " + std::strerror(err), err);
+}
+
+}  // namespace
+
 IndexFile IndexFile::open(const std::string& path) {
   namespace fs = std::filesystem;
   IndexFile f;
@@ -63,23 +77,32 @@ IndexFile IndexFile::open(const std::string& path) {
   fs::path p(path);
   f.name_ = p.filename().string();
   if (f.name_.empty() || f.name_ == "." || f.name_ == "..")
-    throw Error("--index " + path + ": names a directory, not a file", EISDIR);
+    throw SpecError(kField, path, "names a directory, not a file", EISDIR);
   std::string dir = p.parent_path().empty() ? "." : p.parent_path().string();
   f.dir_.reset(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC));
   if (!f.dir_ && errno == ENOENT && path == kDefaultUnifyIndex) {
-    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) throw_errno("--index " + path + ": mkdir " + dir);
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) throw_field_errno(path, "mkdir " + dir);
     f.dir_.reset(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC));
   }
   if (!f.dir_) {
-    if (errno == ENOENT) throw Error("--index " + path + ": directory " + dir + " does not exist", ENOENT);
-    throw_errno("--index " + path + ": open directory " + dir);
+    if (errno == ENOENT) throw SpecError(kField, path, "directory " + dir + " does not exist", ENOENT);
+    throw_field_errno(path, "open directory " + dir);
   }
-  f.dir_path_ = fd_target(f.dir_.get(), "--index " + path + "'s directory");
+  try {
+    f.dir_path_ = fd_target(f.dir_.get(), "its directory");
+  } catch (const Error& e) {
+    throw SpecError(kField, path, e.what(), e.code());
+  }
   return f;
 }
 
 Index IndexFile::load() const {
-  auto bytes = read_regular_at(dir_.get(), name_, "--index " + path_);
+  std::optional<std::string> bytes;
+  try {
+    bytes = read_regular_at(dir_.get(), name_, path_);
+  } catch (const Error& e) {
+    throw SpecError(kField, e.what(), e.code());
+  }
   if (!bytes) return {};
   try {
     return Index::decode(*bytes, path_);
@@ -89,6 +112,12 @@ Index IndexFile::load() const {
   }
 }
 
-void IndexFile::save(const Index& index) const { replace_at(dir_.get(), name_, index.encode(), "--index " + path_); }
+void IndexFile::save(const Index& index) const {
+  try {
+    replace_at(dir_.get(), name_, index.encode(), path_);
+  } catch (const Error& e) {
+    throw SpecError(kField, e.what(), e.code());
+  }
+}
 
 }  // namespace vcrun::unify

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cmd/vcrun/flag_fields.hpp"
 #include "net/values/rate.hpp"
 #include "spec_error_of.hpp"
 #include "vcrun/error.hpp"
@@ -30,7 +31,12 @@ std::string flag_error(const std::string& net, ResourceFlags f) {
   try {
     quick_config("q", q, "/r");
   } catch (const SpecError& e) {
-    return e.what();
+    // As the CLI shows it: the fields of the flags given named by those flags.
+    auto given = [&](std::string_view flag) {
+      return (flag == "--net-rate" && !f.net_rate.empty()) || (flag == "--net-ceil" && !f.net_ceil.empty()) ||
+             (flag == "--net-share" && !f.net_share.empty());
+    };
+    return cli::with_flag_names(e, given).what();
   }
   return "<accepted>";
 }

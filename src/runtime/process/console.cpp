@@ -51,13 +51,18 @@ UniqueFd open_in_container(const Process& process) {
 
 void send_to_console_socket(const std::string& path, int master) {
   UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!sock) throw_errno("--console-socket: socket");
+  if (!sock) {
+    int err = errno;
+    throw SpecError("CreateOptions.console_socket", std::string("socket: ") + std::strerror(err), err);
+  }
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) throw SpecError("--console-socket", "path too long");
+  if (path.size() >= sizeof addr.sun_path) throw SpecError("CreateOptions.console_socket", "path too long");
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-    throw_errno("--console-socket: connect " + path);
+  if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    int err = errno;
+    throw SpecError("CreateOptions.console_socket", "connect " + path + ": " + std::strerror(err), err);
+  }
   fdpass::send_fd(sock.get(), master, "terminal fd");
 }
 

@@ -22,14 +22,14 @@ constexpr unsigned kFirst = 3;
 
 void check_preserved_fds(unsigned count) {
   if (count > static_cast<unsigned>(INT_MAX) - kFirst)
-    throw SpecError("--preserve-fds", std::to_string(count) + " is out of range");
+    throw SpecError("CreateOptions.preserve_fds", std::to_string(count) + " is out of range");
   for (unsigned fd = kFirst; fd < kFirst + count; ++fd) {
     int flags = ::fcntl(static_cast<int>(fd), F_GETFD);
     if (flags < 0)
-      throw SpecError("--preserve-fds", "fd " + std::to_string(fd) + " is not open (" +
+      throw SpecError("CreateOptions.preserve_fds", "fd " + std::to_string(fd) + " is not open (" +
                                             std::to_string(count) + " fds from 3 were asked for)");
     if (flags & FD_CLOEXEC)
-      throw SpecError("--preserve-fds",
+      throw SpecError("CreateOptions.preserve_fds",
                       "fd " + std::to_string(fd) + " is close-on-exec: not one the caller passed");
   }
 }

@@ -7,7 +7,7 @@ namespace vcrun {
 // Refuses N unless every fd in 3 .. N+2 is open and inheritable. An fd vcrun opened itself
 // is always close-on-exec, and a gap could later be filled by one: either would hand a
 // runtime descriptor to the container (the CVE-2024-21626 class). Call before anything is
-// created. Throws SpecError("--preserve-fds", ...).
+// created. Throws SpecError("CreateOptions.preserve_fds", ...).
 void check_preserved_fds(unsigned count);
 
 // In the container's init right after clone: closes every descriptor above count+2 that

@@ -201,7 +201,7 @@ void enter_root_without_pivot(int root_fd) {
   char buf[PATH_MAX + 1];
   std::string fd_link = "/proc/self/fd/" + std::to_string(root_fd);
   ssize_t n = ::readlink(fd_link.c_str(), buf, PATH_MAX);
-  if (n <= 0) throw_errno("--no-pivot: locate the new root");
+  if (n <= 0) throw_errno("root without pivot_root: locate the new root");
   const std::string root_path(buf, static_cast<size_t>(n));
   auto points = mount_points();
   // Deepest first, so a parent's detach does not hide a child that still needs one.
@@ -211,11 +211,11 @@ void enter_root_without_pivot(int root_fd) {
     if (::umount2(p.c_str(), MNT_DETACH) == 0 || errno == EINVAL || errno == ENOENT) continue;
     if (errno != EPERM ||
         ::mount("tmpfs", p.c_str(), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") != 0)
-      throw_errno("--no-pivot: detach \"" + p + "\"");
+      throw_errno("root without pivot_root: detach \"" + p + "\"");
   }
   if (::fchdir(root_fd) != 0) throw_errno("chdir into the new root");
-  if (::mount(".", "/", nullptr, MS_MOVE, nullptr) != 0) throw_errno("--no-pivot: move the root onto /");
-  if (::chroot(".") != 0) throw_errno("--no-pivot: chroot into the new root");
+  if (::mount(".", "/", nullptr, MS_MOVE, nullptr) != 0) throw_errno("root without pivot_root: move the root onto /");
+  if (::chroot(".") != 0) throw_errno("root without pivot_root: chroot into the new root");
   if (::chdir("/") != 0) throw_errno("chdir /");
 }
 

@@ -1,11 +1,11 @@
-// Resource flags (vcrun/quick.hpp) -> ContainerSpec fields, with size/fraction parsing.
+// Resource flags (vcrun/quick.hpp) -> ContainerSpec fields, with size/fraction parsing; errors
+// name the spec field a flag sets (cmd/vcrun names the flag).
 #include "base/text.hpp"
 #include "runtime/spec/resource_flags.hpp"
 
 #include <cmath>
 #include <cstdlib>
 #include <limits>
-#include <tuple>
 #include <vector>
 
 #include "base/cpu_list.hpp"
@@ -18,14 +18,14 @@ namespace vcrun {
 
 namespace {
 
-int64_t parse_int(const std::string& flag, const std::string& text, int64_t lo, int64_t hi) {
+int64_t parse_int(const std::string& field, const std::string& text, int64_t lo, int64_t hi) {
   if (text.empty() || text.find_first_not_of("0123456789-") != std::string::npos)
-    throw SpecError(flag, "expected a whole number, got " + quoted(text));
+    throw SpecError(field, "expected a whole number, got " + quoted(text));
   errno = 0;
   char* end = nullptr;
   long long v = std::strtoll(text.c_str(), &end, 10);
   if (errno != 0 || *end != 0 || v < lo || v > hi)
-    throw SpecError(flag, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
+    throw SpecError(field, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
                               ", got " + quoted(text));
   return v;
 }
@@ -41,12 +41,12 @@ bool ResourceFlags::empty() const {
   return true;
 }
 
-double parse_fraction(const std::string& flag, const std::string& text, double lo, double hi) {
+double parse_fraction(const std::string& field, const std::string& text, double lo, double hi) {
   char* end = nullptr;
   errno = 0;
   double v = text.empty() ? NAN : std::strtod(text.c_str(), &end);
   if (text.empty() || errno != 0 || *end != 0 || !std::isfinite(v))
-    throw SpecError(flag, "expected a number, got " + quoted(text));
+    throw SpecError(field, "expected a number, got " + quoted(text));
   if (v < lo || v > hi) {
     // Trim "0.000000" noise for the message.
     auto tidy = [](double d) {
@@ -59,12 +59,12 @@ double parse_fraction(const std::string& flag, const std::string& text, double l
       return s;
     };
     std::string range = std::isinf(hi) ? ">= " + tidy(lo) : "between " + tidy(lo) + " and " + tidy(hi);
-    throw SpecError(flag, "must be " + range + ", got " + quoted(text));
+    throw SpecError(field, "must be " + range + ", got " + quoted(text));
   }
   return v;
 }
 
-int64_t parse_size(const std::string& flag, const std::string& text) {
+int64_t parse_size(const std::string& field, const std::string& text) {
   if (text == "max" || text == "-1") return -1;
   size_t i = 0;
   while (i < text.size() && ((text[i] >= '0' && text[i] <= '9') || text[i] == '.')) ++i;
@@ -78,14 +78,14 @@ int64_t parse_size(const std::string& flag, const std::string& text) {
   else if (unit == "g" || unit == "G") mult = 1024.0 * 1024 * 1024;
   else if (unit == "t" || unit == "T") mult = 1024.0 * 1024 * 1024 * 1024;
   else
-    throw SpecError(flag, "unknown size unit in " + quoted(text) + " (use K, M, G or T, e.g. 512M)");
+    throw SpecError(field, "unknown size unit in " + quoted(text) + " (use K, M, G or T, e.g. 512M)");
   char* end = nullptr;
   double v = number.empty() ? NAN : std::strtod(number.c_str(), &end);
   if (number.empty() || *end != 0 || !std::isfinite(v))
-    throw SpecError(flag, "expected a size like 512M or 1G, got " + quoted(text));
+    throw SpecError(field, "expected a size like 512M or 1G, got " + quoted(text));
   double bytes = std::floor(v * mult);
   if (bytes > static_cast<double>(std::numeric_limits<int64_t>::max() / 2))
-    throw SpecError(flag, "size " + quoted(text) + " is too large");
+    throw SpecError(field, "size " + quoted(text) + " is too large");
   return static_cast<int64_t>(bytes);
 }
 
@@ -101,20 +101,20 @@ MemoryResources& memory_of(Resources& r) {
   return *r.memory;
 }
 
-void set_cpuset(const std::string& flag, const std::string& text, std::string& out) {
+void set_cpuset(const std::string& field, const std::string& text, std::string& out) {
   if (!cpu_list::parse(text))
-    throw SpecError(flag, "expected a list like 0-1,3, got " + quoted(text));
+    throw SpecError(field, "expected a list like 0-1,3, got " + quoted(text));
   out = text;
 }
 
-void set_io_weight(const std::string& flag, const std::string& text, Resources& r) {
+void set_io_weight(const std::string& field, const std::string& text, Resources& r) {
   if (!r.block_io) r.block_io = BlockIoResources{};
-  r.block_io->weight = static_cast<uint16_t>(parse_int(flag, text, 10, 1000));
+  r.block_io->weight = static_cast<uint16_t>(parse_int(field, text, 10, 1000));
 }
 
-void set_pids(const std::string& flag, const std::string& text, Resources& r) {
-  int64_t n = text == "max" ? -1 : parse_int(flag, text, -1, 4194304);
-  if (n == 0) throw SpecError(flag, "must be at least 1 (or max)");
+void set_pids(const std::string& field, const std::string& text, Resources& r) {
+  int64_t n = text == "max" ? -1 : parse_int(field, text, -1, 4194304);
+  if (n == 0) throw SpecError(field, "must be at least 1 (or max)");
   r.pids_limit = n;
 }
 
@@ -128,47 +128,8 @@ std::vector<std::string> parse_bind_allow_flag(const std::string& text) {
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
-  cgroup::parse_bind_allow(addresses, "--bind-allow", false);
+  cgroup::parse_bind_allow(addresses, "vcrun.network.bindAllow", false);
   return addresses;
-}
-
-// The flags given, by the linux.resources field each one sets: validate_resources names
-// the field, the user typed the flag.
-std::vector<std::pair<std::string, std::string>> flag_fields(const ResourceFlags& f) {
-  const std::string R = "linux.resources.";
-  const std::tuple<const std::string*, const char*, const char*> table[] = {
-      {&f.cpus, "cpu.quota", "--cpus"},
-      {&f.cpu_quota, "cpu.quota", "--cpu-quota"},
-      {&f.cpu_period, "cpu.period", "--cpu-period"},
-      {&f.cpu_shares, "cpu.shares", "--cpu-share"},
-      {&f.cpuset, "cpu.cpus", "--cpuset"},
-      {&f.cpuset_cpus, "cpu.cpus", "--cpuset-cpus"},
-      {&f.cpuset_mems, "cpu.mems", "--cpuset-mems"},
-      {&f.memory, "memory.limit", "--memory"},
-      {&f.memory_reserve, "memory.reservation", "--memory-reserve"},
-      {&f.memory_reservation, "memory.reservation", "--memory-reservation"},
-      {&f.memory_swap, "memory.swap", "--memory-swap"},
-      {&f.pids, "pids.limit", "--pids"},
-      {&f.pids_limit, "pids.limit", "--pids-limit"},
-      {&f.io_weight, "blockIO.weight", "--io-weight"},
-      {&f.blkio_weight, "blockIO.weight", "--blkio-weight"},
-  };
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& [text, field, flag] : table)
-    if (!text->empty()) out.emplace_back(R + field, flag);
-  return out;
-}
-
-// validate_resources with the flag's name in the message instead of the field's.
-void validate_as_flags(const Resources& r, const ResourceFlags& f) {
-  try {
-    spec_detail::validate_resources(r);
-  } catch (const SpecError& e) {
-    std::string msg = e.what();
-    for (const auto& [field, flag] : flag_fields(f))
-      if (msg.rfind(field + ": ", 0) == 0) throw SpecError(flag, msg.substr(field.size() + 2));
-    throw;
-  }
 }
 
 }  // namespace
@@ -179,50 +140,50 @@ void apply_resource_flags(ContainerSpec& spec, const ResourceFlags& f) {
     if (!res) res = Resources{};
     return *res;
   };
-  if (!f.cpu_reserve.empty()) spec.vcrun.cpu_reservation = parse_fraction("--cpu-reserve", f.cpu_reserve, 0, 1);
+  if (!f.cpu_reserve.empty()) spec.vcrun.cpu_reservation = parse_fraction("vcrun.cpu.reservation", f.cpu_reserve, 0, 1);
   if (!f.cpu_fair_share.empty())
     spec.vcrun.cpu_share =
-        parse_fraction("--cpu-fair-share", f.cpu_fair_share, 0, std::numeric_limits<double>::infinity());
+        parse_fraction("vcrun.cpu.share", f.cpu_fair_share, 0, std::numeric_limits<double>::infinity());
   if (!f.cpus.empty()) {
-    double cpus = parse_fraction("--cpus", f.cpus, 0.01, 4096);
+    double cpus = parse_fraction("linux.resources.cpu.quota", f.cpus, 0.01, 4096);
     auto& cpu = cpu_of(resources());
     cpu.period = 100000;
     cpu.quota = static_cast<int64_t>(std::llround(cpus * 100000));
   }
   if (!f.cpu_quota.empty())
-    cpu_of(resources()).quota = parse_int("--cpu-quota", f.cpu_quota, -1, std::numeric_limits<int64_t>::max());
+    cpu_of(resources()).quota = parse_int("linux.resources.cpu.quota", f.cpu_quota, -1, std::numeric_limits<int64_t>::max());
   if (!f.cpu_period.empty())
-    cpu_of(resources()).period = static_cast<uint64_t>(parse_int("--cpu-period", f.cpu_period, 0, 1000000));
+    cpu_of(resources()).period = static_cast<uint64_t>(parse_int("linux.resources.cpu.period", f.cpu_period, 0, 1000000));
   if (!f.cpu_shares.empty())
-    cpu_of(resources()).shares = static_cast<uint64_t>(parse_int("--cpu-share", f.cpu_shares, 0, 262144));
-  if (!f.cpuset.empty()) set_cpuset("--cpuset", f.cpuset, cpu_of(resources()).cpus);
-  if (!f.cpuset_cpus.empty()) set_cpuset("--cpuset-cpus", f.cpuset_cpus, cpu_of(resources()).cpus);
-  if (!f.cpuset_mems.empty()) set_cpuset("--cpuset-mems", f.cpuset_mems, cpu_of(resources()).mems);
+    cpu_of(resources()).shares = static_cast<uint64_t>(parse_int("linux.resources.cpu.shares", f.cpu_shares, 0, 262144));
+  if (!f.cpuset.empty()) set_cpuset("linux.resources.cpu.cpus", f.cpuset, cpu_of(resources()).cpus);
+  if (!f.cpuset_cpus.empty()) set_cpuset("linux.resources.cpu.cpus", f.cpuset_cpus, cpu_of(resources()).cpus);
+  if (!f.cpuset_mems.empty()) set_cpuset("linux.resources.cpu.mems", f.cpuset_mems, cpu_of(resources()).mems);
   if (!f.memory.empty()) {
     auto& mem = memory_of(resources());
-    mem.limit = parse_size("--memory", f.memory);
-    if (*mem.limit == 0) throw SpecError("--memory", "must be greater than 0 (or max)");
+    mem.limit = parse_size("linux.resources.memory.limit", f.memory);
+    if (*mem.limit == 0) throw SpecError("linux.resources.memory.limit", "must be greater than 0 (or max)");
   }
   if (!f.memory_reserve.empty())
-    memory_of(resources()).reservation = parse_size("--memory-reserve", f.memory_reserve);
+    memory_of(resources()).reservation = parse_size("linux.resources.memory.reservation", f.memory_reserve);
   if (!f.memory_reservation.empty())
-    memory_of(resources()).reservation = parse_size("--memory-reservation", f.memory_reservation);
-  if (!f.memory_swap.empty()) memory_of(resources()).swap = parse_size("--memory-swap", f.memory_swap);
-  if (!f.pids.empty()) set_pids("--pids", f.pids, resources());
-  if (!f.pids_limit.empty()) set_pids("--pids-limit", f.pids_limit, resources());
-  if (!f.io_weight.empty()) set_io_weight("--io-weight", f.io_weight, resources());
-  if (!f.blkio_weight.empty()) set_io_weight("--blkio-weight", f.blkio_weight, resources());
-  if (res) validate_as_flags(*res, f);
+    memory_of(resources()).reservation = parse_size("linux.resources.memory.reservation", f.memory_reservation);
+  if (!f.memory_swap.empty()) memory_of(resources()).swap = parse_size("linux.resources.memory.swap", f.memory_swap);
+  if (!f.pids.empty()) set_pids("linux.resources.pids.limit", f.pids, resources());
+  if (!f.pids_limit.empty()) set_pids("linux.resources.pids.limit", f.pids_limit, resources());
+  if (!f.io_weight.empty()) set_io_weight("linux.resources.blockIO.weight", f.io_weight, resources());
+  if (!f.blkio_weight.empty()) set_io_weight("linux.resources.blockIO.weight", f.blkio_weight, resources());
+  if (res) spec_detail::validate_resources(*res);
   if (!f.bind_allow.empty()) spec.vcrun.bind_allow = parse_bind_allow_flag(f.bind_allow);
-  if (!f.net_rate.empty()) spec.vcrun.network.rate = parse_rate_flag("--net-rate", f.net_rate);
-  if (!f.net_ceil.empty()) spec.vcrun.network.ceil = parse_rate_flag("--net-ceil", f.net_ceil);
-  if (!f.net_share.empty()) spec.vcrun.network.share = parse_fraction("--net-share", f.net_share, 0, 1000);
+  if (!f.net_rate.empty()) spec.vcrun.network.rate = parse_rate_flag("vcrun.network.rate", f.net_rate);
+  if (!f.net_ceil.empty()) spec.vcrun.network.ceil = parse_rate_flag("vcrun.network.ceil", f.net_ceil);
+  if (!f.net_share.empty()) spec.vcrun.network.share = parse_fraction("vcrun.network.share", f.net_share, 0, 1000);
 }
 
-uint64_t parse_rate_flag(const std::string& flag, const std::string& text) {
+uint64_t parse_rate_flag(const std::string& field, const std::string& text) {
   std::string why;
   auto bits = net::parse_rate(text, &why);
-  if (!bits) throw SpecError(flag, why + ", got " + quoted(text));
+  if (!bits) throw SpecError(field, why + ", got " + quoted(text));
   return *bits;
 }
 

@@ -34,11 +34,16 @@ const char* status_name(Status s) {
 
 Store::Store(std::string root) : root_(std::move(root)) {
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
-  if (root_.empty() || root_[0] != '/') throw SpecError("--root", "must be an absolute path");
-  // Walked and made through descriptors: a --root whose name (or a link on the way in a
+  if (root_.empty() || root_[0] != '/') throw SpecError("Runtime.root", "must be an absolute path");
+  // Walked and made through descriptors: a root whose name (or a link on the way in a
   // directory others can write) was swapped for a symlink is refused, not followed into a
   // directory whose writer would then feed delete its records.
-  open_dir_chain(root_, 0700, true, "--root");
+  const std::string field = "Runtime.root";
+  try {
+    open_dir_chain(root_, 0700, true, field);
+  } catch (const Error& e) {
+    throw SpecError(field, std::string(e.what()).substr(field.size() + 2), e.code());
+  }
 }
 
 std::string Store::cgroup_name(const std::string& id) const {

@@ -1,0 +1,98 @@
+// The CLI's one table from the fields the library names in its errors to vcrun's flags.
+#include "flag_fields.hpp"
+
+#include <array>
+#include <string>
+
+namespace vcrun::cli {
+
+namespace {
+
+// A spec field may also come from a bundle's config.json (or `update --resources FILE`):
+// it is renamed only when one of its flags was given. An API option (vcrun/runtime.hpp's
+// structs) has no other source than its flag.
+enum class Source { spec, option };
+// "field[2]": a flag given once per entry keeps the index (`--cap[1]`, as the second
+// --cap); a flag holding the whole list in one value (--bind-allow A,B) drops it.
+enum class Index { keep, drop };
+
+struct FlagField {
+  std::string_view field;
+  std::array<std::string_view, 2> flags;  // the first one given names the field; "" ends
+  Source source;
+  Index index = Index::keep;
+};
+
+constexpr FlagField kTable[] = {
+    // Resources (run and update; update also takes runc's names for the same fields).
+    {"vcrun.cpu.reservation", {"--cpu-reserve"}, Source::spec},
+    {"vcrun.cpu.share", {"--cpu-fair-share"}, Source::spec},
+    {"linux.resources.cpu.quota", {"--cpus", "--cpu-quota"}, Source::spec},
+    {"linux.resources.cpu.period", {"--cpu-period"}, Source::spec},
+    {"linux.resources.cpu.shares", {"--cpu-share"}, Source::spec},
+    {"linux.resources.cpu.cpus", {"--cpuset", "--cpuset-cpus"}, Source::spec},
+    {"linux.resources.cpu.mems", {"--cpuset-mems"}, Source::spec},
+    {"linux.resources.memory.limit", {"--memory"}, Source::spec},
+    {"linux.resources.memory.reservation", {"--memory-reserve", "--memory-reservation"}, Source::spec},
+    {"linux.resources.memory.swap", {"--memory-swap"}, Source::spec},
+    {"linux.resources.pids.limit", {"--pids", "--pids-limit"}, Source::spec},
+    {"linux.resources.blockIO.weight", {"--io-weight", "--blkio-weight"}, Source::spec},
+    // Network (quick mode; the shaping ones and --bind-allow also in update).
+    {"vcrun.network.mode", {"--net"}, Source::spec},
+    {"vcrun.network.ip", {"--ip"}, Source::spec},
+    {"vcrun.network.publish", {"--publish"}, Source::spec, Index::drop},
+    {"vcrun.network.bindAllow", {"--bind-allow"}, Source::spec, Index::drop},
+    {"vcrun.network.rate", {"--net-rate"}, Source::spec},
+    {"vcrun.network.ceil", {"--net-ceil"}, Source::spec},
+    {"vcrun.network.share", {"--net-share"}, Source::spec},
+    {"vcrun.network.egress", {"--net-egress"}, Source::spec},
+    {"vcrun.network.linkRate", {"--net-link-rate"}, Source::spec},
+    // Options that are no spec field.
+    {"Runtime.root", {"--root"}, Source::option},
+    {"CreateOptions.console_socket", {"--console-socket"}, Source::option},
+    {"CreateOptions.preserve_fds", {"--preserve-fds"}, Source::option},
+    {"QuickOptions.volumes", {"-v"}, Source::option},
+    {"QuickOptions.env", {"-e"}, Source::option},
+    {"ExecOptions.process_file", {"--process"}, Source::option},
+    {"ExecOptions.user", {"--user"}, Source::option},
+    {"ExecOptions.additional_gids", {"--additional-gids"}, Source::option},
+    {"ExecOptions.caps", {"--cap"}, Source::option},
+    {"ExecOptions.tty", {"--tty"}, Source::option},
+    {"ExecOptions.cgroup", {"--cgroup"}, Source::option},
+    {"UnifyOptions.index_path", {"--index"}, Source::option},
+};
+
+// The entry naming `field` itself or one of its entries ("field[3]"), and what follows it.
+const FlagField* entry_of(std::string_view field, std::string_view& rest) {
+  for (const auto& e : kTable) {
+    if (field.substr(0, e.field.size()) != e.field) continue;
+    rest = field.substr(e.field.size());
+    if (rest.empty() || rest[0] == '[') return &e;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+SpecError with_flag_names(const SpecError& e, const FlagGiven& given) {
+  std::string_view rest;
+  const FlagField* entry = entry_of(e.field(), rest);
+  if (entry == nullptr) return e;
+  std::string_view flag;
+  for (std::string_view f : entry->flags)
+    if (!f.empty() && given(f)) {
+      flag = f;
+      break;
+    }
+  if (flag.empty()) {
+    if (entry->source == Source::spec) return e;
+    flag = entry->flags[0];
+  }
+  if (entry->index == Index::drop && !rest.empty()) {
+    auto close = rest.find(']');
+    rest = close == std::string_view::npos ? std::string_view() : rest.substr(close + 1);
+  }
+  return e.renamed(std::string(flag) + std::string(rest));
+}
+
+}  // namespace vcrun::cli

@@ -1,0 +1,153 @@
+// Unit tests: the CLI's field -> flag table (cmd/vcrun/flag_fields): the library's errors
+// name fields, the user reads the flags he typed, a bundle's fields keep their paths.
+#include <catch2/catch.hpp>
+
+#include <functional>
+#include <set>
+#include <string>
+
+#include "cmd/vcrun/flag_fields.hpp"
+#include "cgroup/exec_cgroup.hpp"
+#include "runtime/process/preserved_fds.hpp"
+#include "vcrun/error.hpp"
+#include "vcrun/quick.hpp"
+
+using namespace vcrun;
+
+namespace {
+
+// The message the CLI prints for `e` when the command line gave `flags`.
+std::string shown(const SpecError& e, std::set<std::string> flags) {
+  return cli::with_flag_names(e, [&](std::string_view f) { return flags.count(std::string(f)) > 0; }).what();
+}
+
+// apply_resource_flags's error for `set`, as the library throws it and as the CLI shows it
+// when `flag` was given.
+std::pair<std::string, std::string> resource_error(const std::function<void(ResourceFlags&)>& set,
+                                                   const std::string& flag) {
+  ResourceFlags f;
+  set(f);
+  ContainerSpec s;
+  try {
+    apply_resource_flags(s, f);
+  } catch (const SpecError& e) {
+    return {e.what(), shown(e, {flag})};
+  }
+  return {"<accepted>", "<accepted>"};
+}
+
+}  // namespace
+
+TEST_CASE("SpecError keeps its field, value and reason apart", "[unit]") {
+  SpecError plain("linux.resources.pids.limit", "must be at least 1 (or max)");
+  CHECK(std::string(plain.what()) == "linux.resources.pids.limit: must be at least 1 (or max)");
+  CHECK(plain.field() == "linux.resources.pids.limit");
+  CHECK(plain.value().empty());
+  CHECK(plain.reason() == "must be at least 1 (or max)");
+  CHECK(plain.code() == EINVAL);
+  SpecError valued("QuickOptions.volumes", "/a:/b:x", "mode must be ro or rw", EINVAL);
+  CHECK(std::string(valued.what()) == "QuickOptions.volumes /a:/b:x: mode must be ro or rw");
+  SpecError renamed = SpecError("CreateOptions.console_socket", "connect /s: refused", ECONNREFUSED).renamed("--x");
+  CHECK(std::string(renamed.what()) == "--x: connect /s: refused");
+  CHECK(renamed.code() == ECONNREFUSED);
+  CHECK(renamed.field() == "--x");
+}
+
+TEST_CASE("resource errors name the field in the library and the given flag in the CLI", "[unit]") {
+  struct Case {
+    std::function<void(ResourceFlags&)> set;
+    const char* flag;
+    const char* field;
+  };
+  const Case cases[] = {
+      {[](auto& f) { f.cpu_reserve = "1.5"; }, "--cpu-reserve", "vcrun.cpu.reservation"},
+      {[](auto& f) { f.cpu_fair_share = "-1"; }, "--cpu-fair-share", "vcrun.cpu.share"},
+      {[](auto& f) { f.cpus = "0"; }, "--cpus", "linux.resources.cpu.quota"},
+      {[](auto& f) { f.cpu_quota = "500"; }, "--cpu-quota", "linux.resources.cpu.quota"},
+      {[](auto& f) { f.cpu_period = "100"; }, "--cpu-period", "linux.resources.cpu.period"},
+      {[](auto& f) { f.cpu_shares = "1"; }, "--cpu-share", "linux.resources.cpu.shares"},
+      {[](auto& f) { f.cpuset = "3-1"; }, "--cpuset", "linux.resources.cpu.cpus"},
+      {[](auto& f) { f.cpuset_cpus = "1-"; }, "--cpuset-cpus", "linux.resources.cpu.cpus"},
+      {[](auto& f) { f.cpuset_mems = "0,,1"; }, "--cpuset-mems", "linux.resources.cpu.mems"},
+      {[](auto& f) { f.memory = "0"; }, "--memory", "linux.resources.memory.limit"},
+      {[](auto& f) { f.memory = "64M", f.memory_reserve = "128M"; }, "--memory-reserve",
+       "linux.resources.memory.reservation"},
+      {[](auto& f) { f.memory_reservation = "1Q"; }, "--memory-reservation", "linux.resources.memory.reservation"},
+      {[](auto& f) { f.memory = "64M", f.memory_swap = "32M"; }, "--memory-swap", "linux.resources.memory.swap"},
+      {[](auto& f) { f.pids = "ten"; }, "--pids", "linux.resources.pids.limit"},
+      {[](auto& f) { f.pids_limit = "-5"; }, "--pids-limit", "linux.resources.pids.limit"},
+      {[](auto& f) { f.io_weight = "5"; }, "--io-weight", "linux.resources.blockIO.weight"},
+      {[](auto& f) { f.blkio_weight = "1001"; }, "--blkio-weight", "linux.resources.blockIO.weight"},
+      {[](auto& f) { f.bind_allow = "web"; }, "--bind-allow", "vcrun.network.bindAllow"},
+      {[](auto& f) { f.net_rate = "10"; }, "--net-rate", "vcrun.network.rate"},
+      {[](auto& f) { f.net_ceil = "fast"; }, "--net-ceil", "vcrun.network.ceil"},
+      {[](auto& f) { f.net_share = "x"; }, "--net-share", "vcrun.network.share"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.flag);
+    auto [thrown, printed] = resource_error(c.set, c.flag);
+    REQUIRE(thrown.rfind(std::string(c.field) + ": ", 0) == 0);
+    // The same reason, only the name replaced.
+    CHECK(printed == c.flag + thrown.substr(std::string(c.field).size()));
+  }
+  CHECK(resource_error([](auto& f) { f.pids = "0"; }, "--pids").second == "--pids: must be at least 1 (or max)");
+  CHECK(resource_error([](auto& f) { f.bind_allow = "web"; }, "--bind-allow").second ==
+        "--bind-allow: expected an IPv4 or IPv6 address, got \"web\"");
+  CHECK(resource_error([](auto& f) { f.memory = "0"; }, "--memory").second ==
+        "--memory: must be greater than 0 (or max)");
+}
+
+TEST_CASE("a field of a bundle's config.json keeps its path", "[unit]") {
+  SpecError from_file("linux.resources.pids.limit", "must be at least 1 (or max)");
+  CHECK(shown(from_file, {}) == "linux.resources.pids.limit: must be at least 1 (or max)");
+  // update --resources FILE --memory 1G: the file's pids error is not the flag's.
+  CHECK(shown(from_file, {"--memory"}) == "linux.resources.pids.limit: must be at least 1 (or max)");
+  SpecError indexed("vcrun.network.bindAllow[1]", "expected an IPv4 or IPv6 address, got \"web\"");
+  CHECK(shown(indexed, {}) == "vcrun.network.bindAllow[1]: expected an IPv4 or IPv6 address, got \"web\"");
+  // A longer field with the same beginning is another field.
+  CHECK(shown(SpecError("vcrun.network.shareX", "r"), {"--net-share"}) == "vcrun.network.shareX: r");
+}
+
+TEST_CASE("the flag the user gave names a field two flags set", "[unit]") {
+  SpecError quota("linux.resources.cpu.quota", "must be at least 1000");
+  CHECK(shown(quota, {"--cpus"}) == "--cpus: must be at least 1000");
+  CHECK(shown(quota, {"--cpu-quota"}) == "--cpu-quota: must be at least 1000");
+  SpecError pids("linux.resources.pids.limit", "must be at least 1 (or max)");
+  CHECK(shown(pids, {"--pids-limit"}) == "--pids-limit: must be at least 1 (or max)");
+  CHECK(shown(pids, {"--pids"}) == "--pids: must be at least 1 (or max)");
+}
+
+TEST_CASE("list flags drop the entry's index, per-entry flags keep it", "[unit]") {
+  SpecError publish("vcrun.network.publish[0]", "must be [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp], got \"8080\"");
+  CHECK(shown(publish, {"--publish"}) == "--publish: must be [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp], got \"8080\"");
+  SpecError cap("ExecOptions.caps[1]", "unknown capability \"CAP_BOGUS\"");
+  CHECK(shown(cap, {"--cap"}) == "--cap[1]: unknown capability \"CAP_BOGUS\"");
+}
+
+TEST_CASE("options that are no spec field are always the flag's", "[unit]") {
+  // The default --root (not typed) is still the flag's value.
+  CHECK(shown(SpecError("Runtime.root", "must be an absolute path"), {}) == "--root: must be an absolute path");
+  CHECK(shown(SpecError("QuickOptions.volumes", "/a:/b:x", "mode must be ro or rw", EINVAL), {"-v"}) ==
+        "-v /a:/b:x: mode must be ro or rw");
+  CHECK(shown(SpecError("ExecOptions.user", "must be UID or UID:GID (numbers), got \"root\""), {"--user"}) ==
+        "--user: must be UID or UID:GID (numbers), got \"root\"");
+  // Fields the table does not hold are left alone.
+  CHECK(shown(SpecError("process.cwd", "must be an absolute path"), {"--cwd"}) == "process.cwd: must be an absolute path");
+}
+
+TEST_CASE("exec's option errors name the option, the CLI shows the flag", "[unit]") {
+  try {
+    exec_cgroup_path({"a", "b"});
+    FAIL("accepted");
+  } catch (const SpecError& e) {
+    CHECK(e.field() == "ExecOptions.cgroup");
+    CHECK(shown(e, {"--cgroup"}) == "--cgroup: \"a\" needs a CONTROLLER: prefix when --cgroup is repeated");
+  }
+  try {
+    check_preserved_fds(0xffffffffu);
+    FAIL("accepted");
+  } catch (const SpecError& e) {
+    CHECK(e.field() == "CreateOptions.preserve_fds");
+    CHECK(shown(e, {"--preserve-fds"}) == "--preserve-fds: 4294967295 is out of range");
+  }
+}
