@@ -211,6 +211,14 @@ int main(int argc, char** argv) {
   std::sort(verbs.begin(), verbs.end(), [](const auto& a, const auto& b) { return a.order < b.order; });
   std::string verb = verb_of(argc, argv);
   bool known = std::any_of(verbs.begin(), verbs.end(), [&](const auto& v) { return v.name == verb; });
+  // As runc and crun: an unknown verb is an error, whatever else the line holds (-h too).
+  if (!verb.empty() && !known) {
+    std::cerr << "vcrun: " << vcrun::message_line("unknown command \"" + verb + "\"") << " (see --help)\n";
+    return 1;
+  }
+  // runc's `exec` exits 255 when it fails itself, so that a caller tells that from the
+  // command's own status; its other verbs, and a command line that does not parse, exit 1.
+  const int failed = verb == "exec" ? 255 : 1;
   if (known) {
     global.argc = argc;
     global.argv = argv;
@@ -225,7 +233,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     std::cerr << "vcrun: " << vcrun::message_line(e.what()) << " (see --help)\n";
-    return e.get_exit_code();
+    return 1;
   } catch (const vcrun::Error& caught) {
     // The library names fields; the user typed flags.
     auto spec_error = dynamic_cast<const vcrun::SpecError*>(&caught);
@@ -234,10 +242,10 @@ int main(int argc, char** argv) {
     if (!global.log.empty() && g_log_ready) spdlog::error("{}", e.what());
     std::cerr << "vcrun: " << vcrun::message_line(e.what()) << "\n";
     auto exec_error = dynamic_cast<const vcrun::ExecError*>(&caught);
-    return exec_error ? exec_error->exit_status() : 1;
+    return exec_error && verb != "exec" ? exec_error->exit_status() : failed;
   } catch (const std::exception& e) {
     std::cerr << "vcrun: " << vcrun::message_line(e.what()) << "\n";
-    return 1;
+    return failed;
   }
   return g_exit_status;
 }

@@ -12,6 +12,8 @@
 #include <optional>
 #include <tuple>
 
+#include <spdlog/spdlog.h>
+
 #include "base/fd_passing.hpp"
 #include "base/fs_util.hpp"
 #include "cgroup/exec_cgroup.hpp"
@@ -134,6 +136,7 @@ class Exec {
     if (!opts_.ignore_paused && state::current_status(st_) == state::Status::paused)
       throw Error("container " + id_ + " is paused: resume it or pass --ignore-paused", EBUSY);
     spec_ = parse_spec(read_file(store.dir(id_) + "/config.json"), st_.bundle);
+    spdlog::debug("exec: container {}, init pid {}", id_, st_.pid);
   }
 
   // The process (the container's, with the options on top), its sub-cgroup and its
@@ -144,6 +147,9 @@ class Exec {
     if (!sub_cgroup.empty()) cgroup_ = open_exec_cgroup(st_.cgroup_path, sub_cgroup);
     security::warn_unapplied_labels(process_);
     seccomp_ = security::compile_for(spec_);
+    spdlog::debug("exec: {} as {}:{} in {}{}{}", process_.args.empty() ? "" : process_.args.front(),
+                  process_.user.uid, process_.user.gid, process_.cwd, process_.terminal ? ", with a terminal" : "",
+                  seccomp_ ? ", seccomp " + std::to_string(seccomp_->size()) + " instructions" : "");
   }
 
   // The pid namespace is joined here, so that the clone is born in it; the others in the
@@ -187,6 +193,8 @@ class Exec {
       exec_process(process_, seccomp_ ? &*seccomp_ : nullptr, child_end_.get(), opts_.preserve_fds);
     }
     child_end_.reset();
+    spdlog::debug("exec: process {} cloned into the container's {}", child_,
+                  opts_.cgroup.empty() ? "cgroup" : "sub-cgroup");
   }
 
   // Until the process execs: its terminal's master, its seccomp listener for the agent,
@@ -224,6 +232,10 @@ class Exec {
                  : master_    ? console::proxy_and_wait(child_, master_.get(), forwarded_)
                               : wait_forwarding(child_, forwarded_);
     sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
+    if (opts_.detach)
+      spdlog::debug("exec: process {} left running (detached)", child_);
+    else
+      spdlog::debug("exec: process {} exited, status {}", child_, status);
     return status;
   }
 

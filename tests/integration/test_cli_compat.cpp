@@ -230,6 +230,30 @@ TEST_CASE("ps runs the host's ps and keeps the container's lines", "[integration
   CHECK(r.err.find("PID") != std::string::npos);
 }
 
+TEST_CASE("exit statuses as runc's: exec's own failure 255, a bad command line or verb 1", "[integration][cli]") {
+  Running c("exitcodes");
+  // The command's own status passes through; exec failing itself is 255.
+  CHECK(run_vcrun({"exec", c.id, "sh", "-c", "exit 3"}).status == 3);
+  CHECK(run_vcrun({"exec", "no-such-" + c.id, "true"}).status == 255);
+  CHECK(run_vcrun({"exec", "--pid-file", "/nonexistent-dir-" + c.id + "/pid", c.id, "true"}).status == 255);
+  CHECK(run_vcrun({"exec", c.id, "/no-such-command"}).status == 255);
+  CHECK(run_vcrun({"pause", c.id}).status == 0);
+  auto paused = run_vcrun({"exec", c.id, "true"});
+  CHECK(paused.status == 255);
+  CHECK(paused.err.find("paused") != std::string::npos);
+  CHECK(run_vcrun({"resume", c.id}).status == 0);
+  // Parse errors and unknown verbs: 1, never CLI11's own codes; -h does not rescue a typo.
+  CHECK(run_vcrun({"run", "--no-such-flag", "x"}).status == 1);
+  auto typo = run_vcrun({"strat", "-h"});
+  CHECK(typo.status == 1);
+  CHECK(typo.err == "vcrun: unknown command \"strat\" (see --help)\n");
+  CHECK(run_vcrun({"start", "-h"}).status == 0);
+  // --debug exec says what it does, as --debug run does.
+  auto debug = run_vcrun({"--debug", "exec", c.id, "true"});
+  CHECK(debug.status == 0);
+  CHECK(debug.err.find("level=debug msg=\"exec: process ") != std::string::npos);
+}
+
 TEST_CASE("the version, --debug and --log-format json lines take runc's forms", "[integration][cli]") {
   for (const char* flag : {"-v", "--version"}) {
     auto v = run_vcrun({flag});
