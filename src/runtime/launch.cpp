@@ -38,11 +38,15 @@
 #include "runtime/security/lsm.hpp"
 #include "runtime/security/seccomp_listener.hpp"
 #include "runtime/security/seccomp_select.hpp"
-#include "runtime/spec/network.hpp"
 #include "runtime/teardown.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun {
+
+net::BridgeRequest bridge_request(const NetworkSpec& n, const std::string& holder) {
+  return {holder, n.bridge.empty() ? kDefaultBridge : n.bridge, to_string(n.subnet.value_or(kDefaultSubnetNet)),
+          n.ip ? to_string(*n.ip) : "", n.publish};
+}
 
 std::string now_rfc3339() {
   auto now = std::chrono::system_clock::now();
@@ -230,8 +234,7 @@ class Launch {
   // cgroup vcrun removes, and cgroup::destroy detaches them from one it keeps.
   void allow_binds() {
     if (!spec_.vcrun.bind_allow) return;
-    auto list = cgroup::parse_bind_allow(*spec_.vcrun.bind_allow, "vcrun.network.bindAllow");
-    auto programs = cgroup::load_bind_allow(list, cgroup_->path());
+    auto programs = cgroup::load_bind_allow(*spec_.vcrun.bind_allow, cgroup_->path());
     cgroup::attach_bind_allow(cgroup_->dir_fd(), programs, cgroup_->path());
   }
 
@@ -306,10 +309,7 @@ class Launch {
     std::string ns_path = "/proc/" + std::to_string(child_) + "/ns/net";
     UniqueFd netns(::open(ns_path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!netns) throw_errno("open " + ns_path);
-    net::BridgeRequest req{store_.cgroup_name(st().id),
-                           n.bridge.empty() ? net::kDefaultBridge : n.bridge,
-                           n.subnet.empty() ? net::kDefaultSubnet : n.subnet, n.ip,
-                           spec_detail::parse_publish(n.publish)};  // validated at parse time
+    net::BridgeRequest req = bridge_request(n, store_.cgroup_name(st().id));
     if (opts_.quick) {
       req.ip_field = "--ip";
       req.publish_field = "--publish";
@@ -334,7 +334,7 @@ class Launch {
       req.egress_field = "--net-egress";
       req.link_rate_field = "--net-link-rate";
     }
-    if (veth_.empty()) std::tie(req.cgroup_level, req.cgroup_id) = cgroup::level_and_id(st().cgroup_path);
+    if (n.mode == NetworkMode::host) std::tie(req.cgroup_level, req.cgroup_id) = cgroup::level_and_id(st().cgroup_path);
     net::attach_shaping(req, [&](const net::ShapeAttachment& a) {
       st().teardown.record(state::MadeNetClass{a.root, a.device, a.minor});
       store_.save(st());

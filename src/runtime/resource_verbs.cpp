@@ -47,8 +47,7 @@ void Runtime::update(const std::string& id, const ContainerSpec& changes) {
   // update changes nothing.
   std::optional<cgroup::BindPrograms> binds;
   if (changes.vcrun.bind_allow)
-    binds = cgroup::load_bind_allow(cgroup::parse_bind_allow(*changes.vcrun.bind_allow, "vcrun.network.bindAllow"),
-                                       st.cgroup_path);
+    binds = cgroup::load_bind_allow(*changes.vcrun.bind_allow, st.cgroup_path);
   ContainerSpec limits = changes;
   limits.vcrun.bind_allow.reset();
   limits.vcrun.network = NetworkSpec{};
