@@ -94,7 +94,7 @@ std::string to_string(const Ipv4Net& n);
 std::string to_string(const Ipv6& a);
 // "100mbit", "1500kbit", "12345bit": the shortest exact decimal-unit form of `bits`.
 std::string rate_text(uint64_t bits_per_second);
-// "[HOSTIP:]HOSTPORT:CONTAINERPORT/PROTO", which parse_published reads back as `p`.
+// "[HOSTIP:]HOSTPORT:CONTAINERPORT[/udp]", which parse_published reads back as `p`.
 std::string to_string(const PublishedPort& p);
 // "tcp/8080" (how leases and errors name a host port).
 std::string host_port_name(const PublishedPort& p);

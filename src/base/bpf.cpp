@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 
 #include <spdlog/spdlog.h>
 
@@ -54,6 +55,33 @@ bpf_insn jmp32_imm(uint8_t op, Reg dst, int32_t imm, int16_t off) {
   return insn(BPF_JMP32 | op | BPF_K, dst, 0, off, imm);
 }
 bpf_insn ja(int16_t off) { return insn(BPF_JMP | BPF_JA, 0, 0, off, 0); }
+
+Assembler::Label Assembler::label() {
+  targets_.push_back(-1);
+  return targets_.size() - 1;
+}
+
+void Assembler::bind(Label l) { targets_[l] = static_cast<long>(insns_.size()); }
+
+void Assembler::emit(bpf_insn i) { insns_.push_back(i); }
+
+void Assembler::jump(bpf_insn i, Label l) {
+  fixups_.emplace_back(insns_.size(), l);
+  insns_.push_back(i);
+}
+
+void Assembler::ret(int value) {
+  emit(alu64_imm(BPF_MOV, R0, value));
+  emit(exit_insn());
+}
+
+std::vector<bpf_insn> Assembler::finish() {
+  for (const auto& [at, l] : fixups_) {
+    if (targets_[l] <= static_cast<long>(at)) throw std::logic_error("bpf: a jump that is not forward");
+    insns_[at].off = static_cast<int16_t>(targets_[l] - static_cast<long>(at) - 1);
+  }
+  return std::move(insns_);
+}
 
 UniqueFd load(bpf_prog_type type, std::span<const bpf_insn> insns, const std::string& name,
               const std::string& what, std::optional<bpf_attach_type> expected_attach_type) {

@@ -1,4 +1,4 @@
-// BPF programs from C++: instruction encoding, loading with bpf(BPF_PROG_LOAD), attaching to and detaching from cgroups.
+// BPF programs from C++: instruction encoding and assembly with labels, loading with bpf(BPF_PROG_LOAD), attaching to and detaching from cgroups.
 #pragma once
 
 #include <linux/bpf.h>
@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/fd.hpp"
@@ -39,6 +40,29 @@ bpf_insn stx(uint8_t size, Reg dst, Reg src, int16_t off);
 bpf_insn jmp32_imm(uint8_t op, Reg dst, int32_t imm, int16_t off);
 // goto +off.
 bpf_insn ja(int16_t off);
+
+// A program written top to bottom with forward jumps to labels: a jump is emitted before
+// its target is known and gets its offset in finish(), so no offset is counted by hand.
+class Assembler {
+ public:
+  using Label = size_t;
+  // A new label, bound later (bind) at the next instruction to be emitted.
+  Label label();
+  void bind(Label l);
+  void emit(bpf_insn i);
+  // Emits `i` (a conditional jump or ja) with its offset to be set to reach `l`.
+  void jump(bpf_insn i, Label l);
+  // R0 = value; exit.
+  void ret(int value);
+  // The instructions with every jump's offset set. std::logic_error for a jump whose label
+  // is unbound or not after it (a generator's bug: the verifier accepts no backward jump).
+  std::vector<bpf_insn> finish();
+
+ private:
+  std::vector<bpf_insn> insns_;
+  std::vector<long> targets_;
+  std::vector<std::pair<size_t, Label>> fixups_;
+};
 
 // Loads `insns` as a program of `type` named `name` (the kernel keeps BPF_OBJ_NAME_LEN - 1
 // characters; bpftool and BPF_OBJ_GET_INFO_BY_FD show it). Program types whose verifier

@@ -41,42 +41,13 @@ int32_t word6(const Ipv6& a, int i) {
 }
 const int32_t kMappedPrefix = word(htonl(0xffff));  // the third word of ::ffff:a.b.c.d
 
-// Instructions with forward jumps to labels, resolved by finish().
-class Assembler {
- public:
-  using Label = size_t;
-  Label label() {
-    targets_.push_back(-1);
-    return targets_.size() - 1;
-  }
-  void bind(Label l) { targets_[l] = static_cast<long>(insns_.size()); }
-  void emit(bpf_insn i) { insns_.push_back(i); }
-  void jump(bpf_insn i, Label l) {
-    fixups_.emplace_back(insns_.size(), l);
-    insns_.push_back(i);
-  }
-  void ret(int value) {
-    emit(bpf::alu64_imm(BPF_MOV, R0, value));
-    emit(bpf::exit_insn());
-  }
-  // *(u32 *)(ctx + off) = w, through R6: the verifier refuses immediate stores into the context.
-  void store(int16_t off, int32_t w) {
-    emit(bpf::mov32_imm(R6, w));
-    emit(bpf::stx(BPF_W, R1, R6, off));
-  }
-  std::vector<bpf_insn> finish() {
-    for (const auto& [at, l] : fixups_) {
-      if (targets_[l] <= static_cast<long>(at)) throw std::logic_error("bind_allow: a jump that is not forward");
-      insns_[at].off = static_cast<int16_t>(targets_[l] - static_cast<long>(at) - 1);
-    }
-    return std::move(insns_);
-  }
+using bpf::Assembler;
 
- private:
-  std::vector<bpf_insn> insns_;
-  std::vector<long> targets_;
-  std::vector<std::pair<size_t, Label>> fixups_;
-};
+// *(u32 *)(ctx + off) = w, through R6: the verifier refuses immediate stores into the context.
+void store(Assembler& a, int16_t off, int32_t w) {
+  a.emit(bpf::mov32_imm(R6, w));
+  a.emit(bpf::stx(BPF_W, R1, R6, off));
+}
 
 std::vector<bpf_insn> deny_all() {
   Assembler a;
@@ -125,7 +96,7 @@ std::vector<bpf_insn> generate_bind4_program(const BindAllowList& list) {
   for (const auto& addr : list.v4) a.jump(bpf::jmp32_imm(BPF_JEQ, R2, word(htonl(addr.value)), 0), allow);
   a.ret(0);
   a.bind(wildcard);
-  a.store(kUserIp4, word(htonl(list.v4.front().value)));
+  store(a, kUserIp4, word(htonl(list.v4.front().value)));
   a.bind(allow);
   a.ret(1);
   return a.finish();
@@ -182,16 +153,16 @@ std::vector<bpf_insn> generate_bind6_program(const BindAllowList& list) {
     for (const auto& addr : list.v4) a.jump(bpf::jmp32_imm(BPF_JEQ, R5, word(htonl(addr.value)), 0), allow);
     a.ret(0);
     a.bind(mapped_wildcard);  // ::ffff:0.0.0.0 -> ::ffff:<first IPv4>
-    a.store(ip6_word(3), word(htonl(list.v4.front().value)));
+    store(a, ip6_word(3), word(htonl(list.v4.front().value)));
     a.jump(bpf::ja(0), allow);
   }
 
   a.bind(wildcard);  // :: -> the first IPv6 address, else ::ffff:<first IPv4>
   if (!list.v6.empty()) {
-    for (int i = 0; i < 4; ++i) a.store(ip6_word(i), word6(list.v6.front(), i));
+    for (int i = 0; i < 4; ++i) store(a, ip6_word(i), word6(list.v6.front(), i));
   } else {
-    a.store(ip6_word(2), kMappedPrefix);
-    a.store(ip6_word(3), word(htonl(list.v4.front().value)));
+    store(a, ip6_word(2), kMappedPrefix);
+    store(a, ip6_word(3), word(htonl(list.v4.front().value)));
   }
   a.bind(allow);
   a.ret(1);

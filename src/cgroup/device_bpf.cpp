@@ -34,8 +34,8 @@ constexpr int kAllAccess = BPF_DEVCG_ACC_MKNOD | BPF_DEVCG_ACC_READ | BPF_DEVCG_
 // the next block starts, so the verifier's states there are all alike and prune. With
 // one load up front each rule multiplied the states: 256 rules took ~0.8 s, 1,000 rules
 // ~17 s and then E2BIG; now the verifier's work grows linearly with the rules.
-using bpf::R0, bpf::R1, bpf::R2, bpf::R3, bpf::R4, bpf::R5;
-using bpf::alu64_imm, bpf::exit_insn, bpf::jmp_imm, bpf::ldx;
+using bpf::R1, bpf::R2, bpf::R3, bpf::R4, bpf::R5;
+using bpf::alu64_imm, bpf::jmp_imm, bpf::ldx;
 
 bool rule_matches(const DeviceRule& r, char type, int64_t major, int64_t minor, int req) {
   if (r.type != 'a' && r.type != type) return false;
@@ -81,7 +81,7 @@ bool device_allowed(const std::vector<DeviceRule>& rules, char type, int64_t maj
 }
 
 std::vector<bpf_insn> generate_device_program(const std::vector<DeviceRule>& rules) {
-  std::vector<bpf_insn> prog;
+  bpf::Assembler a;
   // Last rule wins: test from the end, return at the first match. A rule that matches every
   // request (any type and number, all of "rwm") decides alone: the rules before it are dead
   // code the verifier refuses ("unreachable insn"), and so is the final deny (runc's
@@ -91,40 +91,33 @@ std::vector<bpf_insn> generate_device_program(const std::vector<DeviceRule>& rul
     const DeviceRule& r = *it;
     int mask = access_mask(r.access);
     catch_all = r.type == 'a' && r.major < 0 && r.minor < 0 && (mask & kAllAccess) == kAllAccess;
-    std::vector<bpf_insn> block;  // jumps use off = -1 as "to the end of this block"
     if (!r.allow && mask == 0) continue;  // denies nothing
+    auto next = a.label();  // the next rule's block: this one does not match
     if (r.type == 'c' || r.type == 'b') {
-      block.push_back(ldx(BPF_W, R2, R1, 0));
-      block.push_back(alu64_imm(BPF_AND, R2, 0xffff));
-      block.push_back(jmp_imm(BPF_JNE, R2, r.type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR, -1));
+      a.emit(ldx(BPF_W, R2, R1, 0));
+      a.emit(alu64_imm(BPF_AND, R2, 0xffff));
+      a.jump(jmp_imm(BPF_JNE, R2, r.type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR, 0), next);
     }
     if ((mask & kAllAccess) != kAllAccess) {
       // allow: no requested bit outside the rule's; deny: some requested bit in it.
-      block.push_back(ldx(BPF_W, R3, R1, 0));
-      block.push_back(alu64_imm(BPF_RSH, R3, 16));
-      block.push_back(alu64_imm(BPF_AND, R3, r.allow ? ~mask & kAllAccess : mask));
-      block.push_back(jmp_imm(r.allow ? BPF_JNE : BPF_JEQ, R3, 0, -1));
+      a.emit(ldx(BPF_W, R3, R1, 0));
+      a.emit(alu64_imm(BPF_RSH, R3, 16));
+      a.emit(alu64_imm(BPF_AND, R3, r.allow ? ~mask & kAllAccess : mask));
+      a.jump(jmp_imm(r.allow ? BPF_JNE : BPF_JEQ, R3, 0, 0), next);
     }
     if (r.major >= 0) {
-      block.push_back(ldx(BPF_W, R4, R1, 4));
-      block.push_back(jmp_imm(BPF_JNE, R4, static_cast<int32_t>(r.major), -1));
+      a.emit(ldx(BPF_W, R4, R1, 4));
+      a.jump(jmp_imm(BPF_JNE, R4, static_cast<int32_t>(r.major), 0), next);
     }
     if (r.minor >= 0) {
-      block.push_back(ldx(BPF_W, R5, R1, 8));
-      block.push_back(jmp_imm(BPF_JNE, R5, static_cast<int32_t>(r.minor), -1));
+      a.emit(ldx(BPF_W, R5, R1, 8));
+      a.jump(jmp_imm(BPF_JNE, R5, static_cast<int32_t>(r.minor), 0), next);
     }
-    block.push_back(alu64_imm(BPF_MOV, R0, r.allow ? 1 : 0));
-    block.push_back(exit_insn());
-    for (size_t i = 0; i < block.size(); ++i)
-      if (BPF_CLASS(block[i].code) == BPF_JMP && BPF_OP(block[i].code) != BPF_EXIT && block[i].off == -1)
-        block[i].off = static_cast<int16_t>(block.size() - 1 - i);
-    prog.insert(prog.end(), block.begin(), block.end());
+    a.ret(r.allow ? 1 : 0);
+    a.bind(next);
   }
-  if (!catch_all) {  // no rule matched: deny
-    prog.push_back(alu64_imm(BPF_MOV, R0, 0));
-    prog.push_back(exit_insn());
-  }
-  return prog;
+  if (!catch_all) a.ret(0);  // no rule matched: deny
+  return a.finish();
 }
 
 bool is_default_device_policy(const std::vector<DeviceRule>& rules) {

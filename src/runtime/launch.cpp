@@ -44,8 +44,7 @@
 namespace vcrun {
 
 net::BridgeRequest bridge_request(const NetworkSpec& n, const std::string& holder) {
-  return {holder, n.bridge.empty() ? kDefaultBridge : n.bridge, to_string(n.subnet.value_or(kDefaultSubnetNet)),
-          n.ip ? to_string(*n.ip) : "", n.publish};
+  return {holder, n.bridge.empty() ? kDefaultBridge : n.bridge, n.subnet.value_or(kDefaultSubnetNet), n.ip, n.publish};
 }
 
 std::string now_rfc3339() {
@@ -310,10 +309,6 @@ class Launch {
     UniqueFd netns(::open(ns_path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!netns) throw_errno("open " + ns_path);
     net::BridgeRequest req = bridge_request(n, store_.cgroup_name(st().id));
-    if (opts_.quick) {
-      req.ip_field = "--ip";
-      req.publish_field = "--publish";
-    }
     veth_ = net::attach_bridge(req, netns.get(), [&](const net::BridgeAttachment& a) {
       st().teardown.record(state::MadeBridgeLink{a.leases, a.bridge, a.subnet, a.ip, a.veth, a.published});
       store_.save(st());
@@ -328,12 +323,6 @@ class Launch {
     if (!n.shaped()) return;
     net::ShapeRequest req{store_.cgroup_name(st().id), n.egress, n.link_rate, n.rate, n.ceil, n.share.value_or(1),
                           veth_, 0, 0};
-    if (opts_.quick) {
-      req.rate_field = "--net-rate";
-      req.ceil_field = "--net-ceil";
-      req.egress_field = "--net-egress";
-      req.link_rate_field = "--net-link-rate";
-    }
     if (n.mode == NetworkMode::host) std::tie(req.cgroup_level, req.cgroup_id) = cgroup::level_and_id(st().cgroup_path);
     net::attach_shaping(req, [&](const net::ShapeAttachment& a) {
       st().teardown.record(state::MadeNetClass{a.root, a.device, a.minor});

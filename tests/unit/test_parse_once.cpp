@@ -63,7 +63,7 @@ TEST_CASE("quick mode's network values are parsed once per call, JSON round trip
   CHECK(host_port_name(req.publish[1]) == "udp/5353");
   CHECK(to_string(*req.publish[1].host_ip) == "192.0.2.7");
   CHECK(req.publish == spec.vcrun.network.publish);
-  CHECK(req.subnet == kDefaultSubnet);
+  CHECK(to_string(req.subnet) == kDefaultSubnet);
   CHECK(req.bridge == kDefaultBridge);
 }
 
@@ -78,6 +78,6 @@ TEST_CASE("a bridge spec from config.json: one parse per value, none after parse
   before = net_value_parses();
   net::BridgeRequest req = bridge_request(spec.vcrun.network, "vcrun/c");
   CHECK(since(before) == NetValueParses{});
-  CHECK(req.subnet == "10.5.0.0/24");
-  CHECK(req.ip == "10.5.0.9");
+  CHECK(to_string(req.subnet) == "10.5.0.0/24");
+  CHECK(req.ip == parse_ipv4("10.5.0.9"));
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,17 +11,14 @@
 
 namespace vcrun::net {
 
+class Kernel;
+
 struct BridgeRequest {
   std::string holder;  // who holds the lease: the container's cgroup name (unique across roots)
   std::string bridge;  // the host bridge, created on first use
-  std::string subnet;  // its IPv4 subnet (CIDR, validated)
-  std::string ip;      // the container's address; "": the first free one
+  Ipv4Net subnet;      // its subnet (validated)
+  std::optional<Ipv4> ip;  // the container's address; none: the first free one
   std::vector<Published> publish;  // host ports forwarded to it (validated)
-  // How errors name the inputs (the config.json field or the flag that set it).
-  std::string ip_field = "vcrun.network.ip";
-  std::string subnet_field = "vcrun.network.subnet";
-  std::string bridge_field = "vcrun.network.bridge";
-  std::string publish_field = "vcrun.network.publish";  // its entries: field[i]; a flag's: field
 };
 
 // What a container holds on the bridge (its teardown record).
@@ -34,13 +32,16 @@ struct BridgeAttachment {
 
 // Connects the network namespace `netns_fd` to the bridge: checks the bridge name and the
 // subnet against the links and routes of the caller's network namespace (SpecError naming
-// the field), leases an address, calls `record` with what it is about to make, then makes
+// the spec path, vcrun.network.*), leases an address, calls `record` with what it is about to make, then makes
 // it: the lease, the bridge (with the gateway address, the first of the subnet), IPv4
 // forwarding, the NAT chain, the veth pair ("eth0" in the container), the container's
 // address and default route, and the published ports (publish.hpp), which no other
 // container of the bridge may hold. The leases are those of the caller's network namespace
 // (leases.hpp), all under their lock, so concurrent creates serialise whatever their root.
 BridgeAttachment attach_bridge(const BridgeRequest& req, int netns_fd,
+                               const std::function<void(const BridgeAttachment&)>& record);
+// The same over `kernel` (kernel.hpp), with the leases in `lease_dir`.
+BridgeAttachment attach_bridge(Kernel& kernel, const std::string& lease_dir, const BridgeRequest& req, int netns_fd,
                                const std::function<void(const BridgeAttachment&)>& record);
 
 // Undoes an attachment held by `holder` (what is gone already is skipped): the lease, the
@@ -49,6 +50,7 @@ BridgeAttachment attach_bridge(const BridgeRequest& req, int netns_fd,
 // the bridge and left to the kernel's cleanup of that namespace. The bridge, its NAT chain
 // and vcrun's nftables table stay for the next container (docs/network.md).
 void detach_bridge(const BridgeAttachment& a, const std::string& holder, bool init_gone);
+void detach_bridge(Kernel& kernel, const BridgeAttachment& a, const std::string& holder, bool init_gone);
 
 // The host end's name of the link leased to `ip`: unique while the lease is (no two
 // bridges share a subnet).

@@ -3,11 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/netlink.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -15,11 +12,10 @@
 
 #include "base/fs_util.hpp"
 #include "base/text.hpp"
-#include "net/objects/classify.hpp"
-#include "net/objects/egress.hpp"
-#include "net/objects/htb.hpp"
+#include "net/kernel.hpp"
+#include "net/policy/htb_planner.hpp"
 #include "net/state/leases.hpp"
-#include "net/objects/nat.hpp"
+#include "net/system_kernel.hpp"
 #include "net/values/rate.hpp"
 #include "vcrun/error.hpp"
 
@@ -29,7 +25,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr double kQuantumPerShare = 12000;  // bytes a share-1 class sends per DRR round
+// Errors name the spec's path; the command line maps it to its flag.
+constexpr char kEgressField[] = "vcrun.network.egress";
+constexpr char kLinkRateField[] = "vcrun.network.linkRate";
 
 std::string hex(uint32_t v) {
   char buf[16];
@@ -37,17 +35,16 @@ std::string hex(uint32_t v) {
   return buf;
 }
 
-// One class of the ledger: its holder and what it asked for (bits/s; 0: not given).
+// One class of the ledger: its holder and what it asked for.
 struct Entry {
   std::string id;
-  uint64_t rate = 0, ceil = 0;
-  double share = 1;
+  HtbDemand demand;
 };
 
-std::string entry_text(const ShapeRequest& req) {
+std::string entry_text(const std::string& id, const HtbDemand& d) {
   char share[32];
-  std::snprintf(share, sizeof share, "%.17g", req.share);
-  return req.id + " " + std::to_string(req.rate.value_or(0)) + " " + share + " " + std::to_string(req.ceil.value_or(0));
+  std::snprintf(share, sizeof share, "%.17g", d.share);
+  return id + " " + std::to_string(d.rate) + " " + share + " " + std::to_string(d.ceil);
 }
 
 // Where the ledgers of the namespace whose lease directory is `root` live.
@@ -75,10 +72,11 @@ struct Ledger {
       if (space != std::string::npos) {
         const char* p = text.c_str() + space;
         char* end = nullptr;
-        entry.rate = std::strtoull(p, &end, 10);
-        entry.share = std::strtod(end, &end);
-        entry.ceil = std::strtoull(end, &end, 10);
+        entry.demand.rate = std::strtoull(p, &end, 10);
+        entry.demand.share = std::strtod(end, &end);
+        entry.demand.ceil = std::strtoull(end, &end, 10);
       }
+      entry.demand.minor = static_cast<uint32_t>(minor);
       out[static_cast<uint32_t>(minor)] = entry;
     }
     return out;
@@ -92,48 +90,22 @@ struct Ledger {
   bool made_qdisc() const { return exists(dir + "/made-qdisc"); }
 };
 
-uint32_t quantum(double share) {
-  if (share <= 0) return 1500;
-  return static_cast<uint32_t>(std::clamp(std::round(share * kQuantumPerShare), 1.0, 1e9));
-}
-
-// What the default class (unclassified traffic) is guaranteed: 1 % of the link.
-uint64_t default_rate(uint64_t link) { return std::max<uint64_t>(link / 100, 8000); }
-
-// Every class of the device, as HTB parameters: rate = the reservation plus the class's
-// share of what the reservations and the default class leave (as cpu.weight is computed),
-// so that under contention each gets r + (L - R) * s / S by HTB's guarantee; ceil = the
-// link (or the given ceil; a capped class, share 0: its reservation); quantum ∝ share for
-// the borrowing of what idle classes leave. (Measured: with rate = the reservation alone
-// and shares only in the quanta, two TCP senders at shares 2:1 got 1.0:1 to 1.6:1, since
-// TCP small queues keep a flow's backlog at a few packets and DRR rarely sees both busy.)
-std::vector<net::HtbClass> plan(const std::map<uint32_t, Entry>& classes, uint64_t link) {
-  uint64_t reserved = 0;
-  double shares = 0;
-  for (const auto& [minor, e] : classes) {
-    reserved += e.rate;
-    if (e.share > 0) shares += e.share;
-  }
-  uint64_t fixed = reserved + default_rate(link);
-  double excess = fixed < link ? static_cast<double>(link - fixed) : 0;
-  std::vector<net::HtbClass> out;
-  for (const auto& [minor, e] : classes) {
-    uint64_t ceil = e.ceil ? e.ceil : (e.share > 0 || !e.rate ? link : e.rate);
-    uint64_t rate = e.rate + (e.share > 0 && shares > 0 ? static_cast<uint64_t>(excess * e.share / shares) : 0);
-    rate = std::clamp<uint64_t>(rate, 1000, ceil);
-    out.push_back({minor, std::max<uint64_t>(rate / 8, 1), std::max<uint64_t>(ceil / 8, 1), quantum(e.share)});
-  }
+// The ledger's demands in minor order, as the planner takes them.
+std::vector<HtbDemand> demands(const std::map<uint32_t, Entry>& classes) {
+  std::vector<HtbDemand> out;
+  out.reserve(classes.size());
+  for (const auto& [minor, e] : classes) out.push_back(e.demand);
   return out;
 }
 
 // Sets every class of the ledger to its planned parameters (`created`: that one is new).
-void rebalance(net::Socket& nl, unsigned ifindex, const Ledger& ledger, uint64_t link, uint32_t created = 0) {
-  for (const auto& c : plan(ledger.classes(), link)) {
+void rebalance(Kernel& k, unsigned ifindex, const Ledger& ledger, uint64_t link, uint32_t created = 0) {
+  for (const auto& c : plan_htb(demands(ledger.classes()), link)) {
     try {
-      net::set_htb_class(nl, ifindex, c, c.minor == created);
+      k.set_htb_class(ifindex, c, c.minor == created);
     } catch (const Error& e) {
       if (c.minor == created && e.code() == EEXIST) {
-        net::set_htb_class(nl, ifindex, c, false);  // left by a create killed before its record
+        k.set_htb_class(ifindex, c, false);  // left by a create killed before its record
       } else if (e.code() != ENOENT) {
         throw;  // ENOENT: a ledger file whose create was killed before its class
       }
@@ -143,37 +115,18 @@ void rebalance(net::Socket& nl, unsigned ifindex, const Ledger& ledger, uint64_t
 
 std::string bits(uint64_t b) { return rate_text(b); }
 
-// Refuses a reservation the link cannot hold beside the others' (all but `except`).
-void admit(const Ledger& ledger, const ShapeRequest& req, const std::string& device, uint64_t link,
-           uint32_t except) {
-  if (req.ceil && *req.ceil > link)
-    throw SpecError(req.ceil_field, bits(*req.ceil) + " is above the link rate of " + device + " (" + bits(link) + ")");
-  if (!req.rate) return;
-  uint64_t reserved = 0;
-  size_t holders = 0;
-  for (const auto& [minor, c] : ledger.classes()) {
-    if (minor == except) continue;
-    reserved += c.rate;
-    if (c.rate) ++holders;
-  }
-  if (reserved + *req.rate > link)
-    throw SpecError(req.rate_field, bits(*req.rate) + " does not fit on " + device + ": " + bits(reserved) +
-                                        " of its " + bits(link) + " are reserved by " + std::to_string(holders) +
-                                        " container(s)");
-}
-
-uint64_t resolve_link_rate(const Ledger& ledger, const ShapeRequest& req, const std::string& device,
+uint64_t resolve_link_rate(Kernel& k, const Ledger& ledger, const ShapeRequest& req, const std::string& device,
                            bool tree_exists) {
   auto existing = tree_exists ? ledger.link_rate() : std::nullopt;
   if (existing) {
     if (req.link_rate && *req.link_rate != *existing)
-      throw SpecError(req.link_rate_field, bits(*req.link_rate) + " differs from the " + bits(*existing) +
+      throw SpecError(kLinkRateField, bits(*req.link_rate) + " differs from the " + bits(*existing) +
                                                " that " + device + " is shaped at");
     return *existing;
   }
   if (req.link_rate) return *req.link_rate;
-  if (auto speed = link_speed(device)) return *speed;
-  throw SpecError(req.link_rate_field, "the link speed of " + device + " is unknown: give the link rate to shape at");
+  if (auto speed = k.link_speed(device)) return *speed;
+  throw SpecError(kLinkRateField, "the link speed of " + device + " is unknown: give the link rate to shape at");
 }
 
 void remove_if_held(const std::string& path, const std::string& id) {
@@ -186,28 +139,32 @@ void remove_if_held(const std::string& path, const std::string& id) {
 }  // namespace
 
 ShapeAttachment attach_shaping(const ShapeRequest& req, const std::function<void(const ShapeAttachment&)>& record) {
-  const std::string leases = netns_lease_dir();
+  SystemKernel kernel;
+  return attach_shaping(kernel, netns_lease_dir(), req, record);
+}
+
+ShapeAttachment attach_shaping(Kernel& k, const std::string& leases, const ShapeRequest& req,
+                               const std::function<void(const ShapeAttachment&)>& record) {
   Leases lock(leases);
-  net::Socket nl(NETLINK_ROUTE);
   std::optional<Egress> dev;
   if (req.egress.empty()) {
-    dev = default_route_device(nl);
-    if (!dev) throw SpecError(req.egress_field, "there is no default route: name the device to shape");
+    dev = k.default_route_device();
+    if (!dev) throw SpecError(kEgressField, "there is no default route: name the device to shape");
   } else {
-    dev = egress_device(nl, req.egress);
-    if (!dev) throw SpecError(req.egress_field, "no link named " + vcrun::quoted(req.egress));
+    dev = k.egress_device(req.egress);
+    if (!dev) throw SpecError(kEgressField, "no link named " + vcrun::quoted(req.egress));
   }
   Ledger ledger(leases, dev->name);
-  auto root = net::root_qdisc(nl, dev->index);
+  auto root = k.root_qdisc(dev->index);
   bool ours = root && root->handle == net::kHtbMajor << 16 && root->kind == "htb";
   if (root && root->handle != 0 && !ours) {
     char handle[16];
     std::snprintf(handle, sizeof handle, "%x:", root->handle >> 16);
-    throw SpecError(req.egress_field, dev->name + " has a root qdisc vcrun did not make (" + root->kind + " " +
+    throw SpecError(kEgressField, dev->name + " has a root qdisc vcrun did not make (" + root->kind + " " +
                                           handle + ")");
   }
-  uint64_t link = resolve_link_rate(ledger, req, dev->name, ours);
-  admit(ledger, req, dev->name, link, 0);
+  uint64_t link = resolve_link_rate(k, ledger, req, dev->name, ours);
+  admit_htb(demands(ledger.classes()), req.rate, req.ceil, dev->name, link, 0);
   auto held = ledger.classes();
   uint32_t minor = net::kHtbFirstLeafMinor;
   while (held.count(minor)) ++minor;
@@ -221,39 +178,43 @@ ShapeAttachment attach_shaping(const ShapeRequest& req, const std::function<void
     std::string p = ledger.file(minor);
     UniqueFd fd(::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
     if (!fd) throw_errno("ledger " + p);
-    std::string text = entry_text(req);
+    std::string text = entry_text(req.id, {minor, req.rate.value_or(0), req.ceil.value_or(0), req.share});
     if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) throw_errno("write " + p);
   }
   if (!ours) {
     write_file_atomic(ledger.dir + "/made-qdisc", "", 0600);
     write_file_atomic(ledger.dir + "/link-rate", std::to_string(link), 0600);
-    net::create_htb_root(nl, dev->index, link / 8, default_rate(link) / 8);
+    k.create_htb_root(dev->index, link / 8, htb_default_rate(link) / 8);
   }
-  rebalance(nl, dev->index, ledger, link, minor);
+  rebalance(k, dev->index, ledger, link, minor);
   uint32_t classid = net::htb_handle(minor);
-  if (!req.veth.empty()) net::tag_veth(req.id, req.veth, classid);
-  else net::tag_cgroup(req.id, req.cgroup_level, req.cgroup_id, classid);
+  if (!req.veth.empty()) k.tag_veth(req.id, req.veth, classid);
+  else k.tag_cgroup(req.id, req.cgroup_level, req.cgroup_id, classid);
   return a;
 }
 
 void detach_shaping(const ShapeAttachment& a, const std::string& id) {
+  SystemKernel kernel;
+  detach_shaping(kernel, a, id);
+}
+
+void detach_shaping(Kernel& k, const ShapeAttachment& a, const std::string& id) {
   Leases lock(a.root);
-  net::untag(id);
-  net::Socket nl(NETLINK_ROUTE);
+  k.untag(id);
   Ledger ledger(a.root, a.device);
-  auto dev = egress_device(nl, a.device);
+  auto dev = k.egress_device(a.device);
   auto held = ledger.classes();
   auto mine = held.find(a.minor);
   // Saved before the ledger file was made: killed in between, another container may hold
   // the class by now.
   if (mine == held.end() || mine->second.id == id || mine->second.id.empty()) {
-    if (dev) net::delete_htb_class(nl, dev->index, a.minor);
+    if (dev) k.delete_htb_class(dev->index, a.minor);
     remove_if_held(ledger.file(a.minor), id);
   }
   if (!ledger.classes().empty()) {
-    if (auto link = ledger.link_rate(); dev && link) rebalance(nl, dev->index, ledger, *link);
+    if (auto link = ledger.link_rate(); dev && link) rebalance(k, dev->index, ledger, *link);
   } else {
-    if (dev && ledger.made_qdisc()) net::delete_htb_root(nl, dev->index);
+    if (dev && ledger.made_qdisc()) k.delete_htb_root(dev->index);
     std::error_code ec;
     fs::remove_all(ledger.dir, ec);
   }
@@ -262,13 +223,14 @@ void detach_shaping(const ShapeAttachment& a, const std::string& id) {
   for (const auto& e : fs::directory_iterator(shaping_dir(a.root), ec))
     if (e.is_directory()) any = true;
   if (!any) {
-    net::remove_chains();
-    net::remove_table_if_unused();
+    k.remove_chains();
+    k.remove_table_if_unused();
     fs::remove(shaping_dir(a.root), ec);
   }
 }
 
 void detach_all_shaping(const std::string& id) {
+  SystemKernel kernel;
   const std::string leases = netns_lease_dir();
   std::vector<ShapeAttachment> held;
   {
@@ -278,43 +240,35 @@ void detach_all_shaping(const std::string& id) {
       for (const auto& [minor, e] : Ledger(leases, d.path().filename().string()).classes())
         if (e.id == id) held.push_back({leases, d.path().filename().string(), minor});
   }
-  for (const auto& a : held) detach_shaping(a, id);
+  for (const auto& a : held) detach_shaping(kernel, a, id);
 }
 
 void update_shaping(const ShapeAttachment& a, const std::string& id, const ShapeChange& change) {
+  SystemKernel kernel;
+  update_shaping(kernel, a, id, change);
+}
+
+void update_shaping(Kernel& k, const ShapeAttachment& a, const std::string& id, const ShapeChange& change) {
   Leases lock(a.root);
-  net::Socket nl(NETLINK_ROUTE);
   Ledger ledger(a.root, a.device);
-  auto dev = egress_device(nl, a.device);
+  auto dev = k.egress_device(a.device);
   auto link = ledger.link_rate();
   auto classes = ledger.classes();
   auto mine = classes.find(a.minor);
   if (!dev || !link || mine == classes.end() || mine->second.id != id)
     throw Error("the HTB class of " + id + " on " + a.device + " is gone", ENOENT);
-  ShapeRequest req;
-  req.id = id;
-  req.rate_field = change.rate_field;
-  req.ceil_field = change.ceil_field;
-  const Entry& e = mine->second;
-  if (e.rate) req.rate = e.rate;
-  if (e.ceil) req.ceil = e.ceil;
-  req.share = e.share;
-  if (change.rate) req.rate = change.rate;
-  if (change.ceil) req.ceil = change.ceil;
-  if (change.share) req.share = *change.share;
-  if (req.share == 0 && !req.rate) throw SpecError(change.share_field, "0 (capped) needs a rate (" + change.rate_field + ")");
-  if (req.rate && req.ceil && *req.ceil < *req.rate)
-    throw SpecError(change.ceil_field, bits(*req.ceil) + " is below the rate " + bits(*req.rate));
-  admit(ledger, req, a.device, *link, a.minor);
-  write_file_atomic(ledger.file(a.minor), entry_text(req), 0600);
-  rebalance(nl, dev->index, ledger, *link);
+  HtbDemand d = updated_demand(mine->second.demand, change.rate, change.ceil, change.share);
+  admit_htb(demands(classes), d.rate ? std::optional(d.rate) : std::nullopt,
+            d.ceil ? std::optional(d.ceil) : std::nullopt, a.device, *link, a.minor);
+  write_file_atomic(ledger.file(a.minor), entry_text(id, d), 0600);
+  rebalance(k, dev->index, ledger, *link);
 }
 
 std::optional<ShapeCounters> shaping_counters(const ShapeAttachment& a) {
-  net::Socket nl(NETLINK_ROUTE);
-  auto dev = egress_device(nl, a.device);
+  SystemKernel k;
+  auto dev = k.egress_device(a.device);
   if (!dev) return std::nullopt;
-  auto c = net::htb_class_counters(nl, dev->index, a.minor);
+  auto c = k.htb_class_counters(dev->index, a.minor);
   if (!c) return std::nullopt;
   return ShapeCounters{a.device, net::htb_handle(a.minor), c->bytes, c->packets, c->drops, c->overlimits};
 }

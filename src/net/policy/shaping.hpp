@@ -17,6 +17,8 @@
 
 namespace vcrun::net {
 
+class Kernel;
+
 struct ShapeRequest {
   std::string id;  // the holder: the container's cgroup name
   std::string egress;                  // "": the default route's device
@@ -27,11 +29,6 @@ struct ShapeRequest {
   std::string veth;
   unsigned cgroup_level = 0;
   uint64_t cgroup_id = 0;
-  // How errors name the inputs.
-  std::string rate_field = "vcrun.network.rate";
-  std::string ceil_field = "vcrun.network.ceil";
-  std::string egress_field = "vcrun.network.egress";
-  std::string link_rate_field = "vcrun.network.linkRate";
 };
 
 // What a container holds (its teardown record).
@@ -46,11 +43,15 @@ struct ShapeAttachment {
 // it is about to make, then makes it: the class's ledger file, the HTB root when the device
 // has none of vcrun's, the class, the tagging rules.
 ShapeAttachment attach_shaping(const ShapeRequest& req, const std::function<void(const ShapeAttachment&)>& record);
+// The same over `kernel` (kernel.hpp), with the leases and ledgers in `lease_dir`.
+ShapeAttachment attach_shaping(Kernel& kernel, const std::string& lease_dir, const ShapeRequest& req,
+                               const std::function<void(const ShapeAttachment&)>& record);
 
 // Under the lease lock: removes `id`'s rules and class (a class another container holds by
 // now is left alone); the HTB root (if vcrun made it) goes with the device's last class,
 // the tagging chains with the last class anywhere. What is gone already is skipped.
 void detach_shaping(const ShapeAttachment& a, const std::string& id);
+void detach_shaping(Kernel& kernel, const ShapeAttachment& a, const std::string& id);
 
 // Detaches every class `id` holds in the caller's network namespace (for a container whose
 // teardown record is unreadable: the ledger names the holder).
@@ -60,13 +61,13 @@ void detach_all_shaping(const std::string& id);
 struct ShapeChange {
   std::optional<uint64_t> rate, ceil;  // bits/s
   std::optional<double> share;
-  std::string rate_field = "--net-rate", ceil_field = "--net-ceil", share_field = "--net-share";
 };
 
 // Changes the class of a running container in place (its device and link rate stay), admitted
 // again against the others' (SpecError naming the field, nothing changed); every class of the
 // device gets its recomputed rate.
 void update_shaping(const ShapeAttachment& a, const std::string& id, const ShapeChange& change);
+void update_shaping(Kernel& kernel, const ShapeAttachment& a, const std::string& id, const ShapeChange& change);
 
 struct ShapeCounters {
   std::string device;
