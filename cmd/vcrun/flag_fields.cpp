@@ -2,6 +2,7 @@
 #include "flag_fields.hpp"
 
 #include <array>
+#include <cctype>
 #include <string>
 
 namespace vcrun::cli {
@@ -72,6 +73,31 @@ const FlagField* entry_of(std::string_view field, std::string_view& rest) {
   return nullptr;
 }
 
+// The flag naming `e`'s spec field in the reason of an error the command line caused: the
+// one given, or (quick mode, where no bundle gives fields) its first; "" to keep the path.
+std::string_view flag_for(const FlagField& e, const FlagGiven& given) {
+  for (std::string_view f : e.flags)
+    if (!f.empty() && given(f)) return f;
+  return given("--bundle") ? std::string_view() : e.flags[0];
+}
+
+// A reason naming other fields ("is below vcrun.network.rate 20mbit", "needs
+// vcrun.network.mode bridge") speaks the same vocabulary as its field: flags.
+std::string reason_with_flag_names(std::string reason, const FlagGiven& given) {
+  for (const auto& e : kTable) {
+    if (e.source != Source::spec) continue;
+    for (size_t at = reason.find(e.field); at != std::string::npos; at = reason.find(e.field, at + 1)) {
+      size_t end = at + e.field.size();
+      // Whole names only: "vcrun.network.rate" is not the start of "vcrun.network.rateX".
+      if (end < reason.size() && (std::isalnum(static_cast<unsigned char>(reason[end])) || reason[end] == '.'))
+        continue;
+      std::string_view flag = flag_for(e, given);
+      if (!flag.empty()) reason.replace(at, e.field.size(), flag);
+    }
+  }
+  return reason;
+}
+
 }  // namespace
 
 SpecError with_flag_names(const SpecError& e, const FlagGiven& given) {
@@ -92,7 +118,8 @@ SpecError with_flag_names(const SpecError& e, const FlagGiven& given) {
     auto close = rest.find(']');
     rest = close == std::string_view::npos ? std::string_view() : rest.substr(close + 1);
   }
-  return e.renamed(std::string(flag) + std::string(rest));
+  return SpecError(std::string(flag) + std::string(rest), e.value(), reason_with_flag_names(e.reason(), given),
+                   e.code());
 }
 
 }  // namespace vcrun::cli

@@ -3,6 +3,7 @@
 // `update --resources FILE ID`) beside vcrun's own (--cpu-reserve, --cpu-fair-share, ...).
 #include <iostream>
 #include <iterator>
+#include <utility>
 
 #include "command.hpp"
 #include "resource_flags.hpp"
@@ -13,6 +14,26 @@
 namespace vcrun::cli {
 
 namespace {
+
+// The fields of `spec` an update can change (devices are not among them).
+ResourceUpdate update_of(ContainerSpec spec) {
+  ResourceUpdate u;
+  if (auto& r = spec.linux.resources) {
+    u.cpu = std::move(r->cpu);
+    u.memory = std::move(r->memory);
+    u.pids_limit = r->pids_limit;
+    u.block_io = std::move(r->block_io);
+    u.hugepage_limits = std::move(r->hugepage_limits);
+    u.unified = std::move(r->unified);
+  }
+  u.cpu_reservation = spec.vcrun.cpu_reservation;
+  u.cpu_share = spec.vcrun.cpu_share;
+  u.bind_allow = std::move(spec.vcrun.bind_allow);
+  u.net_rate = spec.vcrun.network.rate;
+  u.net_ceil = spec.vcrun.network.ceil;
+  u.net_share = spec.vcrun.network.share;
+  return u;
+}
 
 Registrar update_verb(80, "update", [](CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand("update", "change the resource limits, bind allowlist or egress class of a running container");
@@ -25,16 +46,18 @@ Registrar update_verb(80, "update", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("-r,--resources", *resources,
                   "OCI LinuxResources JSON file (\"-\": stdin), applied before the flags");
   cmd->callback([&g, id, flags, resources] {
-    ContainerSpec changes;
+    // The file through the spec parser and the flags over it, as in a config.json: each
+    // value parsed once, here.
+    ContainerSpec spec;
     if (!resources->empty()) {
       // "-": fd 0 itself; /dev/stdin may be missing (minimal /dev without /proc links).
       std::string text = *resources == "-" ? std::string(std::istreambuf_iterator<char>(std::cin), {})
                                            : read_config_file(*resources);
-      changes.linux.resources = parse_resources_json(text);
+      spec.linux.resources = parse_resources_json(text);
     }
-    apply_resource_flags(changes, *flags);
+    apply_resource_flags(spec, *flags);
     if (resources->empty() && flags->empty()) throw Error("update: nothing to change (see --help)", EINVAL);
-    Runtime(g.root).update(*id, changes);
+    Runtime(g.root).update(*id, update_of(std::move(spec)));
   });
 });
 

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,25 @@
 #include "vcrun/stats.hpp"
 
 namespace vcrun {
+
+// What `Runtime::update` changes: each field set replaces the container's, each unset one
+// keeps it. The linux.resources part as in a runc `update --resources` file (devices
+// excepted: a live container's device rules are not changed), vcrun's CPU plan, the bind
+// allowlist and the egress class.
+struct ResourceUpdate {
+  std::optional<CpuResources> cpu;              // linux.resources.cpu
+  std::optional<MemoryResources> memory;        // linux.resources.memory
+  std::optional<int64_t> pids_limit;            // linux.resources.pids.limit
+  std::optional<BlockIoResources> block_io;     // linux.resources.blockIO
+  std::vector<HugepageLimit> hugepage_limits;   // linux.resources.hugepageLimits
+  std::map<std::string, std::string> unified;   // linux.resources.unified
+  std::optional<double> cpu_reservation;        // vcrun.cpu.reservation
+  std::optional<double> cpu_share;              // vcrun.cpu.share
+  std::optional<BindAllowList> bind_allow;      // vcrun.network.bindAllow
+  std::optional<uint64_t> net_rate, net_ceil;   // vcrun.network.rate, .ceil (bits/s)
+  std::optional<double> net_share;              // vcrun.network.share
+  bool operator==(const ResourceUpdate&) const = default;
+};
 
 struct CreateOptions {
   std::string bundle;    // absolute bundle dir ("" in quick mode)
@@ -101,12 +121,12 @@ class Runtime {
   std::string ps_table(const std::string& id, std::vector<std::string> ps_args);
   int exec(const std::string& id, const ExecOptions& opts);
 
-  // Changes the limits of a created, running or paused container: the resource fields set
-  // in `changes` (linux.resources, vcrun.cpu, vcrun.memory); the others keep their values.
-  // A CPU reservation goes through admission control; a refused update changes nothing.
-  // vcrun.bind_allow, when set, replaces the container's bind allowlist (or gives it one)
-  // atomically.
-  void update(const std::string& id, const ContainerSpec& changes);
+  // Changes the limits of a created, running or paused container: the fields set in
+  // `changes`; the others keep their values. A CPU reservation and an egress class go
+  // through admission control; a refused update changes nothing. A bind allowlist replaces
+  // the container's (or gives it one) atomically. The values are taken as parsed (by
+  // parse_resources_json, or the caller's own checks), not validated again.
+  void update(const std::string& id, const ResourceUpdate& changes);
   // The cgroup freezer: pause freezes every process of the container, resume thaws them.
   void pause(const std::string& id);
   void resume(const std::string& id);

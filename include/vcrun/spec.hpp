@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "vcrun/net_values.hpp"
+
 namespace vcrun {
 
 // The runtime-spec version vcrun implements: `vcrun spec` writes it, `features` reports it
@@ -222,19 +224,21 @@ struct Linux {
   bool operator==(const Linux&) const = default;
 };
 
-// vcrun.network: how the container reaches the network. `none` (the default): its own
-// network namespace, loopback only. `bridge`: its own network namespace with a veth pair to
-// a host bridge, an address from the bridge's subnet, a default route and outbound NAT.
-// Needs a network namespace without a path in linux.namespaces.
-enum class NetworkMode { none, bridge };
+// vcrun.network: how the container reaches the network. `none` (the default): a network
+// namespace of its own (new, or joined by path), no link vcrun makes. `host`: the caller's
+// network namespace, shared: no network entry in linux.namespaces, as OCI says it (the
+// parser sets it from that; config.json has no "host" of its own). `bridge`: its own new
+// network namespace with a veth pair to a host bridge, an address from the bridge's subnet,
+// a default route and outbound NAT.
+enum class NetworkMode { none, host, bridge };
 
 struct NetworkSpec {
   NetworkMode mode = NetworkMode::none;
-  std::string ip;      // bridge: the container's IPv4 address; "": the next free one
-  std::string bridge;  // bridge: the host bridge's name; "": "vcrun0"
-  std::string subnet;  // bridge: the bridge's IPv4 subnet (CIDR); "": 10.217.0.0/16
-  // bridge: host ports forwarded to the container, "[HOSTIP:]HOSTPORT:PORT[/tcp|/udp]"
-  std::vector<std::string> publish;
+  std::optional<Ipv4> ip;        // bridge: the container's address; none: the next free one
+  std::string bridge;            // bridge: the host bridge's name; "": "vcrun0"
+  std::optional<Ipv4Net> subnet; // bridge: the bridge's subnet; none: 10.217.0.0/16
+  // bridge: host ports forwarded to the container ("[HOSTIP:]HOSTPORT:PORT[/tcp|/udp]" in JSON)
+  std::vector<PublishedPort> publish;
   // Egress shaping (host and bridge mode; docs/network.md): an HTB class on the egress
   // device. Rates in bits per second; JSON gives them as tc writes them ("10mbit").
   std::optional<uint64_t> rate;       // the reservation
@@ -246,7 +250,7 @@ struct NetworkSpec {
   bool operator==(const NetworkSpec&) const = default;
 };
 
-const char* network_mode_name(NetworkMode m);  // "none", "bridge"
+const char* network_mode_name(NetworkMode m);  // "none", "host", "bridge"
 
 // vcrun's own fields, from the top-level "vcrun" object of config.json (OCI tools ignore
 // it) or from quick-mode flags. They express what OCI cannot (docs/design.md).
@@ -261,7 +265,7 @@ struct VcrunExtensions {
   // "network": {"bindAllow": [...]}: the IPv4/IPv6 addresses the container may bind; a bind
   // to the wildcard address becomes one to the first of its family. Absent: no list (any
   // address); empty: no address at all.
-  std::optional<std::vector<std::string>> bind_allow;
+  std::optional<BindAllowList> bind_allow;
   NetworkSpec network;                    // "network": {"mode", "ip", "bridge", "subnet", "rate", ...}
   // A copy-on-write root (docs/unify.md): "lowers", read-only layers below root.path
   // (uppermost first); "upper", the persistent directory holding the overlay's upper/ and

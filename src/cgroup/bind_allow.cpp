@@ -34,9 +34,9 @@ int32_t word(uint32_t network_order) {
   std::memcpy(&w, &network_order, sizeof w);
   return w;
 }
-int32_t word6(const in6_addr& a, int i) {
+int32_t word6(const Ipv6& a, int i) {
   int32_t w;
-  std::memcpy(&w, a.s6_addr + 4 * i, sizeof w);
+  std::memcpy(&w, a.bytes.data() + 4 * i, sizeof w);
   return w;
 }
 const int32_t kMappedPrefix = word(htonl(0xffff));  // the third word of ::ffff:a.b.c.d
@@ -87,50 +87,16 @@ void attach_one(int cgroup_fd, int prog_fd, const bpf::OwnProgram& p, const std:
 
 }  // namespace
 
-BindAllowList parse_bind_allow(const std::vector<std::string>& addresses, const std::string& field, bool indexed) {
-  if (addresses.size() > kMaxBindAllow)
-    throw SpecError(field, "at most " + std::to_string(kMaxBindAllow) + " addresses, got " +
-                               std::to_string(addresses.size()));
-  BindAllowList list;
-  for (size_t i = 0; i < addresses.size(); ++i) {
-    const std::string& text = addresses[i];
-    std::string where = indexed ? vcrun::indexed(field, i) : field;
-    in_addr a4{};
-    in6_addr a6{};
-    if (::inet_pton(AF_INET, text.c_str(), &a4) == 1) {
-      if (a4.s_addr == htonl(INADDR_ANY))
-        throw SpecError(where, "the wildcard address 0.0.0.0 cannot be allowed: a bind to it is rewritten to the "
-                               "first IPv4 address of the list");
-      list.v4.push_back(a4);
-    } else if (::inet_pton(AF_INET6, text.c_str(), &a6) == 1) {
-      if (IN6_IS_ADDR_V4MAPPED(&a6)) {
-        std::memcpy(&a4.s_addr, a6.s6_addr + 12, 4);
-        if (a4.s_addr == htonl(INADDR_ANY))
-          throw SpecError(where, "the wildcard address " + quoted(text) + " cannot be allowed");
-        list.v4.push_back(a4);
-      } else {
-        if (IN6_IS_ADDR_UNSPECIFIED(&a6))
-          throw SpecError(where, "the wildcard address :: cannot be allowed: a bind to it is rewritten to the "
-                                 "first IPv6 address of the list");
-        list.v6.push_back(a6);
-      }
-    } else {
-      throw SpecError(where, "expected an IPv4 or IPv6 address, got " + quoted(text));
-    }
-  }
-  return list;
-}
-
 std::vector<bpf_insn> generate_bind4_program(const BindAllowList& list) {
   if (list.v4.empty()) return deny_all();
   Assembler a;
   auto allow = a.label(), wildcard = a.label();
   a.emit(bpf::ldx(BPF_W, R2, R1, kUserIp4));
   a.jump(bpf::jmp32_imm(BPF_JEQ, R2, word(htonl(INADDR_ANY)), 0), wildcard);
-  for (const auto& addr : list.v4) a.jump(bpf::jmp32_imm(BPF_JEQ, R2, word(addr.s_addr), 0), allow);
+  for (const auto& addr : list.v4) a.jump(bpf::jmp32_imm(BPF_JEQ, R2, word(htonl(addr.value)), 0), allow);
   a.ret(0);
   a.bind(wildcard);
-  store(a, kUserIp4, word(list.v4.front().s_addr));
+  store(a, kUserIp4, word(htonl(list.v4.front().value)));
   a.bind(allow);
   a.ret(1);
   return a.finish();
@@ -139,8 +105,8 @@ std::vector<bpf_insn> generate_bind4_program(const BindAllowList& list) {
 namespace {
 
 // Jumps to `allow` when the 32-bit word in `r` is one of `v4`.
-void match4(Assembler& a, bpf::Reg r, const std::vector<in_addr>& v4, Assembler::Label allow) {
-  for (const auto& addr : v4) a.jump(bpf::jmp32_imm(BPF_JEQ, r, word(addr.s_addr), 0), allow);
+void match4(Assembler& a, bpf::Reg r, const std::vector<Ipv4>& v4, Assembler::Label allow) {
+  for (const auto& addr : v4) a.jump(bpf::jmp32_imm(BPF_JEQ, r, word(htonl(addr.value)), 0), allow);
 }
 
 // With an IPv6 address in r2..r5: ::/96 and ::ffff:0:0/96 are told apart from the rest
@@ -154,7 +120,7 @@ void split6(Assembler& a, Assembler::Label native, Assembler::Label mapped, Asse
 }
 
 // Jumps to `allow` when r2..r5 hold one of `v6`.
-void match6(Assembler& a, const std::vector<in6_addr>& v6, Assembler::Label allow) {
+void match6(Assembler& a, const std::vector<Ipv6>& v6, Assembler::Label allow) {
   for (const auto& addr : v6) {
     auto next = a.label();
     for (int i = 0; i < 3; ++i) a.jump(bpf::jmp32_imm(BPF_JNE, static_cast<bpf::Reg>(R2 + i), word6(addr, i), 0), next);
@@ -184,10 +150,10 @@ std::vector<bpf_insn> generate_bind6_program(const BindAllowList& list) {
   } else {
     auto mapped_wildcard = a.label();
     a.jump(bpf::jmp32_imm(BPF_JEQ, R5, 0, 0), mapped_wildcard);
-    for (const auto& addr : list.v4) a.jump(bpf::jmp32_imm(BPF_JEQ, R5, word(addr.s_addr), 0), allow);
+    for (const auto& addr : list.v4) a.jump(bpf::jmp32_imm(BPF_JEQ, R5, word(htonl(addr.value)), 0), allow);
     a.ret(0);
     a.bind(mapped_wildcard);  // ::ffff:0.0.0.0 -> ::ffff:<first IPv4>
-    store(a, ip6_word(3), word(list.v4.front().s_addr));
+    store(a, ip6_word(3), word(htonl(list.v4.front().value)));
     a.jump(bpf::ja(0), allow);
   }
 
@@ -196,7 +162,7 @@ std::vector<bpf_insn> generate_bind6_program(const BindAllowList& list) {
     for (int i = 0; i < 4; ++i) store(a, ip6_word(i), word6(list.v6.front(), i));
   } else {
     store(a, ip6_word(2), kMappedPrefix);
-    store(a, ip6_word(3), word(list.v4.front().s_addr));
+    store(a, ip6_word(3), word(htonl(list.v4.front().value)));
   }
   a.bind(allow);
   a.ret(1);

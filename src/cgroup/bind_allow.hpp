@@ -12,23 +12,12 @@
 #include <vector>
 
 #include "base/fd.hpp"
+#include "vcrun/net_values.hpp"
 
 namespace vcrun::cgroup {
 
-struct BindAllowList {
-  std::vector<in_addr> v4;   // in the order given: v4.front() replaces 0.0.0.0
-  std::vector<in6_addr> v6;  // v6.front() replaces ::
-};
-
-// More would only slow the verifier down (each IPv6 entry is four compares).
-inline constexpr size_t kMaxBindAllow = 256;
-
-// The list of `addresses`, each an IPv4 or IPv6 literal (inet_pton's forms; an IPv4-mapped
-// IPv6 literal counts as its IPv4 address). The wildcard addresses are refused: they are
-// what gets rewritten, not an address a container can own. Throws SpecError naming
-// `field`[i] (or `field` itself when `indexed` is false, for a flag) and the entry.
-BindAllowList parse_bind_allow(const std::vector<std::string>& addresses, const std::string& field,
-                               bool indexed = true);
+// The list (vcrun/net_values.hpp), parsed where it entered the spec.
+using vcrun::BindAllowList;
 
 // Pure: the BPF_CGROUP_INET4_BIND program for `list`: 0.0.0.0 -> v4.front(), an address in
 // v4 allowed, anything else refused (return 0: the kernel fails the bind with EPERM). The

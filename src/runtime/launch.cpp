@@ -45,6 +45,10 @@
 
 namespace vcrun {
 
+net::BridgeRequest bridge_request(const NetworkSpec& n, const std::string& holder) {
+  return {holder, n.bridge.empty() ? kDefaultBridge : n.bridge, n.subnet.value_or(kDefaultSubnetNet), n.ip, n.publish};
+}
+
 std::string now_rfc3339() {
   auto now = std::chrono::system_clock::now();
   std::time_t t = std::chrono::system_clock::to_time_t(now);
@@ -231,8 +235,7 @@ class Launch {
   // cgroup vcrun removes, and cgroup::destroy detaches them from one it keeps.
   void allow_binds() {
     if (!spec_.vcrun.bind_allow) return;
-    auto list = cgroup::parse_bind_allow(*spec_.vcrun.bind_allow, "vcrun.network.bindAllow");
-    auto programs = cgroup::load_bind_allow(list, cgroup_->path());
+    auto programs = cgroup::load_bind_allow(*spec_.vcrun.bind_allow, cgroup_->path());
     cgroup::attach_bind_allow(cgroup_->dir_fd(), programs, cgroup_->path());
   }
 
@@ -307,10 +310,7 @@ class Launch {
     std::string ns_path = "/proc/" + std::to_string(child_) + "/ns/net";
     UniqueFd netns(::open(ns_path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!netns) throw_errno("open " + ns_path);
-    net::BridgeRequest req{store_.cgroup_name(st().id),
-                           n.bridge.empty() ? net::kDefaultBridge : n.bridge,
-                           n.subnet.empty() ? net::kDefaultSubnet : n.subnet, n.ip,
-                           spec_detail::parse_publish(n.publish)};  // validated at parse time
+    net::BridgeRequest req = bridge_request(n, store_.cgroup_name(st().id));
     veth_ = net::attach_bridge(req, netns.get(), [&](const net::BridgeAttachment& a) {
       st().teardown.record(a);
       store_.save(st());
@@ -325,7 +325,7 @@ class Launch {
     if (!n.shaped()) return;
     net::ShapeRequest req{store_.cgroup_name(st().id), n.egress, n.link_rate, n.rate, n.ceil, n.share.value_or(1),
                           veth_, 0, 0};
-    if (veth_.empty()) std::tie(req.cgroup_level, req.cgroup_id) = cgroup::level_and_id(st().cgroup_path);
+    if (n.mode == NetworkMode::host) std::tie(req.cgroup_level, req.cgroup_id) = cgroup::level_and_id(st().cgroup_path);
     net::attach_shaping(req, [&](const net::ShapeAttachment& a) {
       st().teardown.record(a);
       store_.save(st());

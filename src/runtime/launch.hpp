@@ -8,6 +8,7 @@
 #include <string>
 
 #include "base/fd.hpp"
+#include "net/policy/bridge.hpp"
 #include "runtime/state/state.hpp"
 #include "vcrun/runtime.hpp"
 #include "vcrun/spec.hpp"
@@ -31,5 +32,9 @@ Launched launch(const state::Store& store, const std::string& id, const std::str
                 const std::function<void()>& before_clone = {});
 
 std::string now_rfc3339();
+
+// Bridge mode's request for the container whose cgroup name is `holder`: the spec's typed
+// values as they are, parsed once where they entered the spec (a unit test counts).
+net::BridgeRequest bridge_request(const NetworkSpec& n, const std::string& holder);
 
 }  // namespace vcrun

@@ -16,6 +16,7 @@
 #include "runtime/spec/resource_flags.hpp"
 #include "runtime/spec/serialize.hpp"
 #include "vcrun/error.hpp"
+#include "vcrun/net_values.hpp"
 #include "vcrun/spec.hpp"
 
 namespace vcrun {
@@ -85,30 +86,34 @@ void set_bridge_resolv_conf(ContainerSpec& spec, bool host_root) {
 
 // --net: "none" (the default spec's own network namespace, loopback only), "host" (the
 // caller's, shared: no network entry in linux.namespaces, as OCI says it) or "bridge" (its
-// own, on a host bridge: vcrun.network), with --ip for bridge's address.
+// own, on a host bridge: vcrun.network), with --ip for bridge's address. Each value is
+// parsed here, once, and errors name the spec path the flag sets (cmd/ names the flag).
 void set_network_mode(ContainerSpec& spec, const QuickOptions& q) {
   const std::string& mode = q.net;
-  if (!q.ip.empty() && mode != "bridge") throw SpecError("--ip", "needs --net bridge");
-  if (!q.publish.empty() && mode != "bridge") throw SpecError("--publish", "needs --net bridge");
+  if (!q.ip.empty() && mode != "bridge") throw SpecError("vcrun.network.ip", "needs vcrun.network.mode bridge");
+  if (!q.publish.empty() && mode != "bridge")
+    throw SpecError("vcrun.network.publish", "needs vcrun.network.mode bridge");
   auto& n = spec.vcrun.network;
   if (!q.net_egress.empty()) n.egress = q.net_egress;
-  if (!q.net_link_rate.empty()) n.link_rate = parse_rate_flag("--net-link-rate", q.net_link_rate);
-  spec_detail::NetworkFields fields{"--net", "--ip", "vcrun.network.bridge", "vcrun.network.subnet", "--net-rate",
-                                    "--net-ceil", "--net-share", "--net-egress", "--net-link-rate"};
-  fields.publish = "--publish";
-  fields.publish_indexed = false;
+  if (!q.net_link_rate.empty()) n.link_rate = parse_rate_flag("vcrun.network.linkRate", q.net_link_rate);
   if (mode == "bridge") {
     n.mode = NetworkMode::bridge;
-    n.ip = q.ip;
-    n.publish = q.publish;
+    if (!q.ip.empty()) {
+      n.ip = parse_ipv4(q.ip);
+      if (!n.ip) throw SpecError("vcrun.network.ip", "must be an IPv4 address, got " + vcrun::quoted(q.ip));
+    }
+    for (size_t i = 0; i < q.publish.size(); ++i)
+      n.publish.push_back(parse_published(q.publish[i], indexed("vcrun.network.publish", i)));
   } else if (mode == "host") {
+    n.mode = NetworkMode::host;
     auto& ns = spec.linux.namespaces;
     ns.erase(std::remove_if(ns.begin(), ns.end(), [](const Namespace& x) { return x.type == NamespaceType::network; }),
              ns.end());
   } else if (!mode.empty() && mode != "none") {
-    throw SpecError("--net", "expected none, host or bridge, got " + vcrun::quoted(mode));
+    throw SpecError("vcrun.network.mode", "expected none, host or bridge, got " + vcrun::quoted(mode));
   }
-  spec_detail::validate_network(n, spec.linux, fields);
+  // Before the rest of the spec is built, so a network error is the one reported first.
+  spec_detail::validate_network(n, spec.linux);
 }
 
 // A relative root (a relative --root) is the current directory's, as parse_spec resolves a

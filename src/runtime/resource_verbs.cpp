@@ -39,29 +39,35 @@ state::ContainerState live(const state::Store& store, const std::string& id, con
 
 }  // namespace
 
-void Runtime::update(const std::string& id, const ContainerSpec& changes) {
+void Runtime::update(const std::string& id, const ResourceUpdate& changes) {
   state::Store store(root_);
   auto lock = store.lock(id);
   auto st = live(store, id, "update");
   // A new bind allowlist is verified before any limit changes, attached after: a refused
   // update changes nothing.
   std::optional<cgroup::BindPrograms> binds;
-  if (changes.vcrun.bind_allow)
-    binds = cgroup::load_bind_allow(cgroup::parse_bind_allow(*changes.vcrun.bind_allow, "vcrun.network.bindAllow"),
-                                       st.cgroup_path);
-  ContainerSpec limits = changes;
-  limits.vcrun.bind_allow.reset();
-  limits.vcrun.network = NetworkSpec{};
+  if (changes.bind_allow) binds = cgroup::load_bind_allow(*changes.bind_allow, st.cgroup_path);
   // Egress shaping first: its admission may refuse, and then nothing has changed.
-  if (const NetworkSpec& n = changes.vcrun.network; n.shaped()) {
+  bool shaped = changes.net_rate || changes.net_ceil || changes.net_share;
+  if (shaped) {
     const net::ShapeAttachment* c = teardown::net_class(st.teardown);
     if (!c)
-      throw SpecError(n.rate ? "--net-rate" : n.ceil ? "--net-ceil" : "--net-share",
+      throw SpecError(changes.net_rate   ? "vcrun.network.rate"
+                      : changes.net_ceil ? "vcrun.network.ceil"
+                                         : "vcrun.network.share",
                       "container " + id + " has no HTB class (give it one when creating it)");
-    net::update_shaping(*c, store.cgroup_name(id), {n.rate, n.ceil, n.share});
+    net::update_shaping(*c, store.cgroup_name(id), {changes.net_rate, changes.net_ceil, changes.net_share});
   }
+  // The cgroup's limits, as the cgroup module reads them: the spec fields they come from.
+  ContainerSpec limits;
+  if (changes.cpu || changes.memory || changes.pids_limit || changes.block_io || !changes.hugepage_limits.empty() ||
+      !changes.unified.empty())
+    limits.linux.resources = Resources{{}, changes.memory, changes.cpu, changes.pids_limit, changes.block_io,
+                                       changes.hugepage_limits, changes.unified};
+  limits.vcrun.cpu_reservation = changes.cpu_reservation;
+  limits.vcrun.cpu_share = changes.cpu_share;
   // The cgroup's files change unless the update was network-only (allowlist, class).
-  bool network_only = (binds || changes.vcrun.network.shaped()) && limits == ContainerSpec{};
+  bool network_only = (binds || shaped) && limits == ContainerSpec{};
   if (!network_only) cgroup::update_container(id, st.cgroup_path, limits);
   if (binds) {
     UniqueFd cg(::open(st.cgroup_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));

@@ -359,7 +359,7 @@ TEST_CASE("the kernel verifier accepts the bind programs of every list shape", "
       {}, {"10.0.0.1"}, {"fd00::1"}, {"::ffff:10.0.0.1"}, {"127.0.0.200", "fd00::1", "10.1.2.3"}, many};
   for (const auto& addresses : lists) {
     INFO(addresses.size() << " addresses");
-    auto list = vcrun::cgroup::parse_bind_allow(addresses, "test");
+    auto list = vcrun::parse_bind_allow(addresses, "test");
     CHECK_NOTHROW(vcrun::cgroup::load_bind_allow(list, "(test)"));
   }
 }

@@ -121,12 +121,12 @@ Outcome bind6(const BindAllowList& list, const std::string& addr) {
 }
 
 BindAllowList list_of(const std::vector<std::string>& addresses) {
-  return cgroup::parse_bind_allow(addresses, "vcrun.network.bindAllow");
+  return parse_bind_allow(addresses, "vcrun.network.bindAllow");
 }
 
 std::string spec_error(const std::vector<std::string>& addresses, bool indexed = true) {
   try {
-    cgroup::parse_bind_allow(addresses, indexed ? "vcrun.network.bindAllow" : "--bind-allow", indexed);
+    parse_bind_allow(addresses, indexed ? "vcrun.network.bindAllow" : "--bind-allow", indexed);
   } catch (const SpecError& e) {
     return e.what();
   }
@@ -141,8 +141,7 @@ TEST_CASE("bind allowlist entries are IPv4 or IPv6 literals, never a wildcard", 
   auto l = list_of({"127.0.0.200", "fd00::5", "::ffff:192.0.2.7", "10.1.2.3"});
   REQUIRE(l.v4.size() == 3);  // the mapped one counts as IPv4, in the order given
   REQUIRE(l.v6.size() == 1);
-  char text[INET_ADDRSTRLEN];
-  CHECK(std::string(::inet_ntop(AF_INET, &l.v4[1], text, sizeof text)) == "192.0.2.7");
+  CHECK(to_string(l.v4[1]) == "192.0.2.7");
 
   CHECK(spec_error({"10.0.0.1", "web"}) == "vcrun.network.bindAllow[1]: expected an IPv4 or IPv6 address, got \"web\"");
   CHECK(spec_error({"10.0.0.0/24"}).rfind("vcrun.network.bindAllow[0]: expected an IPv4 or IPv6 address", 0) == 0);
@@ -152,9 +151,9 @@ TEST_CASE("bind allowlist entries are IPv4 or IPv6 literals, never a wildcard", 
   CHECK(spec_error({"::"}).rfind("vcrun.network.bindAllow[0]: the wildcard address ::", 0) == 0);
   CHECK(spec_error({"::ffff:0.0.0.0"}).rfind("vcrun.network.bindAllow[0]: the wildcard address", 0) == 0);
   CHECK(spec_error({"1.2.3.4", "x"}, false) == "--bind-allow: expected an IPv4 or IPv6 address, got \"x\"");
-  CHECK(spec_error(std::vector<std::string>(cgroup::kMaxBindAllow + 1, "10.0.0.1")) ==
+  CHECK(spec_error(std::vector<std::string>(kMaxBindAllow + 1, "10.0.0.1")) ==
         "vcrun.network.bindAllow: at most 256 addresses, got 257");
-  CHECK(spec_error(std::vector<std::string>(cgroup::kMaxBindAllow, "10.0.0.1")) == "");
+  CHECK(spec_error(std::vector<std::string>(kMaxBindAllow, "10.0.0.1")) == "");
   CHECK(spec_error({}) == "");
 }
 

@@ -151,3 +151,18 @@ TEST_CASE("exec's option errors name the option, the CLI shows the flag", "[unit
     CHECK(shown(e, {"--preserve-fds"}) == "--preserve-fds: 4294967295 is out of range");
   }
 }
+
+TEST_CASE("a reason naming other fields names their flags when the command line set them", "[unit]") {
+  SpecError below("vcrun.network.ceil", "10mbit is below vcrun.network.rate 20mbit");
+  CHECK(shown(below, {"--net-ceil", "--net-rate"}) == "--net-ceil: 10mbit is below --net-rate 20mbit");
+  // Quick mode (no bundle): every field is a flag's, given or not (`--ip` without `--net`).
+  SpecError needs("vcrun.network.ip", "needs vcrun.network.mode bridge");
+  CHECK(shown(needs, {"--ip"}) == "--ip: needs --net bridge");
+  // With a bundle, a field the flags did not set is the bundle's and keeps its path.
+  CHECK(shown(below, {"--net-ceil", "--bundle"}) == "--net-ceil: 10mbit is below vcrun.network.rate 20mbit");
+  // An error about a bundle's own field is left whole.
+  CHECK(shown(below, {"--bundle"}) == "vcrun.network.ceil: 10mbit is below vcrun.network.rate 20mbit");
+  // Whole names only.
+  CHECK(shown(SpecError("vcrun.network.ceil", "see vcrun.network.rateX"), {"--net-ceil"}) ==
+        "--net-ceil: see vcrun.network.rateX");
+}

@@ -34,7 +34,8 @@ struct Fixture {
   ~Fixture() { fs::remove_all(base); }
 
   BridgeAttachment attach(const std::string& holder, const std::string& ip = "") {
-    BridgeRequest req{holder, "vt-br", "10.9.0.0/24", ip, {}};
+    BridgeRequest req{holder, "vt-br", *parse_ipv4_net("10.9.0.0/24"),
+                      ip.empty() ? std::nullopt : parse_ipv4(ip), {}};
     size_t before = k.count("create_veth");
     return attach_bridge(k, dir, req, netns++, [&](const BridgeAttachment& a) {
       CHECK(k.count("create_veth") == before);  // recorded before the container's link is made

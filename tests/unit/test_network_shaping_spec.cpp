@@ -99,6 +99,8 @@ TEST_CASE("quick flags --net-rate/--net-ceil/--net-share: errors name the flag",
     return f;
   };
   CHECK(flag_error("host", flags("10", "", "")).rfind("--net-rate: needs a unit", 0) == 0);
+  // Checks after the flags were parsed name the spec path; cmd/ turns it into the flag,
+  // also where the reason names another field.
   CHECK(flag_error("none", flags("", "", "2")).rfind("--net-share: shapes host or bridge mode only", 0) == 0);
   CHECK(flag_error("host", flags("", "", "2")) == "<accepted>");
   CHECK(flag_error("bridge", flags("", "", "2")) == "<accepted>");

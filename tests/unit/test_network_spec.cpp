@@ -8,7 +8,6 @@
 #include <fstream>
 
 #include "net/values/ipv4.hpp"
-#include "runtime/spec/network.hpp"
 #include "runtime/spec/resolv_conf.hpp"
 #include "spec_error_of.hpp"
 #include "vcrun/error.hpp"
@@ -78,7 +77,7 @@ TEST_CASE("vcrun.network: accepted forms", "[unit]") {
       "vcrun": {"network": {"mode": "bridge", "ip": "10.217.3.4"}}})", "/b");
   NetworkSpec expected;
   expected.mode = NetworkMode::bridge;
-  expected.ip = "10.217.3.4";
+  expected.ip = parse_ipv4("10.217.3.4");
   CHECK(spec.vcrun.network == expected);
 }
 
@@ -130,12 +129,14 @@ TEST_CASE("quick mode's --net bridge and --ip set vcrun.network and are named in
   CHECK(flag_error("", "") == "<accepted>");
   CHECK(flag_error("bridge", "") == "<accepted>");
   CHECK(flag_error("bridge", "10.217.0.9") == "<accepted>");
-  CHECK(flag_error("host2", "") == "--net: expected none, host or bridge, got \"host2\"");
-  CHECK(flag_error("", "10.217.0.9") == "--ip: needs --net bridge");
-  CHECK(flag_error("host", "10.217.0.9") == "--ip: needs --net bridge");
-  CHECK(flag_error("bridge", "ten") == "--ip: must be an IPv4 address, got \"ten\"");
+  // The library names the spec path each flag sets; cmd/ turns it into the flag's name.
+  CHECK(flag_error("host2", "") == "vcrun.network.mode: expected none, host or bridge, got \"host2\"");
+  CHECK(flag_error("", "10.217.0.9") == "vcrun.network.ip: needs vcrun.network.mode bridge");
+  CHECK(flag_error("host", "10.217.0.9") == "vcrun.network.ip: needs vcrun.network.mode bridge");
+  CHECK(flag_error("bridge", "ten") == "vcrun.network.ip: must be an IPv4 address, got \"ten\"");
   CHECK(flag_error("bridge", "192.168.0.2") ==
-        "--ip: \"192.168.0.2\" is not a container address of the subnet 10.217.0.0/16 (10.217.0.1 is the bridge's)");
+        "vcrun.network.ip: \"192.168.0.2\" is not a container address of the subnet 10.217.0.0/16 (10.217.0.1 is the "
+        "bridge's)");
 }
 
 TEST_CASE("bridge mode's resolv.conf: the host's unless its nameservers are all on loopback", "[unit]") {
@@ -166,12 +167,12 @@ TEST_CASE("vcrun.network.publish and --publish: docker's form, one line naming t
   json c = base();
   c["vcrun"]["network"] = {{"mode", "bridge"}, {"publish", {"8080:80", "192.0.2.7:5353:53/udp", "0.0.0.0:8443:443/tcp"}}};
   ContainerSpec spec = parse_spec(c.dump(), "/b");
-  auto ports = spec_detail::parse_publish(spec.vcrun.network.publish);
+  const auto& ports = spec.vcrun.network.publish;
   REQUIRE(ports.size() == 3);
-  CHECK(net::host_port_name(ports[0]) == "tcp/8080");
+  CHECK(host_port_name(ports[0]) == "tcp/8080");
   CHECK(ports[0].container_port == 80);
   CHECK_FALSE(ports[0].host_ip);
-  CHECK(net::host_port_name(ports[1]) == "udp/5353");
+  CHECK(host_port_name(ports[1]) == "udp/5353");
   CHECK(net::to_string(*ports[1].host_ip) == "192.0.2.7");
   CHECK_FALSE(ports[2].host_ip);  // 0.0.0.0: every local address
   auto publish = [](const std::string& entries) {
@@ -191,8 +192,9 @@ TEST_CASE("vcrun.network.publish and --publish: docker's form, one line naming t
   QuickOptions q;
   q.args = {"true"};
   q.publish = {"8080:80"};
-  CHECK_THROWS_WITH(quick_config("q", q, "/r"), "--publish: needs --net bridge");
+  CHECK_THROWS_WITH(quick_config("q", q, "/r"), "vcrun.network.publish: needs vcrun.network.mode bridge");
   q.net = "bridge";
   q.publish = {"8080:80", "8080"};
-  CHECK_THROWS_WITH(quick_config("q", q, "/r"), "--publish: must be [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp], got \"8080\"");
+  CHECK_THROWS_WITH(quick_config("q", q, "/r"),
+                    "vcrun.network.publish[1]: must be [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp], got \"8080\"");
 }

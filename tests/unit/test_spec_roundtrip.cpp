@@ -259,19 +259,19 @@ ContainerSpec maximal_spec() {
   l.rootfs_propagation = "private";
   l.mount_label = "ml";
 
-  s.vcrun = VcrunExtensions{0.5, 0.0, 1 << 20, 1 << 10, true, true, std::vector<std::string>{"10.1.2.3"},
+  s.vcrun = VcrunExtensions{0.5, 0.0, 1 << 20, 1 << 10, true, true, parse_bind_allow({"10.1.2.3"}, "test"),
                             [] {
                               NetworkSpec n;
                               n.mode = NetworkMode::bridge;
-                              n.ip = "10.1.2.3";
+                              n.ip = parse_ipv4("10.1.2.3");
                               n.bridge = "br1";
-                              n.subnet = "10.1.0.0/16";
+                              n.subnet = parse_ipv4_net("10.1.0.0/16");
                               n.rate = 10000000;
                               n.ceil = 1500000000;
                               n.share = 2.5;
                               n.egress = "eth1";
                               n.link_rate = 10000000000;
-                              n.publish = {"8080:80", "5353:53/udp"};
+                              n.publish = {parse_published("8080:80", "test"), parse_published("192.0.2.7:5353:53/udp", "test")};
                               return n;
                             }(),
                             {"/l/base", "/l/app"}, "/u"};

@@ -28,23 +28,6 @@ namespace {
 
 constexpr int kDstNat = -100;  // NF_IP_PRI_NAT_DST
 
-std::optional<uint16_t> parse_port(const std::string& text) {
-  unsigned v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v == 0 || v > 65535)
-    return std::nullopt;
-  return static_cast<uint16_t>(v);
-}
-
-std::vector<std::string> split_colons(const std::string& s) {
-  std::vector<std::string> parts(1);
-  for (char c : s) {
-    if (c == ':') parts.emplace_back();
-    else parts.back() += c;
-  }
-  return parts;
-}
-
 std::string chain_name(const std::string& prefix, const std::string& veth) { return prefix + "-" + veth; }
 
 net::Chain make_chain(const std::string& name) {
@@ -184,38 +167,6 @@ void check_host_ports(net::Socket& nl, const std::vector<Published>& ports, cons
     }
     check_port(p, field(i));
   }
-}
-
-Published parse_published(const std::string& text, const std::string& field) {
-  auto fail = [&](const std::string& why) -> Published {
-    throw SpecError(field, why + ", got " + quoted(text));
-  };
-  Published p;
-  p.proto = IPPROTO_TCP;
-  std::string spec = text;
-  if (auto slash = spec.rfind('/'); slash != std::string::npos) {
-    std::string proto = spec.substr(slash + 1);
-    if (proto == "udp") p.proto = IPPROTO_UDP;
-    else if (proto != "tcp") return fail("the protocol must be tcp or udp");
-    spec.resize(slash);
-  }
-  std::vector<std::string> parts = split_colons(spec);
-  if (parts.size() != 2 && parts.size() != 3) return fail("must be [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]");
-  auto hp = parse_port(parts[parts.size() - 2]), cp = parse_port(parts.back());
-  if (!hp || !cp) return fail("ports must be numbers from 1 to 65535");
-  p.host_port = *hp;
-  p.container_port = *cp;
-  if (parts.size() == 3) {
-    p.host_ip = parse_ipv4(parts[0]);
-    if (!p.host_ip) return fail("the host address must be an IPv4 address");
-    if ((p.host_ip->value >> 24) == 127) return fail("a loopback host address is not forwarded to a container");
-    if (p.host_ip->value == 0) p.host_ip.reset();  // 0.0.0.0: every local address
-  }
-  return p;
-}
-
-std::string host_port_name(const Published& p) {
-  return std::string(p.proto == IPPROTO_UDP ? "udp/" : "tcp/") + std::to_string(p.host_port);
 }
 
 void publish_ports(const std::string& veth, Ipv4 container, const std::vector<Published>& ports) {

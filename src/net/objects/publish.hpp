@@ -14,20 +14,9 @@
 
 namespace vcrun::net {
 
-struct Published {
-  uint8_t proto = 0;              // IPPROTO_TCP or IPPROTO_UDP
-  std::optional<Ipv4> host_ip;    // only connections to this address; none: any local one
-  uint16_t host_port = 0, container_port = 0;
-  bool operator==(const Published&) const = default;
-};
-
-// "[HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]" (docker's form; tcp by default). A loopback
-// HOSTIP is refused: the kernel does not route 127/8 to another namespace. Throws SpecError
-// naming `field`.
-Published parse_published(const std::string& text, const std::string& field);
-
-// "tcp/8080" (how leases and errors name a host port).
-std::string host_port_name(const Published& p);
+// The value (vcrun/net_values.hpp, parsed and printed in net/values/published.cpp).
+using Published = vcrun::PublishedPort;
+using vcrun::host_port_name;
 
 class Leases;
 

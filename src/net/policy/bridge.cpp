@@ -61,7 +61,8 @@ BridgeAttachment attach_bridge(const BridgeRequest& req, int netns_fd,
 
 BridgeAttachment attach_bridge(Kernel& k, const std::string& lease_dir, const BridgeRequest& req, int netns_fd,
                                const std::function<void(const BridgeAttachment&)>& record) {
-  Ipv4Net subnet = *parse_ipv4_net(req.subnet);
+  const Ipv4Net subnet = req.subnet;
+  const std::string subnet_text = to_string(subnet);  // as the leases keep it
   Leases leases(lease_dir);
   auto link = k.find_link(req.bridge);
   if (link && link->kind != "bridge")
@@ -69,15 +70,15 @@ BridgeAttachment attach_bridge(Kernel& k, const std::string& lease_dir, const Br
                                           (link->kind.empty() ? "" : " (" + link->kind + ")"));
   // The subnet the bridge was last given; a kept bridge with no lease left may change it.
   const std::optional<std::string> old_subnet = leases.subnet(req.bridge);
-  const bool renumbered = old_subnet != req.subnet;
+  const bool renumbered = old_subnet != subnet_text;
   if (old_subnet && renumbered && leases.count(req.bridge))
-    throw SpecError("vcrun.network.subnet", "bridge " + req.bridge + " has the subnet " + *old_subnet + ", not " + req.subnet);
+    throw SpecError("vcrun.network.subnet", "bridge " + req.bridge + " has the subnet " + *old_subnet + ", not " + subnet_text);
   check_routes(k, subnet, link ? link->index : 0, "vcrun.network.subnet");
   Ipv4 ip;
-  if (!req.ip.empty()) {
-    ip = *parse_ipv4(req.ip);
+  if (req.ip) {
+    ip = *req.ip;
     if (auto who = leases.holder(req.bridge, ip))
-      throw SpecError("vcrun.network.ip", req.ip + " is in use by container " + quoted(holder_id(*who)));
+      throw SpecError("vcrun.network.ip", to_string(ip) + " is in use by container " + quoted(holder_id(*who)));
   } else {
     // Past an address whose host end a previous holder left to its namespace's cleanup
     // (detach_bridge), which may not have run yet: reusing it would first delete that link.
@@ -89,7 +90,7 @@ BridgeAttachment attach_bridge(Kernel& k, const std::string& lease_dir, const Br
       throw SpecError(publish_field(i),
                       "host port " + host_port_name(req.publish[i]) + " is published by container " + quoted(holder_id(*who)));
   k.check_host_ports(req.publish, bridge_subnets(leases, subnet), publish_field);
-  BridgeAttachment a{leases.dir(), req.bridge, req.subnet, to_string(ip), veth_name(ip), !req.publish.empty()};
+  BridgeAttachment a{leases.dir(), req.bridge, subnet_text, to_string(ip), veth_name(ip), !req.publish.empty()};
   record(a);
 
   // The bridge and its NAT chain outlive their last container (docs/network.md), so the
@@ -97,7 +98,7 @@ BridgeAttachment attach_bridge(Kernel& k, const std::string& lease_dir, const Br
   // the bridge is new, its subnet changed (possible with no lease left) or its rule is gone
   // (a host firewall reload flushed it).
   leases.take(req.bridge, ip, req.holder);
-  if (renumbered) leases.set_subnet(req.bridge, req.subnet);
+  if (renumbered) leases.set_subnet(req.bridge, subnet_text);
   bool made = !link;
   if (made) {
     leases.mark_made_bridge(req.bridge);

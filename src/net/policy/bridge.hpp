@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,8 +17,8 @@ class Kernel;
 struct BridgeRequest {
   std::string holder;  // who holds the lease: the container's cgroup name (unique across roots)
   std::string bridge;  // the host bridge, created on first use
-  std::string subnet;  // its IPv4 subnet (CIDR, validated)
-  std::string ip;      // the container's address; "": the first free one
+  Ipv4Net subnet;      // its subnet (validated)
+  std::optional<Ipv4> ip;  // the container's address; none: the first free one
   std::vector<Published> publish;  // host ports forwarded to it (validated)
 };
 

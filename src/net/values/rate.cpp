@@ -1,11 +1,13 @@
-// tc-style rates (rate.hpp).
-#include "net/values/rate.hpp"
-
+// Link rates as text, the way tc(8) writes them ("10mbit", "1.5gbit", "500kbps"): parsing
+// and printing (vcrun/net_values.hpp).
 #include <cmath>
 #include <cstdlib>
 #include <strings.h>
 
-namespace vcrun::net {
+#include "net/values/parse_count.hpp"
+#include "vcrun/net_values.hpp"
+
+namespace vcrun {
 
 namespace {
 
@@ -31,6 +33,7 @@ std::optional<uint64_t> fail(std::string* why, const std::string& reason) {
 }  // namespace
 
 std::optional<uint64_t> parse_rate(const std::string& text, std::string* why) {
+  ++net_values_detail::parses.rate;
   size_t i = 0;
   while (i < text.size() && ((text[i] >= '0' && text[i] <= '9') || text[i] == '.')) ++i;
   std::string number = text.substr(0, i), unit = text.substr(i);
@@ -57,4 +60,4 @@ std::string rate_text(uint64_t bits) {
   return std::to_string(bits) + "bit";
 }
 
-}  // namespace vcrun::net
+}  // namespace vcrun

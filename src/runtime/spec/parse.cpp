@@ -11,10 +11,11 @@
 
 #include "base/fd.hpp"
 #include "base/fs_util.hpp"
-#include "net/values/rate.hpp"
+#include "base/text.hpp"
 #include "runtime/spec/json.hpp"
 #include "runtime/spec/json_overflow.hpp"
 #include "runtime/spec/validate.hpp"
+#include "vcrun/net_values.hpp"
 #include "vcrun/spec.hpp"
 
 namespace vcrun {
@@ -173,14 +174,23 @@ NetworkSpec parse_network(const Node& n) {
     if (mode == "bridge") net.mode = NetworkMode::bridge;
     else if (mode != "none") m->fail("must be \"none\" or \"bridge\", got \"" + mode + "\"");
   }
-  if (auto v = n.get("ip")) net.ip = v->str();
+  // Each value is parsed here, once; validate_network checks how they fit together.
+  if (auto v = n.get("ip")) {
+    net.ip = parse_ipv4(v->str());
+    if (!net.ip) v->fail("must be an IPv4 address, got " + vcrun::quoted(v->str()));
+  }
   if (auto v = n.get("bridge")) net.bridge = v->str();
-  if (auto v = n.get("subnet")) net.subnet = v->str();
-  if (auto v = n.get("publish")) net.publish = v->strings();
+  if (auto v = n.get("subnet")) {
+    std::string why;
+    net.subnet = parse_ipv4_net(v->str(), &why);
+    if (!net.subnet) v->fail(why + ", got " + vcrun::quoted(v->str()));
+  }
+  if (auto v = n.get("publish"))
+    for (const auto& e : v->elements()) net.publish.push_back(parse_published(e.str(), e.path()));
   auto rate = [](const Node& v) {
     if (!v.raw().is_string()) v.fail("must be a string with a unit, like \"10mbit\"");
     std::string why;
-    auto bits = net::parse_rate(v.str(), &why);
+    auto bits = parse_rate(v.str(), &why);
     if (!bits) v.fail(why + ", got \"" + v.str() + "\"");
     return *bits;
   };
@@ -209,7 +219,7 @@ VcrunExtensions parse_extensions(const Node& n) {
   }
   if (auto net = n.get("network")) {
     x.network = parse_network(*net);
-    if (auto b = net->get("bindAllow")) x.bind_allow = b->strings();
+    if (auto b = net->get("bindAllow")) x.bind_allow = parse_bind_allow(b->strings(), b->path());
   }
   if (auto l = n.get("lowers")) {
     x.lowers = l->strings();
@@ -239,7 +249,12 @@ std::vector<std::string> spec_detail::hook_point_names() {
 }
 
 const char* network_mode_name(NetworkMode m) {
-  return m == NetworkMode::bridge ? "bridge" : "none";
+  switch (m) {
+    case NetworkMode::host: return "host";
+    case NetworkMode::bridge: return "bridge";
+    case NetworkMode::none: break;
+  }
+  return "none";
 }
 
 const char* namespace_name(NamespaceType t) {
@@ -337,6 +352,9 @@ ContainerSpec parse_spec(const std::string& json_text, const std::string& bundle
   if (auto x = top.get("vcrun")) spec.vcrun = parse_extensions(*x);
   for (auto& l : spec.vcrun.lowers) l = spec_detail::resolve_path(base, l);
   if (!spec.vcrun.upper.empty()) spec.vcrun.upper = spec_detail::resolve_path(base, spec.vcrun.upper);
+  // No network namespace: the caller's is shared. Bridge mode without one is refused below.
+  if (spec.vcrun.network.mode == NetworkMode::none && !spec.has_namespace(NamespaceType::network))
+    spec.vcrun.network.mode = NetworkMode::host;
 
   validate_spec(spec);
   return spec;

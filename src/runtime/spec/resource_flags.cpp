@@ -9,10 +9,9 @@
 #include <vector>
 
 #include "base/cpu_list.hpp"
-#include "cgroup/bind_allow.hpp"
-#include "net/values/rate.hpp"
 #include "runtime/spec/validate.hpp"
 #include "vcrun/error.hpp"
+#include "vcrun/net_values.hpp"
 
 namespace vcrun {
 
@@ -119,17 +118,16 @@ void set_pids(const std::string& field, const std::string& text, Resources& r) {
 }
 
 // --bind-allow ADDR[,ADDR...], or "none" for an empty list (no address may be bound).
-std::vector<std::string> parse_bind_allow_flag(const std::string& text) {
+BindAllowList parse_bind_allow_flag(const std::string& text) {
   std::vector<std::string> addresses;
-  if (text == "none") return addresses;
+  if (text == "none") return {};
   for (size_t start = 0;;) {
     size_t comma = text.find(',', start);
     addresses.push_back(text.substr(start, comma == std::string::npos ? comma : comma - start));
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
-  cgroup::parse_bind_allow(addresses, "vcrun.network.bindAllow", false);
-  return addresses;
+  return parse_bind_allow(addresses, "vcrun.network.bindAllow", false);
 }
 
 }  // namespace
@@ -182,7 +180,7 @@ void apply_resource_flags(ContainerSpec& spec, const ResourceFlags& f) {
 
 uint64_t parse_rate_flag(const std::string& field, const std::string& text) {
   std::string why;
-  auto bits = net::parse_rate(text, &why);
+  auto bits = parse_rate(text, &why);
   if (!bits) throw SpecError(field, why + ", got " + quoted(text));
   return *bits;
 }

@@ -2,7 +2,7 @@
 // (parse.cpp, parse_linux.cpp, parse_resources.cpp), with the same key names.
 #include "runtime/spec/serialize.hpp"
 
-#include "net/values/rate.hpp"
+#include "vcrun/net_values.hpp"
 #include "runtime/spec/json.hpp"
 
 namespace vcrun {
@@ -251,19 +251,22 @@ json extensions_json(const VcrunExtensions& x) {
   if (x.memory_min) j["memory"]["min"] = *x.memory_min;
   put_true(j, "init", x.init);
   if (x.default_seccomp) j["seccomp"] = "default";
-  if (x.bind_allow) j["network"]["bindAllow"] = *x.bind_allow;
-  if (x.network != NetworkSpec{}) {
+  if (x.bind_allow) j["network"]["bindAllow"] = to_strings(*x.bind_allow);
+  // Only bridge is written as a mode: none and host follow from linux.namespaces.
+  NetworkSpec values = x.network;
+  values.mode = NetworkMode::none;
+  if (x.network.mode == NetworkMode::bridge || values != NetworkSpec{}) {
     json& n = j["network"];
-    n["mode"] = network_mode_name(x.network.mode);
-    put(n, "ip", x.network.ip);
+    if (x.network.mode == NetworkMode::bridge) n["mode"] = "bridge";
+    if (x.network.ip) n["ip"] = to_string(*x.network.ip);
     put(n, "bridge", x.network.bridge);
-    put(n, "subnet", x.network.subnet);
-    if (!x.network.publish.empty()) n["publish"] = x.network.publish;
-    if (x.network.rate) n["rate"] = net::rate_text(*x.network.rate);
-    if (x.network.ceil) n["ceil"] = net::rate_text(*x.network.ceil);
+    if (x.network.subnet) n["subnet"] = to_string(*x.network.subnet);
+    for (const auto& p : x.network.publish) n["publish"].push_back(to_string(p));
+    if (x.network.rate) n["rate"] = rate_text(*x.network.rate);
+    if (x.network.ceil) n["ceil"] = rate_text(*x.network.ceil);
     if (x.network.share) n["share"] = *x.network.share;
     put(n, "egress", x.network.egress);
-    if (x.network.link_rate) n["linkRate"] = net::rate_text(*x.network.link_rate);
+    if (x.network.link_rate) n["linkRate"] = rate_text(*x.network.link_rate);
   }
   if (!x.lowers.empty()) j["lowers"] = x.lowers;
   if (!x.upper.empty()) j["upper"] = x.upper;

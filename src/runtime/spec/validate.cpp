@@ -11,7 +11,6 @@
 #include <string_view>
 
 #include "base/text.hpp"
-#include "cgroup/bind_allow.hpp"
 #include "runtime/spec/network.hpp"
 #include "runtime/spec/validate.hpp"
 #include "vcrun/error.hpp"
@@ -251,7 +250,10 @@ void validate_spec(const ContainerSpec& spec) {
     throw SpecError("vcrun.memory.min", "must be a number of bytes >= 0");
   if (x.memory_min && x.memory_high && *x.memory_high >= 0 && *x.memory_min > *x.memory_high)
     throw SpecError("vcrun.memory.min", "must not exceed vcrun.memory.high");
-  if (x.bind_allow) cgroup::parse_bind_allow(*x.bind_allow, "vcrun.network.bindAllow");
+  // Its addresses were parsed (and wildcards refused) where the list entered the spec.
+  if (x.bind_allow && x.bind_allow->v4.size() + x.bind_allow->v6.size() > kMaxBindAllow)
+    throw SpecError("vcrun.network.bindAllow", "at most " + std::to_string(kMaxBindAllow) + " addresses, got " +
+                                                   std::to_string(x.bind_allow->v4.size() + x.bind_allow->v6.size()));
   spec_detail::validate_network(x.network, l);
 }
 
