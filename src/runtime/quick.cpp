@@ -76,7 +76,7 @@ void set_bridge_resolv_conf(ContainerSpec& spec, bool host_root) {
     if (m.destination == "/etc/resolv.conf") return;
   std::string conf = spec_detail::bridge_resolv_conf();
   if (conf.empty()) {
-    spdlog::warn("--net bridge: /etc/resolv.conf names no nameserver the container can reach (loopback only); "
+    spdlog::warn("bridge mode: the host's /etc/resolv.conf names no nameserver the container can reach (loopback only); "
                  "names will not resolve in it");
     return;
   }
