@@ -110,8 +110,7 @@ std::vector<ContainerStats> Runtime::stats(std::vector<std::string> ids) {
   for (size_t i = 0; i < stats.size() && i < classes.size(); ++i) {
     if (!classes[i]) continue;
     try {
-      if (auto n = net::shaping_counters(*classes[i]))
-        stats[i].network = NetClassStats{n->device, n->classid, n->bytes, n->packets, n->drops, n->overlimits};
+      stats[i].network = net::shaping_counters(*classes[i]);
     } catch (const Error&) {
       // The class is unreadable from here (another network namespace): stats go on without it.
     }

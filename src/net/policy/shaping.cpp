@@ -264,13 +264,13 @@ void update_shaping(Kernel& k, const ShapeAttachment& a, const std::string& id, 
   rebalance(k, dev->index, ledger, *link);
 }
 
-std::optional<ShapeCounters> shaping_counters(const ShapeAttachment& a) {
+std::optional<NetClassStats> shaping_counters(const ShapeAttachment& a) {
   SystemKernel k;
   auto dev = k.egress_device(a.device);
   if (!dev) return std::nullopt;
   auto c = k.htb_class_counters(dev->index, a.minor);
   if (!c) return std::nullopt;
-  return ShapeCounters{a.device, net::htb_handle(a.minor), c->bytes, c->packets, c->drops, c->overlimits};
+  return NetClassStats{a.device, net::htb_handle(a.minor), c->bytes, c->packets, c->drops, c->overlimits};
 }
 
 }  // namespace vcrun::net

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "net/state/records.hpp"  // ShapeAttachment: what a container holds
+#include "vcrun/stats.hpp"  // NetClassStats: a class's counters as stats shows them
 
 namespace vcrun::net {
 
@@ -64,12 +65,8 @@ struct ShapeChange {
 void update_shaping(const ShapeAttachment& a, const std::string& id, const ShapeChange& change);
 void update_shaping(Kernel& kernel, const ShapeAttachment& a, const std::string& id, const ShapeChange& change);
 
-struct ShapeCounters {
-  std::string device;
-  uint32_t classid = 0;
-  uint64_t bytes = 0, packets = 0, drops = 0, overlimits = 0;
-};
-// The counters of the container's class; nullopt when it has none (any more).
-std::optional<ShapeCounters> shaping_counters(const ShapeAttachment& a);
+// The counters of the container's class, as `vcrun stats` shows them; nullopt when it has
+// none (any more).
+std::optional<NetClassStats> shaping_counters(const ShapeAttachment& a);
 
 }  // namespace vcrun::net
