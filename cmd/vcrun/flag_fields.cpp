@@ -60,6 +60,11 @@ constexpr FlagField kTable[] = {
     {"ExecOptions.caps", {"--cap"}, Source::option},
     {"ExecOptions.tty", {"--tty"}, Source::option},
     {"ExecOptions.cgroup", {"--cgroup"}, Source::option},
+    {"ExecOptions.detach", {"--detach"}, Source::option},
+    {"ExecOptions.ignore_paused", {"--ignore-paused"}, Source::option},
+    {"CreateOptions.detach", {"--detach"}, Source::option},
+    {"CreateOptions.new_keyring=false", {"--no-new-keyring"}, Source::option},
+    {"Runtime.remove.force", {"--force"}, Source::option},
     {"UnifyOptions.index_path", {"--index"}, Source::option},
 };
 
@@ -81,16 +86,21 @@ std::string_view flag_for(const FlagField& e, const FlagGiven& given) {
   return given("--bundle") ? std::string_view() : e.flags[0];
 }
 
+// Whether `text` holds the whole name `name` at `at` (not the start of a longer one).
+bool whole_name_at(const std::string& text, size_t at, std::string_view name) {
+  size_t end = at + name.size();
+  return end >= text.size() || !(std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '.' ||
+                                 text[end] == '_');
+}
+
 // A reason naming other fields ("is below vcrun.network.rate 20mbit", "needs
 // vcrun.network.mode bridge") speaks the same vocabulary as its field: flags.
 std::string reason_with_flag_names(std::string reason, const FlagGiven& given) {
   for (const auto& e : kTable) {
     if (e.source != Source::spec) continue;
     for (size_t at = reason.find(e.field); at != std::string::npos; at = reason.find(e.field, at + 1)) {
-      size_t end = at + e.field.size();
       // Whole names only: "vcrun.network.rate" is not the start of "vcrun.network.rateX".
-      if (end < reason.size() && (std::isalnum(static_cast<unsigned char>(reason[end])) || reason[end] == '.'))
-        continue;
+      if (!whole_name_at(reason, at, e.field)) continue;
       std::string_view flag = flag_for(e, given);
       if (!flag.empty()) reason.replace(at, e.field.size(), flag);
     }
@@ -100,7 +110,18 @@ std::string reason_with_flag_names(std::string reason, const FlagGiven& given) {
 
 }  // namespace
 
-SpecError with_flag_names(const SpecError& e, const FlagGiven& given) {
+std::string options_as_flags(std::string text) {
+  for (const auto& e : kTable) {
+    if (e.source != Source::option) continue;
+    for (size_t at = text.find(e.field); at != std::string::npos; at = text.find(e.field, at + 1))
+      if (whole_name_at(text, at, e.field)) text.replace(at, e.field.size(), e.flags[0]);
+  }
+  return text;
+}
+
+SpecError with_flag_names(const SpecError& e_in, const FlagGiven& given) {
+  // Options named in the reason are always the CLI's flags: they have no other source.
+  const SpecError e(e_in.field(), e_in.value(), options_as_flags(e_in.reason()), e_in.code());
   std::string_view rest;
   const FlagField* entry = entry_of(e.field(), rest);
   if (entry == nullptr) return e;

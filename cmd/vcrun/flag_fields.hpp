@@ -17,4 +17,8 @@ using FlagGiven = std::function<bool(std::string_view name)>;
 // value and the errno are kept, so the message is the library's with the name replaced.
 SpecError with_flag_names(const SpecError& e, const FlagGiven& given);
 
+// `text` (any error's message) with the options it names (`ExecOptions.ignore_paused`,
+// `<Struct>.<member>` of vcrun/runtime.hpp) named by their flags.
+std::string options_as_flags(std::string text);
+
 }  // namespace vcrun::cli

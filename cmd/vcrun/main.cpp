@@ -237,7 +237,8 @@ int main(int argc, char** argv) {
   } catch (const vcrun::Error& caught) {
     // The library names fields; the user typed flags.
     auto spec_error = dynamic_cast<const vcrun::SpecError*>(&caught);
-    const vcrun::Error& e = spec_error ? vcrun::Error(with_flag_names(*spec_error, given_in(app))) : caught;
+    const vcrun::Error e = spec_error ? vcrun::Error(with_flag_names(*spec_error, given_in(app)))
+                                      : vcrun::Error(options_as_flags(caught.what()), caught.code());
     // A client that gave --log (conmon, containerd's shim) reads the error from there.
     if (!global.log.empty() && g_log_ready) spdlog::error("{}", e.what());
     std::cerr << "vcrun: " << vcrun::message_line(e.what()) << "\n";

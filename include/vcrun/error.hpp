@@ -37,8 +37,11 @@ std::string message_line(const std::string& text);
 // vcrun/runtime.hpp, vcrun/quick.hpp or vcrun/unify.hpp ("ExecOptions.user",
 // "QuickOptions.volumes"); an option that create and exec share by CreateOptions's name;
 // the state root by "Runtime.root". An index stays on the path ("ExecOptions.caps[0]").
-// A CLI turns the paths of the flags its user typed into those flags' names (cmd/vcrun's
-// flag table); a field read from a bundle's config.json keeps its path.
+// A reason (and any Error's message) names other inputs the same way, never by a flag
+// ("with ExecOptions.detach needs CreateOptions.console_socket"; a parameter as
+// "Runtime.remove.force"). A CLI turns the paths of the flags its user typed into those
+// flags' names (cmd/vcrun's flag table); a field read from a bundle's config.json keeps
+// its path.
 //
 // An error about one value of an option carries that value: "<field> <value>: <reason>"
 // ("QuickOptions.volumes /a:b: mode must be ro or rw"). `err` keeps a system error's

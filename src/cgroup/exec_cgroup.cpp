@@ -22,7 +22,7 @@ std::string exec_cgroup_path(const std::vector<std::string>& args) {
       throw SpecError("ExecOptions.cgroup", "\"" + arg + "\" is not [CONTROLLER:]PATH");
     if (colon == std::string::npos) {
       if (args.size() != 1)
-        throw SpecError("ExecOptions.cgroup", "\"" + arg + "\" needs a CONTROLLER: prefix when --cgroup is repeated");
+        throw SpecError("ExecOptions.cgroup", "\"" + arg + "\" needs a CONTROLLER: prefix when ExecOptions.cgroup is repeated");
     } else {
       std::string list = arg.substr(0, colon);
       for (size_t start = 0;;) {

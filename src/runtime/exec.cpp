@@ -87,7 +87,7 @@ Process exec_process_spec(const ContainerSpec& spec, const ExecOptions& opts) {
       throw SpecError("ExecOptions.process_file", opts.process_file, e.what(), e.code());
     }
   } else if (opts.args.empty()) {
-    throw SpecError("args", "must name a command (or give --process)");
+    throw SpecError("args", "must name a command (or give ExecOptions.process_file)");
   }
   if (!opts.args.empty()) p.args = opts.args;
   for (const auto& kv : opts.env) {
@@ -111,9 +111,9 @@ Process exec_process_spec(const ContainerSpec& spec, const ExecOptions& opts) {
   if (!opts.process_label.empty()) p.selinux_label = opts.process_label;
   if (opts.tty) p.terminal = true;
   if (p.terminal && opts.detach && opts.console_socket.empty())
-    throw SpecError("ExecOptions.tty", "with --detach needs --console-socket (or nothing would hold the terminal)");
+    throw SpecError("ExecOptions.tty", "with ExecOptions.detach needs CreateOptions.console_socket (or nothing would hold the terminal)");
   if (!opts.console_socket.empty() && !p.terminal)
-    throw SpecError("CreateOptions.console_socket", "needs a terminal (--tty or process.terminal)");
+    throw SpecError("CreateOptions.console_socket", "needs a terminal (ExecOptions.tty or process.terminal)");
   return p;
 }
 
@@ -134,7 +134,7 @@ class Exec {
     // A frozen cgroup freezes the new process too, before it execs: exec would hang until a
     // resume. Refused unless asked for, as runc does.
     if (!opts_.ignore_paused && state::current_status(st_) == state::Status::paused)
-      throw Error("container " + id_ + " is paused: resume it or pass --ignore-paused", EBUSY);
+      throw Error("container " + id_ + " is paused: resume it or pass ExecOptions.ignore_paused", EBUSY);
     spec_ = parse_spec(read_file(store.dir(id_) + "/config.json"), st_.bundle);
     spdlog::debug("exec: container {}, init pid {}", id_, st_.pid);
   }

@@ -344,7 +344,7 @@ class Launch {
         console::send_to_console_socket(opts_.console_socket, out_.console.get());
         out_.console.reset();
       } else if (use_fifo_) {
-        throw SpecError("process.terminal", "create needs --console-socket for a terminal");
+        throw SpecError("process.terminal", "create needs CreateOptions.console_socket for a terminal");
       }
     }
     if (seccomp_ && seccomp_->notifies() && spec_.linux.seccomp) {

@@ -121,7 +121,7 @@ int Runtime::run(const std::string& id, const std::string& config_json,
     store.save(st);
     run_hooks_warning(spec.hooks.poststart, "hooks.poststart", st, state::Status::running);
     if (detach) {
-      if (l.console) throw SpecError("process.terminal", "run --detach needs --console-socket");
+      if (l.console) throw SpecError("process.terminal", "run CreateOptions.detach needs CreateOptions.console_socket");
       sigprocmask(SIG_SETMASK, &old, nullptr);
       return 0;
     }
@@ -174,7 +174,7 @@ void Runtime::remove(const std::string& id, bool force) {
   auto status = state::current_status(st);
   if (status != state::Status::stopped && !force)
     throw Error(std::string("container ") + id + " is " + state::status_name(status) +
-                ": stop it first or use --force", EBUSY);
+                ": stop it first or use Runtime.remove.force", EBUSY);
   std::optional<ContainerSpec> spec;
   try {
     spec = stored_spec(store, st);
@@ -206,7 +206,7 @@ std::vector<ContainerInfo> Runtime::list() {
     } catch (const Error& e) {
       if (e.code() == ENOENT) continue;  // removed while listing
       // Unreadable state: shown, so that it can be found and deleted, and said why.
-      spdlog::warn("container {}: {} (listed as unknown; `vcrun delete --force {}` removes it)", id, e.what(), id);
+      spdlog::warn("container {}: {} (listed as unknown; a forced delete of {} removes it)", id, e.what(), id);
       std::string owner;
       try {
         owner = store.owner(id);

@@ -166,3 +166,21 @@ TEST_CASE("a reason naming other fields names their flags when the command line 
   CHECK(shown(SpecError("vcrun.network.ceil", "see vcrun.network.rateX"), {"--net-ceil"}) ==
         "--net-ceil: see vcrun.network.rateX");
 }
+
+TEST_CASE("options a message names are the CLI's flags, in any error", "[unit]") {
+  CHECK(cli::options_as_flags("container c is paused: resume it or pass ExecOptions.ignore_paused") ==
+        "container c is paused: resume it or pass --ignore-paused");
+  CHECK(cli::options_as_flags("container c is running: stop it first or use Runtime.remove.force") ==
+        "container c is running: stop it first or use --force");
+  CHECK(cli::options_as_flags("x (CreateOptions.new_keyring=false keeps the caller's)") ==
+        "x (--no-new-keyring keeps the caller's)");
+  // Whole names only, and spec paths are not options.
+  CHECK(cli::options_as_flags("ExecOptions.ttyX and linux.resources.pids.limit") ==
+        "ExecOptions.ttyX and linux.resources.pids.limit");
+  SpecError tty("ExecOptions.tty", "with ExecOptions.detach needs CreateOptions.console_socket (or nothing would hold the terminal)");
+  CHECK(shown(tty, {"--tty", "--detach"}) ==
+        "--tty: with --detach needs --console-socket (or nothing would hold the terminal)");
+  // A spec field's error keeps its path; the options in its reason still read as flags.
+  SpecError term("process.terminal", "create needs CreateOptions.console_socket for a terminal");
+  CHECK(shown(term, {}) == "process.terminal: create needs --console-socket for a terminal");
+}

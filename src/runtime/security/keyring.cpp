@@ -18,7 +18,7 @@ void join_new_session_keyring() {
     return;
   int err = errno;
   throw Error(std::string("session keyring: cannot create a new one: ") + std::strerror(err) +
-                  " (--no-new-keyring keeps the caller's)",
+                  " (CreateOptions.new_keyring=false keeps the caller's)",
               err);
 }
 
