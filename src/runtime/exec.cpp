@@ -147,9 +147,9 @@ class Exec {
     if (!sub_cgroup.empty()) cgroup_ = open_exec_cgroup(st_.cgroup_path, sub_cgroup);
     security::warn_unapplied_labels(process_);
     seccomp_ = security::compile_for(spec_);
-    spdlog::debug("exec: {} as {}:{} in {}{}{}", process_.args.empty() ? "" : process_.args.front(),
-                  process_.user.uid, process_.user.gid, process_.cwd, process_.terminal ? ", with a terminal" : "",
-                  seccomp_ ? ", seccomp " + std::to_string(seccomp_->size()) + " instructions" : "");
+    spdlog::debug("exec: {} as {}:{} in {}{}, seccomp {} instructions",
+                  process_.args.empty() ? "" : process_.args.front(), process_.user.uid, process_.user.gid,
+                  process_.cwd, process_.terminal ? ", with a terminal" : "", seccomp_ ? seccomp_->size() : 0);
   }
 
   // The pid namespace is joined here, so that the clone is born in it; the others in the
