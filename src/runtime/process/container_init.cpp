@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <functional>
 
 #include "base/fd.hpp"
 #include "base/fd_passing.hpp"
@@ -302,10 +303,10 @@ class Init {
     ContainerHooks create_hooks(spec_.hooks.create_container, "hooks.createContainer");
     // OCI: createContainer hooks run in the container's mount namespace before
     // pivot_root, so their paths are the runtime's.
-    rootfs::setup(spec_, ctx_.rootfs_plan, [&] {
-      if (!spec_.hooks.create_container.empty())
-        create_hooks.run(state::oci_state_json(hook_state_, state::Status::creating));
-    });
+    std::function<void()> hooks;  // none: nothing runs before pivot_root, no chdir for it
+    if (!spec_.hooks.create_container.empty())
+      hooks = [&] { create_hooks.run(state::oci_state_json(hook_state_, state::Status::creating)); };
+    rootfs::setup(spec_, ctx_.rootfs_plan, hooks);
   }
 
   // As runc: the cwd and the command are checked before `create` returns, and nothing
