@@ -78,7 +78,9 @@ void Assembler::ret(int value) {
 std::vector<bpf_insn> Assembler::finish() {
   for (const auto& [at, l] : fixups_) {
     if (targets_[l] <= static_cast<long>(at)) throw std::logic_error("bpf: a jump that is not forward");
-    insns_[at].off = static_cast<int16_t>(targets_[l] - static_cast<long>(at) - 1);
+    long off = targets_[l] - static_cast<long>(at) - 1;
+    if (off > INT16_MAX) throw std::logic_error("bpf: a jump longer than an instruction's 16-bit offset");
+    insns_[at].off = static_cast<int16_t>(off);
   }
   return std::move(insns_);
 }

@@ -21,19 +21,11 @@ std::string first_word(const std::string& text) {
   return w;
 }
 
-std::string read_or_empty(const std::string& path) {
-  try {
-    return read_file(path);
-  } catch (const std::exception&) {
-    return "";
-  }
-}
-
 }  // namespace
 
 std::set<std::string> weighted_devices(const std::string& cgroup_root, const std::string& sys_block) {
   std::set<std::string> out;
-  std::istringstream qos(read_or_empty(cgroup_root + "/io.cost.qos"));
+  std::istringstream qos(try_read_file(cgroup_root + "/io.cost.qos").value_or(""));
   for (std::string line; std::getline(qos, line);)
     if (line.find(" enable=1") != std::string::npos) out.insert(first_word(line));
   if (DIR* d = ::opendir(sys_block.c_str())) {
@@ -41,8 +33,8 @@ std::set<std::string> weighted_devices(const std::string& cgroup_root, const std
       std::string name = e->d_name;
       if (name[0] == '.') continue;
       std::string dir = sys_block + "/" + name;
-      if (read_or_empty(dir + "/queue/scheduler").find("[bfq]") == std::string::npos) continue;
-      if (auto dev = first_word(read_or_empty(dir + "/dev")); !dev.empty()) out.insert(dev);
+      if (try_read_file(dir + "/queue/scheduler").value_or("").find("[bfq]") == std::string::npos) continue;
+      if (auto dev = first_word(try_read_file(dir + "/dev").value_or("")); !dev.empty()) out.insert(dev);
     }
     ::closedir(d);
   }

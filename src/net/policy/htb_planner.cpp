@@ -16,8 +16,6 @@ constexpr char kRateField[] = "vcrun.network.rate";
 constexpr char kCeilField[] = "vcrun.network.ceil";
 constexpr char kShareField[] = "vcrun.network.share";
 
-std::string bits(uint64_t b) { return rate_text(b); }
-
 }  // namespace
 
 uint64_t htb_default_rate(uint64_t link) { return std::max<uint64_t>(link / 100, 8000); }
@@ -50,7 +48,7 @@ std::vector<HtbClass> plan_htb(const std::vector<HtbDemand>& classes, uint64_t l
 void admit_htb(const std::vector<HtbDemand>& classes, std::optional<uint64_t> rate, std::optional<uint64_t> ceil,
                const std::string& device, uint64_t link, uint32_t except) {
   if (ceil && *ceil > link)
-    throw SpecError(kCeilField, bits(*ceil) + " is above the link rate of " + device + " (" + bits(link) + ")");
+    throw SpecError(kCeilField, rate_text(*ceil) + " is above the link rate of " + device + " (" + rate_text(link) + ")");
   if (!rate) return;
   uint64_t reserved = 0;
   size_t holders = 0;
@@ -60,8 +58,8 @@ void admit_htb(const std::vector<HtbDemand>& classes, std::optional<uint64_t> ra
     if (c.rate) ++holders;
   }
   if (reserved + *rate > link)
-    throw SpecError(kRateField, bits(*rate) + " does not fit on " + device + ": " + bits(reserved) + " of its " +
-                                    bits(link) + " are reserved by " + std::to_string(holders) + " container(s)");
+    throw SpecError(kRateField, rate_text(*rate) + " does not fit on " + device + ": " + rate_text(reserved) + " of its " +
+                                    rate_text(link) + " are reserved by " + std::to_string(holders) + " container(s)");
 }
 
 HtbDemand updated_demand(const HtbDemand& current, std::optional<uint64_t> rate, std::optional<uint64_t> ceil,
@@ -72,7 +70,7 @@ HtbDemand updated_demand(const HtbDemand& current, std::optional<uint64_t> rate,
   if (share) d.share = *share;
   if (d.share == 0 && !d.rate) throw SpecError(kShareField, "0 (capped) needs a rate (" + std::string(kRateField) + ")");
   if (d.rate && d.ceil && d.ceil < d.rate)
-    throw SpecError(kCeilField, bits(d.ceil) + " is below the rate " + bits(d.rate));
+    throw SpecError(kCeilField, rate_text(d.ceil) + " is below the rate " + rate_text(d.rate));
   return d;
 }
 

@@ -113,14 +113,12 @@ void rebalance(Kernel& k, unsigned ifindex, const Ledger& ledger, uint64_t link,
   }
 }
 
-std::string bits(uint64_t b) { return rate_text(b); }
-
 uint64_t resolve_link_rate(Kernel& k, const Ledger& ledger, const ShapeRequest& req, const std::string& device,
                            bool tree_exists) {
   auto existing = tree_exists ? ledger.link_rate() : std::nullopt;
   if (existing) {
     if (req.link_rate && *req.link_rate != *existing)
-      throw SpecError(kLinkRateField, bits(*req.link_rate) + " differs from the " + bits(*existing) +
+      throw SpecError(kLinkRateField, rate_text(*req.link_rate) + " differs from the " + rate_text(*existing) +
                                                " that " + device + " is shaped at");
     return *existing;
   }
@@ -164,8 +162,8 @@ ShapeAttachment attach_shaping(Kernel& k, const std::string& leases, const Shape
                                           handle + ")");
   }
   uint64_t link = resolve_link_rate(k, ledger, req, dev->name, ours);
-  admit_htb(demands(ledger.classes()), req.rate, req.ceil, dev->name, link, 0);
   auto held = ledger.classes();
+  admit_htb(demands(held), req.rate, req.ceil, dev->name, link, 0);
   uint32_t minor = net::kHtbFirstLeafMinor;
   while (held.count(minor)) ++minor;
   if (minor > 0xffff) throw Error(dev->name + ": every HTB class id is in use", ENOSPC);
