@@ -85,34 +85,35 @@ TEST_CASE("runc's update flags fill the spec with runc's meanings", "[unit]") {
   CHECK(*u.linux.resources->memory->swap == -1);
 }
 
-TEST_CASE("quick flags refuse bad values naming the field the flag sets", "[unit]") {
-  // The CLI names the flag instead (test_flag_fields.cpp).
+TEST_CASE("quick flags refuse bad values naming the flag's own member, or the field validation judged", "[unit]") {
+  // A malformed value names ResourceFlags' member (one flag each); a value out of create's
+  // range the spec field. The CLI names the flag instead (test_flag_fields.cpp).
   auto fails = [](auto set, const char* field) {
     ResourceFlags f;
     set(f);
     ContainerSpec s;
     CHECK_THROWS_WITH(apply_resource_flags(s, f), Catch::StartsWith(std::string(field) + ": "));
   };
-  fails([](auto& f) { f.cpu_reserve = "1.5"; }, "vcrun.cpu.reservation");
-  fails([](auto& f) { f.cpu_reserve = "abc"; }, "vcrun.cpu.reservation");
-  fails([](auto& f) { f.cpu_fair_share = "-1"; }, "vcrun.cpu.share");
+  fails([](auto& f) { f.cpu_reserve = "1.5"; }, "ResourceFlags.cpu_reserve");
+  fails([](auto& f) { f.cpu_reserve = "abc"; }, "ResourceFlags.cpu_reserve");
+  fails([](auto& f) { f.cpu_fair_share = "-1"; }, "ResourceFlags.cpu_fair_share");
   // Create's range checks (validate_resources).
   fails([](auto& f) { f.memory = "64M", f.memory_reserve = "128M"; }, "linux.resources.memory.reservation");
   fails([](auto& f) { f.memory = "64M", f.memory_swap = "32M"; }, "linux.resources.memory.swap");
   fails([](auto& f) { f.cpu_shares = "1"; }, "linux.resources.cpu.shares");
-  fails([](auto& f) { f.cpu_shares = "300000"; }, "linux.resources.cpu.shares");
+  fails([](auto& f) { f.cpu_shares = "300000"; }, "ResourceFlags.cpu_shares");
   fails([](auto& f) { f.cpu_quota = "500"; }, "linux.resources.cpu.quota");
   fails([](auto& f) { f.cpu_period = "100"; }, "linux.resources.cpu.period");
-  fails([](auto& f) { f.pids_limit = "-5"; }, "linux.resources.pids.limit");
-  fails([](auto& f) { f.blkio_weight = "1001"; }, "linux.resources.blockIO.weight");
-  fails([](auto& f) { f.cpus = "0"; }, "linux.resources.cpu.quota");
-  fails([](auto& f) { f.cpuset = "0;1"; }, "linux.resources.cpu.cpus");
-  fails([](auto& f) { f.cpuset = "3-1"; }, "linux.resources.cpu.cpus");
-  fails([](auto& f) { f.cpuset_cpus = "1-"; }, "linux.resources.cpu.cpus");
-  fails([](auto& f) { f.cpuset_mems = "0,,1"; }, "linux.resources.cpu.mems");
-  fails([](auto& f) { f.memory = "0"; }, "linux.resources.memory.limit");
-  fails([](auto& f) { f.pids = "ten"; }, "linux.resources.pids.limit");
-  fails([](auto& f) { f.io_weight = "5"; }, "linux.resources.blockIO.weight");
+  fails([](auto& f) { f.pids_limit = "-5"; }, "ResourceFlags.pids_limit");
+  fails([](auto& f) { f.blkio_weight = "1001"; }, "ResourceFlags.blkio_weight");
+  fails([](auto& f) { f.cpus = "0"; }, "ResourceFlags.cpus");
+  fails([](auto& f) { f.cpuset = "0;1"; }, "ResourceFlags.cpuset");
+  fails([](auto& f) { f.cpuset = "3-1"; }, "ResourceFlags.cpuset");
+  fails([](auto& f) { f.cpuset_cpus = "1-"; }, "ResourceFlags.cpuset_cpus");
+  fails([](auto& f) { f.cpuset_mems = "0,,1"; }, "ResourceFlags.cpuset_mems");
+  fails([](auto& f) { f.memory = "0"; }, "ResourceFlags.memory");
+  fails([](auto& f) { f.pids = "ten"; }, "ResourceFlags.pids");
+  fails([](auto& f) { f.io_weight = "5"; }, "ResourceFlags.io_weight");
   ResourceFlags ok;
   ok.cpu_reserve = "0.25";
   ContainerSpec s;

@@ -61,35 +61,35 @@ TEST_CASE("SpecError keeps its field, value and reason apart", "[unit]") {
   CHECK(renamed.field() == "--x");
 }
 
-TEST_CASE("resource errors name the field in the library and the given flag in the CLI", "[unit]") {
+TEST_CASE("resource errors name the flag's member or the field in the library, the given flag in the CLI", "[unit]") {
   struct Case {
     std::function<void(ResourceFlags&)> set;
     const char* flag;
     const char* field;
   };
   const Case cases[] = {
-      {[](auto& f) { f.cpu_reserve = "1.5"; }, "--cpu-reserve", "vcrun.cpu.reservation"},
-      {[](auto& f) { f.cpu_fair_share = "-1"; }, "--cpu-fair-share", "vcrun.cpu.share"},
-      {[](auto& f) { f.cpus = "0"; }, "--cpus", "linux.resources.cpu.quota"},
+      {[](auto& f) { f.cpu_reserve = "1.5"; }, "--cpu-reserve", "ResourceFlags.cpu_reserve"},
+      {[](auto& f) { f.cpu_fair_share = "-1"; }, "--cpu-fair-share", "ResourceFlags.cpu_fair_share"},
+      {[](auto& f) { f.cpus = "0"; }, "--cpus", "ResourceFlags.cpus"},
       {[](auto& f) { f.cpu_quota = "500"; }, "--cpu-quota", "linux.resources.cpu.quota"},
       {[](auto& f) { f.cpu_period = "100"; }, "--cpu-period", "linux.resources.cpu.period"},
       {[](auto& f) { f.cpu_shares = "1"; }, "--cpu-share", "linux.resources.cpu.shares"},
-      {[](auto& f) { f.cpuset = "3-1"; }, "--cpuset", "linux.resources.cpu.cpus"},
-      {[](auto& f) { f.cpuset_cpus = "1-"; }, "--cpuset-cpus", "linux.resources.cpu.cpus"},
-      {[](auto& f) { f.cpuset_mems = "0,,1"; }, "--cpuset-mems", "linux.resources.cpu.mems"},
-      {[](auto& f) { f.memory = "0"; }, "--memory", "linux.resources.memory.limit"},
+      {[](auto& f) { f.cpuset = "3-1"; }, "--cpuset", "ResourceFlags.cpuset"},
+      {[](auto& f) { f.cpuset_cpus = "1-"; }, "--cpuset-cpus", "ResourceFlags.cpuset_cpus"},
+      {[](auto& f) { f.cpuset_mems = "0,,1"; }, "--cpuset-mems", "ResourceFlags.cpuset_mems"},
+      {[](auto& f) { f.memory = "0"; }, "--memory", "ResourceFlags.memory"},
       {[](auto& f) { f.memory = "64M", f.memory_reserve = "128M"; }, "--memory-reserve",
        "linux.resources.memory.reservation"},
-      {[](auto& f) { f.memory_reservation = "1Q"; }, "--memory-reservation", "linux.resources.memory.reservation"},
+      {[](auto& f) { f.memory_reservation = "1Q"; }, "--memory-reservation", "ResourceFlags.memory_reservation"},
       {[](auto& f) { f.memory = "64M", f.memory_swap = "32M"; }, "--memory-swap", "linux.resources.memory.swap"},
-      {[](auto& f) { f.pids = "ten"; }, "--pids", "linux.resources.pids.limit"},
-      {[](auto& f) { f.pids_limit = "-5"; }, "--pids-limit", "linux.resources.pids.limit"},
-      {[](auto& f) { f.io_weight = "5"; }, "--io-weight", "linux.resources.blockIO.weight"},
-      {[](auto& f) { f.blkio_weight = "1001"; }, "--blkio-weight", "linux.resources.blockIO.weight"},
-      {[](auto& f) { f.bind_allow = "web"; }, "--bind-allow", "vcrun.network.bindAllow"},
-      {[](auto& f) { f.net_rate = "10"; }, "--net-rate", "vcrun.network.rate"},
-      {[](auto& f) { f.net_ceil = "fast"; }, "--net-ceil", "vcrun.network.ceil"},
-      {[](auto& f) { f.net_share = "x"; }, "--net-share", "vcrun.network.share"},
+      {[](auto& f) { f.pids = "ten"; }, "--pids", "ResourceFlags.pids"},
+      {[](auto& f) { f.pids_limit = "-5"; }, "--pids-limit", "ResourceFlags.pids_limit"},
+      {[](auto& f) { f.io_weight = "5"; }, "--io-weight", "ResourceFlags.io_weight"},
+      {[](auto& f) { f.blkio_weight = "1001"; }, "--blkio-weight", "ResourceFlags.blkio_weight"},
+      {[](auto& f) { f.bind_allow = "web"; }, "--bind-allow", "ResourceFlags.bind_allow"},
+      {[](auto& f) { f.net_rate = "10"; }, "--net-rate", "ResourceFlags.net_rate"},
+      {[](auto& f) { f.net_ceil = "fast"; }, "--net-ceil", "ResourceFlags.net_ceil"},
+      {[](auto& f) { f.net_share = "x"; }, "--net-share", "ResourceFlags.net_share"},
   };
   for (const auto& c : cases) {
     INFO(c.flag);
@@ -191,4 +191,18 @@ TEST_CASE("options a message names are the CLI's flags, in any error", "[unit]")
   // A spec field's error keeps its path; the options in its reason still read as flags.
   SpecError term("process.terminal", "create needs CreateOptions.console_socket for a terminal");
   CHECK(shown(term, {}) == "process.terminal: create needs --console-socket for a terminal");
+}
+
+TEST_CASE("of two flags setting one field, a malformed value names the one that holds it", "[unit]") {
+  ResourceFlags f;
+  f.cpus = std::string("1");
+  f.cpu_quota = std::string("x");
+  ContainerSpec s;
+  std::string shown_text;
+  try {
+    apply_resource_flags(s, f);
+  } catch (const SpecError& e) {
+    shown_text = shown(e, {"--cpus", "--cpu-quota"});
+  }
+  CHECK(shown_text == "--cpu-quota: expected a whole number, got \"x\"");
 }

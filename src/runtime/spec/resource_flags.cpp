@@ -127,7 +127,7 @@ BindAllowList parse_bind_allow_flag(const std::string& text) {
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
-  return parse_bind_allow(addresses, "vcrun.network.bindAllow", false);
+  return parse_bind_allow(addresses, "ResourceFlags.bind_allow", false);
 }
 
 }  // namespace
@@ -138,44 +138,44 @@ void apply_resource_flags(ContainerSpec& spec, const ResourceFlags& f) {
     if (!res) res = Resources{};
     return *res;
   };
-  if (!f.cpu_reserve.empty()) spec.vcrun.cpu_reservation = parse_fraction("vcrun.cpu.reservation", f.cpu_reserve, 0, 1);
+  if (!f.cpu_reserve.empty()) spec.vcrun.cpu_reservation = parse_fraction("ResourceFlags.cpu_reserve", f.cpu_reserve, 0, 1);
   if (!f.cpu_fair_share.empty())
     spec.vcrun.cpu_share =
-        parse_fraction("vcrun.cpu.share", f.cpu_fair_share, 0, std::numeric_limits<double>::infinity());
+        parse_fraction("ResourceFlags.cpu_fair_share", f.cpu_fair_share, 0, std::numeric_limits<double>::infinity());
   if (!f.cpus.empty()) {
-    double cpus = parse_fraction("linux.resources.cpu.quota", f.cpus, 0.01, 4096);
+    double cpus = parse_fraction("ResourceFlags.cpus", f.cpus, 0.01, 4096);
     auto& cpu = cpu_of(resources());
     cpu.period = 100000;
     cpu.quota = static_cast<int64_t>(std::llround(cpus * 100000));
   }
   if (!f.cpu_quota.empty())
-    cpu_of(resources()).quota = parse_int("linux.resources.cpu.quota", f.cpu_quota, -1, std::numeric_limits<int64_t>::max());
+    cpu_of(resources()).quota = parse_int("ResourceFlags.cpu_quota", f.cpu_quota, -1, std::numeric_limits<int64_t>::max());
   if (!f.cpu_period.empty())
-    cpu_of(resources()).period = static_cast<uint64_t>(parse_int("linux.resources.cpu.period", f.cpu_period, 0, 1000000));
+    cpu_of(resources()).period = static_cast<uint64_t>(parse_int("ResourceFlags.cpu_period", f.cpu_period, 0, 1000000));
   if (!f.cpu_shares.empty())
-    cpu_of(resources()).shares = static_cast<uint64_t>(parse_int("linux.resources.cpu.shares", f.cpu_shares, 0, 262144));
-  if (!f.cpuset.empty()) set_cpuset("linux.resources.cpu.cpus", f.cpuset, cpu_of(resources()).cpus);
-  if (!f.cpuset_cpus.empty()) set_cpuset("linux.resources.cpu.cpus", f.cpuset_cpus, cpu_of(resources()).cpus);
-  if (!f.cpuset_mems.empty()) set_cpuset("linux.resources.cpu.mems", f.cpuset_mems, cpu_of(resources()).mems);
+    cpu_of(resources()).shares = static_cast<uint64_t>(parse_int("ResourceFlags.cpu_shares", f.cpu_shares, 0, 262144));
+  if (!f.cpuset.empty()) set_cpuset("ResourceFlags.cpuset", f.cpuset, cpu_of(resources()).cpus);
+  if (!f.cpuset_cpus.empty()) set_cpuset("ResourceFlags.cpuset_cpus", f.cpuset_cpus, cpu_of(resources()).cpus);
+  if (!f.cpuset_mems.empty()) set_cpuset("ResourceFlags.cpuset_mems", f.cpuset_mems, cpu_of(resources()).mems);
   if (!f.memory.empty()) {
     auto& mem = memory_of(resources());
-    mem.limit = parse_size("linux.resources.memory.limit", f.memory);
-    if (*mem.limit == 0) throw SpecError("linux.resources.memory.limit", "must be greater than 0 (or max)");
+    mem.limit = parse_size("ResourceFlags.memory", f.memory);
+    if (*mem.limit == 0) throw SpecError("ResourceFlags.memory", "must be greater than 0 (or max)");
   }
   if (!f.memory_reserve.empty())
-    memory_of(resources()).reservation = parse_size("linux.resources.memory.reservation", f.memory_reserve);
+    memory_of(resources()).reservation = parse_size("ResourceFlags.memory_reserve", f.memory_reserve);
   if (!f.memory_reservation.empty())
-    memory_of(resources()).reservation = parse_size("linux.resources.memory.reservation", f.memory_reservation);
-  if (!f.memory_swap.empty()) memory_of(resources()).swap = parse_size("linux.resources.memory.swap", f.memory_swap);
-  if (!f.pids.empty()) set_pids("linux.resources.pids.limit", f.pids, resources());
-  if (!f.pids_limit.empty()) set_pids("linux.resources.pids.limit", f.pids_limit, resources());
-  if (!f.io_weight.empty()) set_io_weight("linux.resources.blockIO.weight", f.io_weight, resources());
-  if (!f.blkio_weight.empty()) set_io_weight("linux.resources.blockIO.weight", f.blkio_weight, resources());
+    memory_of(resources()).reservation = parse_size("ResourceFlags.memory_reservation", f.memory_reservation);
+  if (!f.memory_swap.empty()) memory_of(resources()).swap = parse_size("ResourceFlags.memory_swap", f.memory_swap);
+  if (!f.pids.empty()) set_pids("ResourceFlags.pids", f.pids, resources());
+  if (!f.pids_limit.empty()) set_pids("ResourceFlags.pids_limit", f.pids_limit, resources());
+  if (!f.io_weight.empty()) set_io_weight("ResourceFlags.io_weight", f.io_weight, resources());
+  if (!f.blkio_weight.empty()) set_io_weight("ResourceFlags.blkio_weight", f.blkio_weight, resources());
   if (res) spec_detail::validate_resources(*res);
   if (!f.bind_allow.empty()) spec.vcrun.bind_allow = parse_bind_allow_flag(f.bind_allow);
-  if (!f.net_rate.empty()) spec.vcrun.network.rate = parse_rate_flag("vcrun.network.rate", f.net_rate);
-  if (!f.net_ceil.empty()) spec.vcrun.network.ceil = parse_rate_flag("vcrun.network.ceil", f.net_ceil);
-  if (!f.net_share.empty()) spec.vcrun.network.share = parse_fraction("vcrun.network.share", f.net_share, 0, 1000);
+  if (!f.net_rate.empty()) spec.vcrun.network.rate = parse_rate_flag("ResourceFlags.net_rate", f.net_rate);
+  if (!f.net_ceil.empty()) spec.vcrun.network.ceil = parse_rate_flag("ResourceFlags.net_ceil", f.net_ceil);
+  if (!f.net_share.empty()) spec.vcrun.network.share = parse_fraction("ResourceFlags.net_share", f.net_share, 0, 1000);
 }
 
 uint64_t parse_rate_flag(const std::string& field, const std::string& text) {
