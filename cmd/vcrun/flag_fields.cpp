@@ -109,11 +109,15 @@ std::string_view flag_for(const FlagField& e, const FlagGiven& given) {
   return given("--bundle") ? std::string_view() : e.flags[0];
 }
 
-// Whether `text` holds the whole name `name` at `at` (not the start of a longer one).
+// Whether `text` holds the whole name `name` at `at`: not part of a longer name on
+// either side ("XRuntime.root", "vcrun.network.rateX").
 bool whole_name_at(const std::string& text, size_t at, std::string_view name) {
+  auto name_char = [&](size_t i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    return std::isalnum(c) || c == '.' || c == '_';
+  };
   size_t end = at + name.size();
-  return end >= text.size() || !(std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '.' ||
-                                 text[end] == '_');
+  return (at == 0 || !name_char(at - 1)) && (end >= text.size() || !name_char(end));
 }
 
 // A reason naming other fields ("is below vcrun.network.rate 20mbit", "needs

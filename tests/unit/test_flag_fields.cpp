@@ -185,6 +185,7 @@ TEST_CASE("options a message names are the CLI's flags, in any error", "[unit]")
   // Whole names only, and spec paths are not options.
   CHECK(cli::options_as_flags("ExecOptions.ttyX and linux.resources.pids.limit") ==
         "ExecOptions.ttyX and linux.resources.pids.limit");
+  CHECK(cli::options_as_flags("/srv/MyRuntime.root is gone") == "/srv/MyRuntime.root is gone");
   SpecError tty("ExecOptions.tty", "with ExecOptions.detach needs CreateOptions.console_socket (or nothing would hold the terminal)");
   CHECK(shown(tty, {"--tty", "--detach"}) ==
         "--tty: with --detach needs --console-socket (or nothing would hold the terminal)");
