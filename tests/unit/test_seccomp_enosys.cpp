@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <functional>
 #include <string>
@@ -66,6 +67,13 @@ int errno_in_child(const SeccompProgram& program, const std::function<long()>& b
   return WIFEXITED(status) ? WEXITSTATUS(status) : 300;
 }
 
+bool starts_with(const std::vector<sock_filter>& code, const std::vector<sock_filter>& prefix) {
+  return code.size() >= prefix.size() &&
+         std::equal(prefix.begin(), prefix.end(), code.begin(), [](const sock_filter& a, const sock_filter& b) {
+           return a.code == b.code && a.jt == b.jt && a.jf == b.jf && a.k == b.k;
+         });
+}
+
 Seccomp deny_by_default(SeccompAction action, std::optional<uint32_t> errno_ret) {
   Seccomp s;
   s.default_action = action;
@@ -101,6 +109,7 @@ TEST_CASE("seccomp ENOSYS prologue: numbers above an arch's last answer ENOSYS, 
 TEST_CASE("seccomp: a deny-by-default profile answers ENOSYS for syscalls newer than it names, as runc's",
           "[unit][seccomp]") {
   auto p = SeccompProgram::compile(deny_by_default(SeccompAction::errno_ret, EPERM));
+  CHECK(starts_with(p.code(), security::enosys_prologue({{AUDIT_ARCH_X86_64, 231}})));
   // Below the last named syscall (exit_group, 231): the profile's own answer.
   CHECK(errno_in_child(p, [] { return ::syscall(SYS_getppid); }) == EPERM);
   // Above it: "this kernel has no such call", so glibc falls back from clone3 to clone.
@@ -111,10 +120,12 @@ TEST_CASE("seccomp: a deny-by-default profile answers ENOSYS for syscalls newer 
   // A profile whose refusal is ENOSYS already, or that allows by default, gets no prologue.
   auto enosys = SeccompProgram::compile(deny_by_default(SeccompAction::errno_ret, ENOSYS));
   CHECK(errno_in_child(enosys, [] { return ::syscall(SYS_getppid); }) == ENOSYS);
+  CHECK(!starts_with(enosys.code(), security::enosys_prologue({{AUDIT_ARCH_X86_64, 231}})));
   Seccomp allow_default = deny_by_default(SeccompAction::allow, std::nullopt);
   allow_default.syscalls[0].action = SeccompAction::errno_ret;
   allow_default.syscalls[0].names = {"getppid"};
   auto allowing = SeccompProgram::compile(allow_default);
+  CHECK(!starts_with(allowing.code(), security::enosys_prologue({{AUDIT_ARCH_X86_64, 110}})));
   CHECK(errno_in_child(allowing, [] { return ::syscall(SYS_getppid); }) == EPERM);
   CHECK(errno_in_child(allowing, [] { return ::syscall(SYS_getrandom, nullptr, 0, 0); }) == 0);
 }

@@ -158,26 +158,26 @@ std::vector<sock_filter> export_bpf(scmp_filter_ctx ctx) {
     if (n <= 0) throw_errno("seccomp: reading the exported filter");
     done += n;
   }
-  if (code.size() > BPF_MAXINSNS)
-    throw Error("linux.seccomp: the filter has " + std::to_string(code.size()) +
-                " instructions, more than the kernel's limit of " + std::to_string(BPF_MAXINSNS));
   return code;
 }
 
 // runc's rule for its ENOSYS stub: only a filter that refuses what it does not name, and
 // whose refusal is not ENOSYS already, gets one; the last number is taken over every name
 // the profile gives, whatever its rule's action, on each architecture of the filter.
-std::vector<LastSyscall> last_syscalls(const Seccomp& profile, const std::vector<uint32_t>& arches) {
+// `native_last`: the native one, which compile() found while it resolved the names.
+std::vector<LastSyscall> last_syscalls(const Seccomp& profile, const std::vector<uint32_t>& arches,
+                                       int native_last) {
   if (profile.default_action == SeccompAction::allow || profile.default_action == SeccompAction::log)
     return {};
   if (profile.default_action == SeccompAction::errno_ret && profile.default_errno_ret == ENOSYS) return {};
   std::vector<LastSyscall> out;
   for (uint32_t arch : arches) {
     if (std::any_of(out.begin(), out.end(), [&](const LastSyscall& l) { return l.audit_arch == arch; })) continue;
-    int last = -1;
-    for (const auto& rule : profile.syscalls)
-      for (const auto& name : rule.names)
-        if (well_formed(name)) last = std::max(last, seccomp_syscall_resolve_name_arch(arch, name.c_str()));
+    int last = arch == arches.front() ? native_last : -1;
+    if (arch != arches.front())
+      for (const auto& rule : profile.syscalls)
+        for (const auto& name : rule.names)
+          if (well_formed(name)) last = std::max(last, seccomp_syscall_resolve_name_arch(arch, name.c_str()));
     if (last >= 0) out.push_back({arch, static_cast<uint32_t>(last)});
   }
   return out;
@@ -227,6 +227,7 @@ SeccompProgram SeccompProgram::compile(const Seccomp& profile) {
   // for newer kernels); the first few are named, the rest counted.
   constexpr size_t kUnknownWarnings = 10;
   size_t unknown = 0;
+  int native_last = -1;  // the highest syscall number the profile names, natively
   for (size_t i = 0; i < profile.syscalls.size(); ++i) {
     const SeccompRule& rule = profile.syscalls[i];
     std::string field = indexed("linux.seccomp.syscalls", i);
@@ -243,6 +244,7 @@ SeccompProgram SeccompProgram::compile(const Seccomp& profile) {
       if (!well_formed(name))
         throw SpecError(name_field, "malformed syscall name " + quoted(name));
       int nr = seccomp_syscall_resolve_name(name.c_str());
+      native_last = std::max(native_last, nr);
       if (nr == __NR_SCMP_ERROR) {
         if (++unknown <= kUnknownWarnings)
           spdlog::warn("{}: unknown syscall {} skipped", name_field, quoted(name));
@@ -258,7 +260,7 @@ SeccompProgram SeccompProgram::compile(const Seccomp& profile) {
   program.skipped_ = unknown;
   if (unknown > kUnknownWarnings)
     spdlog::warn("linux.seccomp.syscalls: {} more unknown syscalls skipped", unknown - kUnknownWarnings);
-  program.code_ = enosys_prologue(last_syscalls(profile, arches));
+  program.code_ = enosys_prologue(last_syscalls(profile, arches, native_last));
   std::vector<sock_filter> filter_code = export_bpf(ctx);
   program.code_.insert(program.code_.end(), filter_code.begin(), filter_code.end());
   if (program.code_.size() > BPF_MAXINSNS)
