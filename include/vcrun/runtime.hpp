@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "vcrun/default_root.hpp"
 #include "vcrun/spec.hpp"
 #include "vcrun/stats.hpp"
 
@@ -91,10 +92,6 @@ struct ContainerInfo {
 // kernel: what `vcrun features` prints and OCI tooling probes before using a runtime.
 std::string features_json();
 
-// The state root when none is given (`--root`). Containers of this root keep the cgroup
-// name `vcrun/<id>`; those of any other root get `vcrun/<id>@<root tag>` (see state.hpp,
-// whose state::kDefaultRoot runtime.cpp checks equal to this at compile time).
-inline constexpr const char* kDefaultRoot = "/run/vcrun";
 
 class Runtime {
  public:

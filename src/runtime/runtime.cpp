@@ -12,7 +12,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <string_view>
 
 #include "base/fs_util.hpp"
 #include "cgroup/procs.hpp"
@@ -27,9 +26,6 @@
 #include "vcrun/error.hpp"
 
 namespace vcrun {
-
-// The API's default root is the state store's: one text, two names.
-static_assert(std::string_view(kDefaultRoot) == state::kDefaultRoot);
 
 namespace {
 

@@ -12,12 +12,9 @@
 
 #include "base/fd.hpp"
 #include "runtime/teardown/record.hpp"
+#include "vcrun/default_root.hpp"
 
 namespace vcrun::state {
-
-// The state root when none is given: its containers keep the cgroup name `vcrun/<id>`
-// (Store::cgroup_name). The API publishes the same text as vcrun::kDefaultRoot.
-inline constexpr const char* kDefaultRoot = "/run/vcrun";
 
 enum class Status { creating, created, running, paused, stopped };
 const char* status_name(Status s);
