@@ -18,14 +18,7 @@ namespace {
 // The fields of `spec` an update can change (devices are not among them).
 ResourceUpdate update_of(ContainerSpec spec) {
   ResourceUpdate u;
-  if (auto& r = spec.linux.resources) {
-    u.cpu = std::move(r->cpu);
-    u.memory = std::move(r->memory);
-    u.pids_limit = r->pids_limit;
-    u.block_io = std::move(r->block_io);
-    u.hugepage_limits = std::move(r->hugepage_limits);
-    u.unified = std::move(r->unified);
-  }
+  u.resources = std::move(spec.linux.resources);
   u.cpu_reservation = spec.vcrun.cpu_reservation;
   u.cpu_share = spec.vcrun.cpu_share;
   u.bind_allow = std::move(spec.vcrun.bind_allow);

@@ -5,7 +5,6 @@
 
 #include <chrono>
 #include <functional>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,12 +20,7 @@ namespace vcrun {
 // excepted: a live container's device rules are not changed), vcrun's CPU plan, the bind
 // allowlist and the egress class.
 struct ResourceUpdate {
-  std::optional<CpuResources> cpu;              // linux.resources.cpu
-  std::optional<MemoryResources> memory;        // linux.resources.memory
-  std::optional<int64_t> pids_limit;            // linux.resources.pids.limit
-  std::optional<BlockIoResources> block_io;     // linux.resources.blockIO
-  std::vector<HugepageLimit> hugepage_limits;   // linux.resources.hugepageLimits
-  std::map<std::string, std::string> unified;   // linux.resources.unified
+  std::optional<Resources> resources;           // linux.resources (its devices are ignored)
   std::optional<double> cpu_reservation;        // vcrun.cpu.reservation
   std::optional<double> cpu_share;              // vcrun.cpu.share
   std::optional<BindAllowList> bind_allow;      // vcrun.network.bindAllow

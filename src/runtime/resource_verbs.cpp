@@ -60,10 +60,8 @@ void Runtime::update(const std::string& id, const ResourceUpdate& changes) {
   }
   // The cgroup's limits, as the cgroup module reads them: the spec fields they come from.
   ContainerSpec limits;
-  if (changes.cpu || changes.memory || changes.pids_limit || changes.block_io || !changes.hugepage_limits.empty() ||
-      !changes.unified.empty())
-    limits.linux.resources = Resources{{}, changes.memory, changes.cpu, changes.pids_limit, changes.block_io,
-                                       changes.hugepage_limits, changes.unified};
+  limits.linux.resources = changes.resources;
+  if (limits.linux.resources) limits.linux.resources->devices.clear();  // a live container's stay
   limits.vcrun.cpu_reservation = changes.cpu_reservation;
   limits.vcrun.cpu_share = changes.cpu_share;
   // The cgroup's files change unless the update was network-only (allowlist, class).
