@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <vector>
 
 #include "vcrun/error.hpp"
@@ -31,11 +32,20 @@ bool is_symlink_at(int dir, const std::string& name) {
   return ::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
 }
 
+// The input named `what` (a spec field or an option) could not be walked: "<what>: <reason>".
+[[noreturn]] void fail(const std::string& what, const std::string& reason, int err) {
+  throw SpecError(what, reason, err);
+}
+[[noreturn]] void fail_errno(const std::string& what, const std::string& step) {
+  int err = errno;
+  fail(what, step + ": " + std::strerror(err), err);
+}
+
 [[noreturn]] void refuse_link(const std::string& what, const std::string& shown, bool last) {
-  throw Error(what + ": " + shown +
+  fail(what, shown +
                   (last ? " is a symbolic link: refusing it (name the directory itself)"
                         : " is a symbolic link in a directory others than root can change: refusing to follow it"),
-              ELOOP);
+       ELOOP);
 }
 
 }  // namespace
@@ -46,17 +56,17 @@ DirFd make_dir_at(int parent, const std::string& name, unsigned mode, const std:
   if (::mkdirat(parent, name.c_str(), mode) == 0)
     d.made = true;
   else if (errno != EEXIST)
-    throw_errno(what + ": mkdir " + shown);
+    fail_errno(what, "mkdir " + shown);
   d.fd.reset(::openat(parent, name.c_str(), kDirFlags | O_NOFOLLOW));
   if (!d.fd) {
     if (errno == ELOOP || (errno == ENOTDIR && is_symlink_at(parent, name))) refuse_link(what, shown, true);
-    throw_errno(what + ": open " + shown);
+    fail_errno(what, "open " + shown);
   }
   return d;
 }
 
 DirFd open_dir_chain(const std::string& path, unsigned mode, bool create, const std::string& what) {
-  if (path.empty() || path[0] != '/') throw Error(what + ": " + path + ": not an absolute path", EINVAL);
+  if (path.empty() || path[0] != '/') fail(what, path + ": not an absolute path", EINVAL);
   std::vector<std::string> parts;
   for (size_t pos = 0; pos < path.size();) {
     size_t end = path.find('/', pos);
@@ -67,7 +77,7 @@ DirFd open_dir_chain(const std::string& path, unsigned mode, bool create, const 
   }
   DirFd d;
   d.fd.reset(::open("/", parts.empty() ? kDirFlags : kCrossFlags));
-  if (!d.fd) throw_errno(what + ": open /");
+  if (!d.fd) fail_errno(what, "open /");
   std::string shown;
   for (size_t i = 0; i < parts.size(); ++i) {
     const std::string& name = parts[i];
@@ -86,7 +96,7 @@ DirFd open_dir_chain(const std::string& path, unsigned mode, bool create, const 
       if (last || !root_only(d.fd.get())) refuse_link(what, shown, last);
       next.reset(::openat(d.fd.get(), name.c_str(), flags));
     }
-    if (!next) throw_errno(what + ": open " + shown);
+    if (!next) fail_errno(what, "open " + shown);
     d.fd = std::move(next);
   }
   return d;

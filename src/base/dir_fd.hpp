@@ -19,7 +19,8 @@ struct DirFd {
 // component that is a symbolic link is followed only when the directory holding it can be
 // changed by root alone (owned by uid 0, no group or other write): a link an administrator
 // made (/var/run -> /run). Anywhere else, and always for the last component, a link is
-// refused. Errors are one line: "<what>: <path>: <reason>". `made`: the last component.
+// refused. Errors are SpecErrors naming `what` (a spec field or an option), one line:
+// "<what>: <path>: <reason>". `made`: the last component.
 DirFd open_dir_chain(const std::string& path, unsigned mode, bool create, const std::string& what);
 
 // mkdirat(parent, name, mode) if missing, then openat(O_NOFOLLOW|O_DIRECTORY): a name that is

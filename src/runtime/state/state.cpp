@@ -38,12 +38,7 @@ Store::Store(std::string root) : root_(std::move(root)) {
   // Walked and made through descriptors: a root whose name (or a link on the way in a
   // directory others can write) was swapped for a symlink is refused, not followed into a
   // directory whose writer would then feed delete its records.
-  const std::string field = "Runtime.root";
-  try {
-    open_dir_chain(root_, 0700, true, field);
-  } catch (const Error& e) {
-    throw SpecError(field, std::string(e.what()).substr(field.size() + 2), e.code());
-  }
+  open_dir_chain(root_, 0700, true, "Runtime.root");
 }
 
 std::string Store::cgroup_name(const std::string& id) const {
