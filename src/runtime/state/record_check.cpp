@@ -180,7 +180,7 @@ teardown::Subject unreadable_subject(const Store& store, const std::string& id) 
   s.id = id;
   s.holder = store.cgroup_name(id);
   s.remove_state = [&store, id] { store.remove(id); };
-  s.cgroups_path = [&store, id] { return stored_cgroups_path(store, id); };
+  s.cgroups_path = stored_cgroups_path(store, id);
   return s;
 }
 

@@ -22,7 +22,7 @@ struct Subject {
   std::function<bool()> init_alive;  // whether `pid` is still the init: read only when it matters
   std::function<void()> remove_state;  // removes the state directory
   // No record (undo_unreadable): linux.cgroupsPath of the stored config.json, "" when none.
-  std::function<std::string()> cgroups_path;
+  std::string cgroups_path;
 };
 
 // Kills what is left of the container, undoes the entries of s.made in reverse order and

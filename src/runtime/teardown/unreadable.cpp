@@ -15,7 +15,7 @@ namespace vcrun::teardown {
 void undo_unreadable(const Subject& s, const std::string& why) {
   const std::string& id = s.id;
   spdlog::warn("container {}: {}; removing its processes, cgroup and state directory", id, why);
-  std::string cgroups_path = s.cgroups_path();
+  std::string cgroups_path = s.cgroups_path;
   std::string dir;
   try {
     dir = cgroup::container_dir(cgroups_path, s.holder);
