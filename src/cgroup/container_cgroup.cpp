@@ -9,13 +9,13 @@
 
 #include <chrono>
 #include <cstring>
-#include <sstream>
 #include <thread>
 
 #include <spdlog/spdlog.h>
 
 #include "base/bpf.hpp"
 #include "base/fs_util.hpp"
+#include "base/text.hpp"
 #include "cgroup/apply.hpp"
 #include "cgroup/cpu_planner.hpp"
 #include "cgroup/device_bpf.hpp"
@@ -33,10 +33,7 @@ namespace {
 // "populated 1" in cgroup.events: some process in the cgroup or below.
 bool populated(const std::string& dir) {
   try {
-    std::istringstream in(read_file(dir + "/cgroup.events"));
-    std::string key, value;
-    while (in >> key >> value)
-      if (key == "populated") return value == "1";
+    return flat_key(read_file(dir + "/cgroup.events"), "populated") == "1";
   } catch (const Error& e) {
     if (e.code() == ENOENT) return false;
     throw;

@@ -6,26 +6,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <string_view>
 #include <thread>
 
 #include "base/fd.hpp"
 #include "base/fs_util.hpp"
+#include "base/text.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::cgroup {
 
-// Without a stream: the state store asks this of every container whose status it reports.
 bool is_frozen(const std::string& path) {
-  std::string events = read_file(path + "/cgroup.events");  // "populated 1\nfrozen 0\n"
-  std::string_view rest = events;
-  while (!rest.empty()) {
-    std::string_view line = rest.substr(0, rest.find('\n'));
-    if (line.rfind("frozen ", 0) == 0) return line.substr(7) == "1";
-    rest.remove_prefix(std::min(rest.size(), line.size() + 1));
-  }
-  return false;
+  return flat_key(read_file(path + "/cgroup.events"), "frozen") == "1";  // "populated 1\nfrozen 0\n"
 }
 
 void set_frozen(const std::string& path, bool frozen, std::chrono::milliseconds timeout) {

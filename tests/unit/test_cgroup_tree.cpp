@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "base/fs_util.hpp"
+#include "base/text.hpp"
 #include "cgroup/freezer.hpp"
 #include "cgroup/procs.hpp"
 #include "vcrun/error.hpp"
@@ -78,4 +79,11 @@ TEST_CASE("try_read_file: the text, or nullopt for anything unreadable", "[unit]
   CHECK(try_read_file((t.root / "memory.max").string()) == "max\n");
   CHECK(try_read_file((t.root / "pids.max").string()) == std::nullopt);
   CHECK(try_read_file(t.root.string()) == std::nullopt);  // a directory
+}
+
+TEST_CASE("flat_key reads one key of a \"key value\" file, whole keys only", "[unit]") {
+  CHECK(vcrun::flat_key("populated 1\nfrozen 0\n", "frozen") == "0");
+  CHECK(vcrun::flat_key("populated 1\nfrozen 1", "frozen") == "1");
+  CHECK(vcrun::flat_key("frozenX 1\n", "frozen") == std::nullopt);
+  CHECK(vcrun::flat_key("", "frozen") == std::nullopt);
 }
