@@ -10,7 +10,7 @@ packages=(build-essential cmake ninja-build pkg-config
   catch2 help2man)  # cmake's configure looks for both (tests, man pages), even for vcrun alone
 if [ "${1:-}" != build ]; then
   packages+=(busybox-static  # the tests' container root filesystems
-    clang man-db  # .ci/run: the clang lane and the install check (man -l)
+    clang man-db  # .ci/run: the clang (sanitizer) lane and the install check (man -l)
     libclang-rt-14-dev  # tests/fuzz: libFuzzer and the sanitizer runtimes for clang 14
     jq  # tests/fault: builds the hostile configs
     iproute2 nftables  # network tests: netns setup (ip) and the leftover-rule check (nft)

@@ -23,6 +23,19 @@
 #include "runtime/security/seccomp.hpp"
 #include "vcrun/error.hpp"
 
+// Built with AddressSanitizer: GCC says so with __SANITIZE_ADDRESS__, clang 14 only through
+// __has_feature.
+#if defined(__SANITIZE_ADDRESS__)
+#define VCRUN_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define VCRUN_TEST_ASAN 1
+#endif
+#endif
+#ifndef VCRUN_TEST_ASAN
+#define VCRUN_TEST_ASAN 0
+#endif
+
 using namespace vcrun;
 using vcrun::security::SeccompProgram;
 
@@ -166,7 +179,7 @@ TEST_CASE("seccomp: default action errno with defaultErrnoRet, allow list", "[un
   s.default_action = SeccompAction::errno_ret;
   s.default_errno_ret = 38;  // ENOSYS
   s.syscalls = {rule({"exit", "exit_group", "getppid"}, SeccompAction::allow)};
-#ifdef __SANITIZE_ADDRESS__
+#if VCRUN_TEST_ASAN
   // The sanitizer runtime's own calls on the child's way out must stay possible.
   s.syscalls.push_back(
       rule({"sigaltstack", "gettid", "mmap", "munmap", "write", "madvise"}, SeccompAction::allow));
