@@ -23,12 +23,15 @@ else
   # the cgroup and BPF interfaces vcrun uses changed between them. Container state and
   # bundles live on the guest's tmpfs: the build tree is a 9p share (and the checkout too
   # where the guest's own /tmp or /run would hide it: tests/vm/run). The vm label holds
-  # the podman and containerd lanes (about 10 minutes per guest under TCG). The guest gets
-  # a sparse scratch disk for the IO-weight test (zeros only: no host space used).
+  # the podman and containerd lanes (label clients, about 5 minutes under TCG): they run
+  # in the newer guest only, to keep CI within its time; the cgroup tests run in both. The
+  # guest gets a sparse scratch disk for the IO-weight test (zeros only: no host space used).
   for kernel in 6.1 6.12; do
     echo "=== cgroup v2 lane, guest kernel $kernel"
+    skip=()
+    [ "$kernel" = 6.12 ] || skip=(-LE clients)
     VCRUN_TEST_WORKDIR=/tmp/vcrun-tests tests/vm/run --kernel "$kernel" --disk 65536 --timeout 2700 -- \
-      ctest --test-dir build --output-on-failure -L vm || status=1
+      ctest --test-dir build --output-on-failure -L vm "${skip[@]}" || status=1
   done
 fi
 exit $status
