@@ -1,7 +1,5 @@
-// Text for error messages and "key value" kernel files (base/text.hpp).
+// Text for error messages (base/text.hpp).
 #include "base/text.hpp"
-
-#include <algorithm>
 
 namespace vcrun {
 
@@ -68,16 +66,6 @@ std::string indexed(std::string_view field, size_t i) {
   out += std::to_string(i);
   out += ']';
   return out;
-}
-
-std::optional<std::string_view> flat_key(std::string_view text, std::string_view key) {
-  while (!text.empty()) {
-    std::string_view line = text.substr(0, text.find('\n'));
-    text.remove_prefix(std::min(text.size(), line.size() + 1));
-    if (line.size() > key.size() && line.substr(0, key.size()) == key && line[key.size()] == ' ')
-      return line.substr(key.size() + 1);
-  }
-  return std::nullopt;
 }
 
 }  // namespace vcrun

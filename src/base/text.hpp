@@ -1,9 +1,7 @@
-// Text: for error messages (echoed input, quoted and cut short; field names with an index)
-// and the one line format of kernel files read as "key value".
+// Text for error messages: echoed input, quoted and cut short; field names with an index.
 #pragma once
 
 #include <cstddef>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,10 +21,5 @@ std::string printable(std::string_view s);
 
 // "field[i]", the JSON path of an array element.
 std::string indexed(std::string_view field, size_t i);
-
-// The value of one key of a flat-keyed file, "key value" per line ("frozen" of
-// "populated 1\nfrozen 0\n" -> "0"); nullopt when no line has it. No allocation: status
-// checks ask it of every container.
-std::optional<std::string_view> flat_key(std::string_view text, std::string_view key);
 
 }  // namespace vcrun

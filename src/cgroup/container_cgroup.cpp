@@ -15,10 +15,10 @@
 
 #include "base/bpf.hpp"
 #include "base/fs_util.hpp"
-#include "base/text.hpp"
 #include "cgroup/apply.hpp"
 #include "cgroup/cpu_planner.hpp"
 #include "cgroup/device_bpf.hpp"
+#include "cgroup/flat_keyed.hpp"
 #include "cgroup/freezer.hpp"
 #include "cgroup/hierarchy.hpp"
 #include "cgroup/io_weight.hpp"

@@ -23,6 +23,7 @@
 #include "base/fd.hpp"
 #include "base/fs_util.hpp"
 #include "cgroup/cpu_planner.hpp"
+#include "cgroup/flat_keyed.hpp"
 #include "cgroup/hierarchy.hpp"
 #include "vcrun/error.hpp"
 
@@ -38,15 +39,8 @@ bool has_work_conserving(const std::vector<PlanResult>& plan) {
 
 // usage_usec of cpu.stat, or nullopt when the cgroup is gone.
 std::optional<uint64_t> usage_usec(const std::string& dir) {
-  try {
-    std::istringstream in(read_file(dir + "/cpu.stat"));
-    std::string k;
-    uint64_t v;
-    while (in >> k >> v)
-      if (k == "usage_usec") return v;
-  } catch (const Error&) {
-  }
-  return std::nullopt;
+  auto text = try_read_file(dir + "/cpu.stat");
+  return text ? flat_number(*text, "usage_usec") : std::nullopt;
 }
 
 // "some ... total=N" of cpu.pressure: time some task of the cgroup waited for a CPU.

@@ -10,7 +10,7 @@
 
 #include "base/fd.hpp"
 #include "base/fs_util.hpp"
-#include "base/text.hpp"
+#include "cgroup/flat_keyed.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::cgroup {

@@ -7,22 +7,10 @@
 #include <thread>
 
 #include "base/fs_util.hpp"
+#include "cgroup/flat_keyed.hpp"
 #include "vcrun/error.hpp"
 
 namespace vcrun::cgroup {
-
-std::map<std::string, uint64_t> parse_flat_keyed(const std::string& text) {
-  std::map<std::string, uint64_t> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream l(line);
-    std::string k;
-    uint64_t v;
-    if (l >> k >> v) out[k] = v;
-  }
-  return out;
-}
 
 std::vector<DeviceIo> parse_io_stat(const std::string& text) {
   std::vector<DeviceIo> out;

@@ -17,8 +17,6 @@ namespace vcrun::cgroup {
 using Stats = ContainerStats;
 
 // Pure parsers, unit-tested.
-// "key value" lines (cpu.stat, memory.events, memory.stat, pids.events).
-std::map<std::string, uint64_t> parse_flat_keyed(const std::string& text);
 // io.stat ("8:0 rbytes=1 wbytes=2 rios=3 wios=4 ..."): one entry per device line.
 std::vector<DeviceIo> parse_io_stat(const std::string& text);
 // A single value file: a number, or nullopt for "max".

@@ -6,6 +6,7 @@
 
 #include "base/cpu_list.hpp"
 #include "base/fs_util.hpp"
+#include "cgroup/flat_keyed.hpp"
 #include "cgroup/stats.hpp"
 #include "vcrun/error.hpp"
 
@@ -115,7 +116,7 @@ json runc_stats(const std::string& path) {
 std::optional<uint64_t> oom_kill_count(const std::string& path) {
   auto text = try_read_file(path + "/memory.events");
   if (!text) return std::nullopt;
-  return parse_flat_keyed(*text)["oom_kill"];
+  return flat_number(*text, "oom_kill").value_or(0);
 }
 
 }  // namespace vcrun::cgroup

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "cgroup/cpu_monitor.hpp"
+#include "cgroup/flat_keyed.hpp"
 #include "cgroup/stats.hpp"
 #include "runtime/spec/resource_flags.hpp"
 #include "vcrun/error.hpp"

@@ -10,7 +10,7 @@
 #include <fstream>
 
 #include "base/fs_util.hpp"
-#include "base/text.hpp"
+#include "cgroup/flat_keyed.hpp"
 #include "cgroup/freezer.hpp"
 #include "cgroup/procs.hpp"
 #include "vcrun/error.hpp"
@@ -82,8 +82,10 @@ TEST_CASE("try_read_file: the text, or nullopt for anything unreadable", "[unit]
 }
 
 TEST_CASE("flat_key reads one key of a \"key value\" file, whole keys only", "[unit]") {
-  CHECK(vcrun::flat_key("populated 1\nfrozen 0\n", "frozen") == "0");
-  CHECK(vcrun::flat_key("populated 1\nfrozen 1", "frozen") == "1");
-  CHECK(vcrun::flat_key("frozenX 1\n", "frozen") == std::nullopt);
-  CHECK(vcrun::flat_key("", "frozen") == std::nullopt);
+  CHECK(cgroup::flat_key("populated 1\nfrozen 0\n", "frozen") == "0");
+  CHECK(cgroup::flat_key("populated 1\nfrozen 1", "frozen") == "1");
+  CHECK(cgroup::flat_key("frozenX 1\n", "frozen") == std::nullopt);
+  CHECK(cgroup::flat_key("", "frozen") == std::nullopt);
+  CHECK(cgroup::flat_number("usage_usec 1500\noom_kill 3\n", "oom_kill") == 3);
+  CHECK(cgroup::flat_number("oom_kill max\n", "oom_kill") == std::nullopt);
 }
