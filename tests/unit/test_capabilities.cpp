@@ -140,8 +140,6 @@ TEST_CASE("capabilities: names resolve to bits, unknown names name the entry", "
 
 TEST_CASE("capabilities: inconsistent sets are refused before clone", "[unit][caps]") {
   Process p;
-  // Initialised whole: assigning the members one by one trips GCC 12's false
-  // -Wmaybe-uninitialized at -O3 (GCC bug 105562).
   p.capabilities = Capabilities{.bounding = {"CAP_CHOWN", "CAP_KILL"},
                                 .effective = {"CAP_CHOWN", "CAP_KILL"},
                                 .inheritable = {},

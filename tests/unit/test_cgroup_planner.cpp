@@ -27,11 +27,9 @@ double weight_fraction(const std::vector<PlanResult>& res, size_t i) {
 
 }  // namespace
 
-// The names are appended: `"c" + std::string&&` trips GCC 12's false -Wrestrict at -O3
-// (GCC bug 105329).
 TEST_CASE("equal shares leave the default weights", "[unit]") {
   std::vector<PlanMember> ms;
-  for (int i = 0; i < 8; ++i) ms.push_back(member(std::string("c").append(std::to_string(i)), 0, 1));
+  for (int i = 0; i < 8; ++i) ms.push_back(member("c" + std::to_string(i), 0, 1));
   auto res = compute_plan(ms, 1);
   for (const auto& r : res) {
     CHECK(r.weight == 100u);
@@ -43,7 +41,7 @@ TEST_CASE("equal shares leave the default weights", "[unit]") {
 
 TEST_CASE("a work-conserving reservation gets r plus its share of the rest", "[unit]") {
   std::vector<PlanMember> ms = {member("res", 0.25, 1)};
-  for (int i = 0; i < 7; ++i) ms.push_back(member(std::string("c").append(std::to_string(i)), 0, 1));
+  for (int i = 0; i < 7; ++i) ms.push_back(member("c" + std::to_string(i), 0, 1));
   auto res = compute_plan(ms, 2);
   CHECK(res[0].target == Approx(0.25 + 0.75 / 8));
   CHECK(weight_fraction(res, 0) == Approx(0.25 + 0.75 / 8).margin(0.001));
@@ -55,7 +53,7 @@ TEST_CASE("a work-conserving reservation gets r plus its share of the rest", "[u
 
 TEST_CASE("a capped reservation gets weight 10000 and cpu.max r*period*ncpus", "[unit]") {
   std::vector<PlanMember> ms = {member("res", 0.25, 0)};
-  for (int i = 0; i < 7; ++i) ms.push_back(member(std::string("c").append(std::to_string(i)), 0, 1));
+  for (int i = 0; i < 7; ++i) ms.push_back(member("c" + std::to_string(i), 0, 1));
   auto one = compute_plan(ms, 1);
   CHECK(*one[0].weight == 10000u);
   CHECK(one[0].cpu_max == "25000 100000");

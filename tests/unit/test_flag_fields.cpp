@@ -1,13 +1,6 @@
 // Unit tests: the CLI's field -> flag table (cmd/vcrun/flag_fields): the library's errors
 // name fields, the user reads the flags he typed, a bundle's fields keep their paths.
 
-// GCC 12 at -O3 (the Release lane) reports a -Wrestrict overlap in libstdc++'s char_traits
-// for the short literals these cases assign to string members: a known false positive
-// (GCC bug 105329), not an overlap.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wrestrict"
-#endif
-
 #include <catch2/catch.hpp>
 
 #include <functional>

@@ -89,8 +89,7 @@ TEST_CASE("vcrun.network shaping fields: accepted forms and one line naming the 
 }
 
 TEST_CASE("quick flags --net-rate/--net-ceil/--net-share: errors name the flag", "[unit]") {
-  // One fresh ResourceFlags per case, its strings moved in: reassigning a string member from
-  // a literal trips GCC 12's -Wrestrict false positive at -O3 (the Release lane).
+  // One fresh ResourceFlags per case.
   auto flags = [](std::string rate, std::string ceil, std::string share) {
     ResourceFlags f;
     f.net_rate = std::move(rate);

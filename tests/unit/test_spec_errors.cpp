@@ -357,7 +357,7 @@ TEST_CASE("validate_spec checks specs built without JSON (quick mode)", "[unit]"
   ContainerSpec s;
   s.oci_version = "1.2.0";
   s.process.args = {"/bin/true"};
-  s.root.path = '/';  // not "/": GCC 12's false -Wrestrict at -O3 (GCC bug 105329)
+  s.root.path = "/";
   s.linux.namespaces = {{NamespaceType::mount, ""}, {NamespaceType::pid, ""}};
   CHECK_NOTHROW(validate_spec(s));
 

@@ -44,7 +44,7 @@ TEST_CASE("the store saves, loads, lists and removes container state", "[unit]")
   CHECK_THROWS_WITH(store.load("c1"), "container c1 does not exist");  // no state yet
   ContainerState st;
   st.id = "c1";
-  st.bundle = std::string("/b");  // GCC 12's false -Wmaybe-uninitialized at -O3 (bug 105562)
+  st.bundle = "/b";
   st.oci_version = "1.2.0";
   st.pid = 42;
   st.pid_start_time = 7;

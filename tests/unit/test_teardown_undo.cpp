@@ -1,12 +1,5 @@
 // Unit: the order teardown::undo keeps around what it is handed (runtime/teardown/undo.hpp),
 // with a record whose entries name nothing: no cgroup or network object is touched.
-// GCC 12 at -O3 (the Release lane) warns that libstdc++'s char_traits may read the short
-// literals assigned to Subject's strings uninitialised: a false positive of its inliner
-// (the same family as GCC bug 105329), not a read of anything uninitialised.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wrestrict"
-#endif
 
 #include <catch2/catch.hpp>
 
