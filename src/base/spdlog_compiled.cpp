@@ -7,8 +7,6 @@
 #error "build with SPDLOG_COMPILED_LIB (CMakeLists.txt, vcrun_logging)"
 #endif
 
-#include <mutex>
-
 #include <spdlog/common-inl.h>
 #include <spdlog/details/backtracer-inl.h>
 #include <spdlog/details/log_msg-inl.h>
@@ -24,13 +22,11 @@
 #include <spdlog/sinks/stdout_sinks-inl.h>
 #include <spdlog/spdlog-inl.h>
 
-// The class templates the headers above define but leave uninstantiated: the sinks' bases,
-// the console sinks (stderr for vcrun's log, the colour sink of spdlog's default logger).
-template class spdlog::sinks::base_sink<std::mutex>;
+// The sink templates vcrun uses, which the headers above define but do not instantiate:
+// cmd's sinks (base_sink without a lock: --log's; stderr_sink_st), and the colour sink the
+// registry makes for spdlog's default logger.
 template class spdlog::sinks::base_sink<spdlog::details::null_mutex>;
-template class spdlog::sinks::stdout_sink_base<spdlog::details::console_mutex>;
 template class spdlog::sinks::stdout_sink_base<spdlog::details::console_nullmutex>;
-template class spdlog::sinks::stderr_sink<spdlog::details::console_mutex>;
 template class spdlog::sinks::stderr_sink<spdlog::details::console_nullmutex>;
 template class spdlog::sinks::ansicolor_sink<spdlog::details::console_mutex>;
 template class spdlog::sinks::ansicolor_stdout_sink<spdlog::details::console_mutex>;
